@@ -1,0 +1,42 @@
+/**
+ * @file beforeafter.h
+ * @brief libbeforeafter: clinical before/after photo documentation.
+ *
+ * Include this header for the whole public API.  Call ba_init() once before
+ * anything else and ba_shutdown() at exit.
+ */
+#ifndef BEFOREAFTER_H
+#define BEFOREAFTER_H
+
+#include "beforeafter/error.h"
+#include "beforeafter/catalog.h"
+#include "beforeafter/ingest.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The library version, "MAJOR.MINOR.PATCH". */
+const char *ba_version(void);
+
+/**
+ * Initialise the library: start libvips, block every image loader except
+ * JPEG, PNG, HEIF, TIFF and WebP (and every loader libvips marks untrusted),
+ * disable the operation cache and route libvips warnings away from stderr.
+ * @p argv0 is the program name (may be NULL).  Safe to call more than once.
+ */
+int ba_init(const char *argv0, ba_error *err);
+
+/** Release what ba_init() set up. */
+void ba_shutdown(void);
+
+/**
+ * The last warning libvips logged on this thread (e.g. a corrupt-data
+ * warning), or "" — for verbose output.
+ */
+const char *ba_last_warning(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

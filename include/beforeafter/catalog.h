@@ -1,0 +1,228 @@
+/**
+ * @file catalog.h
+ * @brief The library folder and its SQLite catalog.
+ *
+ * A library is one folder holding `catalog.db` (SQLite, WAL mode, schema
+ * version in `PRAGMA user_version`), `masters/` (content-addressed master
+ * images) and `tmp/` (in-flight files on the same file system).  This module
+ * is the only code that speaks SQL.  A ba_catalog handle is used by one thread
+ * at a time; several processes may open the same library at once.
+ */
+#ifndef BEFOREAFTER_CATALOG_H
+#define BEFOREAFTER_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "beforeafter/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Schema version written to PRAGMA user_version. */
+#define BA_CATALOG_SCHEMA_VERSION 1
+
+/** Sizes of the fixed text fields below (including the terminating NUL). */
+enum {
+    BA_CODE_MAX = 33,    /**< client code, area name */
+    BA_TEXT_MAX = 257,   /**< names, treatments, file names */
+    BA_DATE_MAX = 11,    /**< "YYYY-MM-DD" */
+    BA_STAMP_MAX = 32,   /**< "YYYY-MM-DDTHH:MM:SS" (+ offset) */
+    BA_SHA_MAX = 65,     /**< hex SHA-256 */
+    BA_CAMERA_MAX = 65   /**< camera make or model */
+};
+
+/** An open library. Opaque. */
+typedef struct ba_catalog ba_catalog;
+
+/**
+ * Capture conditions read from EXIF: the only EXIF-derived data kept.
+ * Unknown numeric values are 0 (or -1 where 0 is meaningful); unknown
+ * strings are empty.
+ */
+typedef struct ba_capture {
+    char captured_at[BA_STAMP_MAX]; /**< DateTimeOriginal, "YYYY-MM-DDTHH:MM:SS" */
+    char offset[8];                 /**< OffsetTimeOriginal, "+HH:MM" */
+    char make[BA_CAMERA_MAX];       /**< camera maker */
+    char model[BA_CAMERA_MAX];      /**< camera model */
+    int orientation;                /**< EXIF orientation 1..8, 0 when absent */
+    double focal_length_mm;         /**< FocalLength, mm */
+    double focal_length_35mm;       /**< FocalLengthIn35mmFilm, mm */
+    double exposure_time_s;         /**< ExposureTime, seconds */
+    double f_number;                /**< FNumber */
+    int iso;                        /**< ISO speed, 0 when absent */
+    int flash_fired;                /**< 1 fired, 0 not fired, -1 unknown */
+    int white_balance;              /**< 0 auto, 1 manual, -1 unknown */
+} ba_capture;
+
+/** Reset @p c to "nothing known". */
+void ba_capture_init(ba_capture *c);
+
+/** One client (a pseudonymous code and an optional display name). */
+typedef struct ba_client {
+    int64_t id;                   /**< row id */
+    char code[BA_CODE_MAX];       /**< e.g. "C-0042" */
+    char name[BA_TEXT_MAX];       /**< display name, may be empty */
+    char created_at[BA_STAMP_MAX];/**< UTC creation time */
+    int photo_count;              /**< photos of this client */
+} ba_client;
+
+/** One photo as stored in the catalog. */
+typedef struct ba_photo {
+    int64_t id;                         /**< photo id */
+    int64_t session_id;                 /**< session id */
+    char client[BA_CODE_MAX];           /**< client code */
+    char area[BA_CODE_MAX];             /**< treatment area */
+    char session_date[BA_DATE_MAX];     /**< session date, YYYY-MM-DD */
+    int session_number;                 /**< 1 for the client's first session */
+    char treatment[BA_TEXT_MAX];        /**< session treatment, may be empty */
+    char view[16];                      /**< frontal, left-45, ... */
+    char stage[16];                     /**< before, after, progress */
+    char master_sha256[BA_SHA_MAX];     /**< SHA-256 of the master file */
+    char original_sha256[BA_SHA_MAX];   /**< SHA-256 of the ingested file's bytes */
+    int width;                          /**< master width in pixels */
+    int height;                         /**< master height in pixels */
+    char original_name[BA_TEXT_MAX];    /**< base name of the ingested file */
+    char ingested_at[BA_STAMP_MAX];     /**< UTC time of ingest */
+    ba_capture capture;                 /**< EXIF capture conditions */
+} ba_photo;
+
+/** Filters for ba_catalog_photo_list(); NULL/empty fields match anything. */
+typedef struct ba_photo_filter {
+    const char *client;  /**< client code */
+    const char *area;    /**< area name */
+    const char *from;    /**< first session date, inclusive */
+    const char *to;      /**< last session date, inclusive */
+    const char *stage;   /**< stage */
+} ba_photo_filter;
+
+/** Row counts of the main tables, for consistency checks. */
+typedef struct ba_catalog_counts {
+    int64_t clients;   /**< rows in clients */
+    int64_t sessions;  /**< rows in sessions */
+    int64_t photos;    /**< rows in photos */
+    int64_t areas;     /**< rows in areas */
+} ba_catalog_counts;
+
+/**
+ * Hooks run inside the write transaction of ba_catalog_photo_add(), after the
+ * duplicate check and before the commit, so that moving a master file into
+ * place is serialised with every other writer of the library.
+ */
+typedef struct ba_store_hooks {
+    /** Put the master in place; return 0 or set @p err and return -1. */
+    int (*store)(void *ud, ba_error *err);
+    /** Undo store() after a failed insert or commit. May be NULL. */
+    void (*unstore)(void *ud);
+    void *ud; /**< passed to both hooks */
+} ba_store_hooks;
+
+/**
+ * Create a new library in @p dir (created if missing, which must be empty or
+ * absent otherwise).  Fails with BA_ERR_EXISTS when @p dir already is a
+ * library and BA_ERR_CATALOG when it holds anything else.
+ * @return the open library, or NULL with @p err set.
+ */
+ba_catalog *ba_catalog_create(const char *dir, ba_error *err);
+
+/**
+ * Open the existing library in @p dir, migrating its schema if it is older.
+ * Fails with BA_ERR_CATALOG when @p dir is not a library or the catalog is
+ * damaged or newer than this build.
+ * @return the open library, or NULL with @p err set.
+ */
+ba_catalog *ba_catalog_open(const char *dir, ba_error *err);
+
+/** Close @p cat and free it. NULL is accepted. */
+void ba_catalog_close(ba_catalog *cat);
+
+/** The library folder @p cat was opened from. */
+const char *ba_catalog_dir(const ba_catalog *cat);
+
+/**
+ * Check that @p date is a real calendar date written YYYY-MM-DD.
+ * @return 0 when valid, else -1 with a message naming @p date in @p err.
+ */
+int ba_date_check(const char *date, ba_error *err);
+
+/** Add client @p code (letters, digits, '-', '_', '.'; at most 32) with an
+ *  optional display @p name. @p id may be NULL. BA_ERR_EXISTS if present. */
+int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name,
+                          int64_t *id, ba_error *err);
+
+/** Look up client @p code; BA_ERR_NOT_FOUND when absent. */
+int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out,
+                          ba_error *err);
+
+/** Callback for ba_catalog_client_list(); return non-zero to stop. */
+typedef int (*ba_client_fn)(const ba_client *client, void *ud);
+
+/** Call @p fn for every client in code order. */
+int ba_catalog_client_list(ba_catalog *cat, ba_client_fn fn, void *ud, ba_error *err);
+
+/** Add @p name (lower-case letters, digits, '-'; at most 32) to the area vocabulary. */
+int ba_catalog_area_add(ba_catalog *cat, const char *name, ba_error *err);
+
+/** Callback for ba_catalog_area_list(); return non-zero to stop. */
+typedef int (*ba_area_fn)(const char *name, void *ud);
+
+/** Call @p fn for every known area in name order. */
+int ba_catalog_area_list(ba_catalog *cat, ba_area_fn fn, void *ud, ba_error *err);
+
+/**
+ * Check that @p area is in the vocabulary; when it is not, BA_ERR_NOT_FOUND
+ * with a message listing every known area.
+ */
+int ba_catalog_area_check(ba_catalog *cat, const char *area, ba_error *err);
+
+/** True when @p view is one of the catalog's views (frontal, left-45, ...). */
+bool ba_view_valid(const char *view);
+
+/** True when @p stage is before, after or progress. */
+bool ba_stage_valid(const char *stage);
+
+/**
+ * Record a photo in one write transaction: the session is found or created
+ * by (client, session_date); a photo with the same original or master hash
+ * makes this a duplicate (nothing is written, @p *duplicate set, @p p->id set
+ * to the existing photo).  Otherwise @p hooks->store runs, the row is
+ * inserted and committed; on any failure @p hooks->unstore runs and the
+ * catalog is unchanged.
+ *
+ * In: client, area, session_date, treatment, view, stage, hashes, width,
+ * height, original_name, capture.  Out: id, session_id, session_number,
+ * ingested_at.
+ */
+int ba_catalog_photo_add(ba_catalog *cat, ba_photo *p, const ba_store_hooks *hooks,
+                         bool *duplicate, ba_error *err);
+
+/** Look up a photo by original-file hash; returns 1 and sets @p id when found, 0 when not, -1 on error. */
+int ba_catalog_photo_find_original(ba_catalog *cat, const char *original_sha256,
+                                   int64_t *id, ba_error *err);
+
+/** Load photo @p id into @p out; BA_ERR_NOT_FOUND when absent. */
+int ba_catalog_photo_get(ba_catalog *cat, int64_t id, ba_photo *out, ba_error *err);
+
+/** Callback for ba_catalog_photo_list(); return non-zero to stop. */
+typedef int (*ba_photo_fn)(const ba_photo *photo, void *ud);
+
+/** Call @p fn for each photo matching @p filter (NULL = all), ordered by
+ *  client, session date, area and id. */
+int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *filter,
+                          ba_photo_fn fn, void *ud, ba_error *err);
+
+/** Fill @p out with the row counts of the main tables. */
+int ba_catalog_counts_get(ba_catalog *cat, ba_catalog_counts *out, ba_error *err);
+
+/**
+ * Relative path of the master with hash @p sha256 inside the library:
+ * "masters/ab/abcdef….jpg".  @p out must hold at least 96 bytes.
+ */
+void ba_catalog_master_relpath(const char *sha256, char *out, size_t out_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,90 @@
+/**
+ * @file ingest.h
+ * @brief Reading untrusted photo files into the library.
+ *
+ * The only module that reads untrusted bytes.  For each file: refuse what
+ * must not be decoded (formats other than JPEG, PNG, HEIC/HEIF, TIFF, WebP;
+ * headers claiming more pixels than the limit), read the capture conditions
+ * from EXIF with libexif, apply the EXIF orientation, convert to 8-bit sRGB
+ * (through the embedded ICC profile when there is one) flattened onto white,
+ * and write a master JPEG carrying no metadata at all, content-addressed by
+ * its SHA-256, then record it in the catalog in one transaction.
+ */
+#ifndef BEFOREAFTER_INGEST_H
+#define BEFOREAFTER_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "beforeafter/catalog.h"
+#include "beforeafter/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Default pixel limit, in megapixels. */
+#define BA_INGEST_DEFAULT_MAX_MEGAPIXELS 100.0
+/** Default master JPEG quality. */
+#define BA_INGEST_DEFAULT_QUALITY 95
+
+/** What to ingest a file as. */
+typedef struct ba_ingest_options {
+    const char *client;     /**< client code (must exist) */
+    const char *area;       /**< treatment area (must be in the vocabulary) */
+    const char *stage;      /**< before, after or progress; NULL = progress */
+    const char *view;       /**< NULL = frontal */
+    const char *date;       /**< session date YYYY-MM-DD; NULL = EXIF DateTimeOriginal */
+    const char *treatment;  /**< session treatment, may be NULL */
+    double max_megapixels;  /**< refuse larger images; <= 0 = default */
+    int master_quality;     /**< JPEG quality 1..100; 0 = default */
+} ba_ingest_options;
+
+/** Fill @p o with the defaults (all NULL, default limits). */
+void ba_ingest_options_init(ba_ingest_options *o);
+
+/** Outcome of a successful ingest. */
+typedef enum ba_ingest_status {
+    BA_INGEST_INGESTED = 0, /**< a new photo was stored */
+    BA_INGEST_DUPLICATE     /**< the same file (or image) was already stored */
+} ba_ingest_status;
+
+/** Result of ba_ingest_file(). */
+typedef struct ba_ingest_result {
+    ba_ingest_status status;  /**< ingested or duplicate */
+    int64_t photo_id;         /**< the new or existing photo */
+    char master[96];          /**< master path relative to the library */
+    char warning[256];        /**< a non-fatal remark (e.g. unusable ICC profile), or "" */
+} ba_ingest_result;
+
+/**
+ * Read the capture conditions from an EXIF block with libexif.  @p data may
+ * be a whole JPEG file, an APP1 payload starting with "Exif\0\0", or a raw
+ * TIFF-structured EXIF block.  Malformed EXIF yields "nothing known"; this
+ * never fails.  GPS, serial numbers, owner names and maker notes are never
+ * read.
+ * @return 1 when an EXIF block was parsed, 0 when none was found.
+ */
+int ba_ingest_read_exif(const unsigned char *data, size_t len, ba_capture *out);
+
+/**
+ * Ingest the file at @p path into @p cat as described above.  On failure the
+ * error message names the file and the cause; no row and no master file is
+ * left behind.
+ */
+int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
+                   ba_ingest_result *result, ba_error *err);
+
+/**
+ * Ingest @p len bytes at @p data as if read from a file called @p name (used
+ * in messages and as the original file name).  Same contract as
+ * ba_ingest_file(); @p data must stay valid for the duration of the call.
+ */
+int ba_ingest_buffer(ba_catalog *cat, const char *name, const unsigned char *data,
+                     size_t len, const ba_ingest_options *opts,
+                     ba_ingest_result *result, ba_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs every Debian package that building, the demo, the tests and the
+# benchmarks need. Idempotent; safe to run on a fresh Debian bookworm machine.
+set -eu
+PKGS="build-essential cmake pkg-config git
+libvips-dev libvips-tools libexif-dev libsqlite3-dev sqlite3 libpng-dev
+libjson-glib-dev libcmocka-dev liblcms2-dev libcsv-dev libvlfeat-dev
+libimage-exiftool-perl fonts-dejavu-core python3-skimage
+clang libclang-rt-14-dev valgrind imagemagick libheif-examples time parallel"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install dependencies, build, and run every test: the normal build under
+# ctest, the unit suite under valgrind (no leaks), and the whole suite again
+# built with AddressSanitizer + UndefinedBehaviorSanitizer.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/install-deps.sh
+JOBS=$(nproc)
+
+echo "== build (RelWithDebInfo)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$JOBS"
+echo "== tests"
+ctest --test-dir build --output-on-failure -j"$JOBS"
+
+echo "== unit tests under valgrind (definite leaks and memory errors fail)"
+for t in build/tests/test_*; do
+    [ -x "$t" ] || continue
+    VIPS_CONCURRENCY=1 valgrind -q --error-exitcode=99 --leak-check=full \
+        --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+        --suppressions=tests/valgrind.supp "$t" >/dev/null
+    echo "ok - valgrind $t"
+done
+
+echo "== ASan + UBSan build"
+CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBA_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$JOBS"
+# Leaks are valgrind's job above (libvips' and GLib's process-lifetime
+# allocations make LeakSanitizer noisy); ASan/UBSan check every access here.
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+echo "all tests passed"

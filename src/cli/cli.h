@@ -1,0 +1,78 @@
+/* Shared helpers of the beforeafter command-line tool. */
+#ifndef BA_CLI_H
+#define BA_CLI_H
+
+#include <beforeafter/beforeafter.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+
+/* Exit codes, as documented in docs/CLI.md. */
+enum {
+    EXIT_OK = 0,      /* all done */
+    EXIT_PARTIAL = 1, /* some inputs failed, the rest were done */
+    EXIT_USAGE = 2,   /* bad arguments */
+    EXIT_LIBRARY = 3  /* the library or catalog cannot be used */
+};
+
+/* Options every command accepts, before or after its name. */
+typedef struct cli_globals {
+    char *library;
+    gboolean json;
+    gboolean quiet;
+    gboolean verbose;
+    gboolean version;
+} cli_globals;
+
+extern cli_globals g_cli;
+
+/* A command: its name, one-line summary and entry point. */
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+/* Parse argv (argv[0] is "beforeafter CMD") with @entries plus the global
+ * options; @params is the usage line after the command name.  Prints the
+ * problem and returns FALSE on a usage error. */
+gboolean cli_parse(int *argc, char ***argv, const GOptionEntry *entries, const char *params,
+                   const char *summary, const char *description);
+
+/* Print "beforeafter: MESSAGE" on stderr. */
+void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* Print a usage error naming the command and return EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* Exit code for a failed library call that is not about one input. */
+int cli_exit_for(const ba_error *err);
+
+/* Open the library named by --library / $BEFOREAFTER_LIBRARY / ".".
+ * On failure prints the error and returns NULL. */
+ba_catalog *cli_open_library(void);
+
+/* The library folder the command will use. */
+const char *cli_library_dir(void);
+
+/* Print @obj as one JSON line on stdout and free it. */
+void cli_json_line(JsonBuilder *b);
+
+/* Print a line on stdout unless -q. */
+void cli_say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* Parse a photo id ("17"); FALSE when it is not a positive integer. */
+gboolean cli_parse_id(const char *s, gint64 *id);
+
+/* Add the list fields of @p (and with @full the capture conditions and
+ * hashes) as members of the object being built in @b. */
+void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full);
+
+int cmd_init(int argc, char **argv);
+int cmd_client(int argc, char **argv);
+int cmd_area(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
+#endif

@@ -1,0 +1,71 @@
+/* JSON form of a photo, shared by list and show. */
+#include "cli.h"
+
+static void member_str(JsonBuilder *b, const char *name, const char *v)
+{
+    json_builder_set_member_name(b, name);
+    if (v && *v)
+        json_builder_add_string_value(b, v);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void member_real(JsonBuilder *b, const char *name, double v)
+{
+    json_builder_set_member_name(b, name);
+    if (v > 0)
+        json_builder_add_double_value(b, v);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void member_int(JsonBuilder *b, const char *name, gint64 v, gint64 unknown)
+{
+    json_builder_set_member_name(b, name);
+    if (v != unknown)
+        json_builder_add_int_value(b, v);
+    else
+        json_builder_add_null_value(b);
+}
+
+void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full)
+{
+    char master[96];
+    ba_catalog_master_relpath(p->master_sha256, master, sizeof master);
+    member_int(b, "photo_id", p->id, -1);
+    member_str(b, "client", p->client);
+    member_str(b, "area", p->area);
+    member_str(b, "session_date", p->session_date);
+    member_int(b, "session_number", p->session_number, -1);
+    member_str(b, "treatment", p->treatment);
+    member_str(b, "view", p->view);
+    member_str(b, "stage", p->stage);
+    member_int(b, "width", p->width, -1);
+    member_int(b, "height", p->height, -1);
+    member_str(b, "captured_at", p->capture.captured_at);
+    member_str(b, "camera_make", p->capture.make);
+    member_str(b, "camera_model", p->capture.model);
+    member_str(b, "master", master);
+    member_str(b, "original_name", p->original_name);
+    member_str(b, "ingested_at", p->ingested_at);
+    if (!full)
+        return;
+    const ba_capture *c = &p->capture;
+    member_str(b, "master_sha256", p->master_sha256);
+    member_str(b, "original_sha256", p->original_sha256);
+    member_str(b, "capture_offset", c->offset);
+    member_int(b, "orientation", c->orientation, 0);
+    member_real(b, "focal_length_mm", c->focal_length_mm);
+    member_real(b, "focal_length_35mm", c->focal_length_35mm);
+    member_real(b, "exposure_time_s", c->exposure_time_s);
+    member_real(b, "f_number", c->f_number);
+    member_int(b, "iso", c->iso, 0);
+    json_builder_set_member_name(b, "flash_fired");
+    if (c->flash_fired < 0)
+        json_builder_add_null_value(b);
+    else
+        json_builder_add_boolean_value(b, c->flash_fired == 1);
+    member_str(b, "white_balance", c->white_balance == 0   ? "auto"
+                                   : c->white_balance == 1 ? "manual"
+                                                           : NULL);
+}

@@ -1,0 +1,79 @@
+/* beforeafter list: photos, filtered. */
+#include <stdio.h>
+
+#include "cli.h"
+
+static int print_photo(const ba_photo *p, void *ud)
+{
+    int *count = ud;
+    if (g_cli.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        cli_photo_members(b, p, FALSE);
+        json_builder_end_object(b);
+        cli_json_line(b);
+    } else if (!g_cli.quiet) {
+        if (*count == 0)
+            printf("%6s  %-12s %-12s %-10s %3s  %-8s %-8s %11s  %s\n", "ID", "CLIENT", "AREA",
+                   "DATE", "#", "VIEW", "STAGE", "SIZE", "FILE");
+        char size[32];
+        snprintf(size, sizeof size, "%dx%d", p->width, p->height);
+        printf("%6" G_GINT64_FORMAT "  %-12s %-12s %-10s %3d  %-8s %-8s %11s  %s\n", p->id,
+               p->client, p->area, p->session_date, p->session_number, p->view, p->stage, size,
+               p->original_name);
+    }
+    (*count)++;
+    return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+    char *client = NULL, *area = NULL, *from = NULL, *to = NULL, *stage = NULL;
+    const GOptionEntry entries[] = {
+        {"client", 0, 0, G_OPTION_ARG_STRING, &client, "Only this client", "CODE"},
+        {"area", 0, 0, G_OPTION_ARG_STRING, &area, "Only this area", "AREA"},
+        {"from", 0, 0, G_OPTION_ARG_STRING, &from, "Sessions on or after", "YYYY-MM-DD"},
+        {"to", 0, 0, G_OPTION_ARG_STRING, &to, "Sessions on or before", "YYYY-MM-DD"},
+        {"stage", 0, 0, G_OPTION_ARG_STRING, &stage, "Only this stage", "STAGE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    int rc = EXIT_OK;
+    ba_catalog *cat = NULL;
+    ba_error err;
+    if (!cli_parse(&argc, &argv, entries, "[--client C] [--area A] [--from D] [--to D] [--stage S]",
+                   "List the photos in the library.", NULL)) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (argc > 1) {
+        rc = cli_usage("list", "unexpected argument '%s'", argv[1]);
+        goto out;
+    }
+    if ((from && ba_date_check(from, &err)) || (to && ba_date_check(to, &err))) {
+        rc = cli_usage("list", "%s", err.message);
+        goto out;
+    }
+    if (stage && !ba_stage_valid(stage)) {
+        rc = cli_usage("list", "--stage '%s' is not one of before, after, progress", stage);
+        goto out;
+    }
+    cat = cli_open_library();
+    if (!cat) {
+        rc = EXIT_LIBRARY;
+        goto out;
+    }
+    ba_photo_filter f = {client, area, from, to, stage};
+    int count = 0;
+    if (ba_catalog_photo_list(cat, &f, print_photo, &count, &err)) {
+        cli_error("%s", err.message);
+        rc = cli_exit_for(&err);
+    }
+out:
+    ba_catalog_close(cat);
+    g_free(client);
+    g_free(area);
+    g_free(from);
+    g_free(to);
+    g_free(stage);
+    return rc;
+}

@@ -1,0 +1,100 @@
+/* beforeafter: command table and dispatch.  Commands live one per file. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command COMMANDS[] = {
+    {"init", "create a library folder", cmd_init},
+    {"client", "add or list clients", cmd_client},
+    {"area", "add or list treatment areas", cmd_area},
+    {"ingest", "ingest photos: strip metadata, orient, convert to sRGB, store", cmd_ingest},
+    {"list", "list photos", cmd_list},
+    {"show", "show one photo and its capture conditions", cmd_show},
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "Usage: beforeafter [--library DIR] [--json] [-q|-v] COMMAND [OPTIONS] [ARGS]\n\n"
+            "Clinical before/after photo documentation.\n\nCommands:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(COMMANDS); i++)
+        fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fprintf(out,
+            "\nGlobal options (before or after the command):\n"
+            "  --library DIR   the library folder (else $BEFOREAFTER_LIBRARY, else .)\n"
+            "  --json          one JSON object per result line\n"
+            "  -q, --quiet     print only errors\n"
+            "  -v, --verbose   print more\n"
+            "  -h, --help      help (also 'beforeafter COMMAND --help')\n"
+            "  --version       print the version\n\n"
+            "Exit codes: 0 done, 1 some inputs failed, 2 usage error, 3 library unusable.\n");
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    /* Find the command: the first argument that is neither an option nor the
+     * value of --library. */
+    int cmd_index = -1;
+    gboolean want_help = FALSE, want_version = FALSE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strcmp(a, "--library") == 0) {
+            i++;
+            continue;
+        }
+        if (a[0] == '-') {
+            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+                want_help = TRUE;
+            else if (strcmp(a, "--version") == 0)
+                want_version = TRUE;
+            continue;
+        }
+        cmd_index = i;
+        break;
+    }
+    if (cmd_index < 0) {
+        if (want_version) {
+            printf("beforeafter %s\n", ba_version());
+            return EXIT_OK;
+        }
+        if (want_help) {
+            print_help(stdout);
+            return EXIT_OK;
+        }
+        print_help(stderr);
+        return EXIT_USAGE;
+    }
+    const cli_command *cmd = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(COMMANDS); i++)
+        if (strcmp(COMMANDS[i].name, argv[cmd_index]) == 0)
+            cmd = &COMMANDS[i];
+    if (!cmd) {
+        cli_error("unknown command '%s'; see 'beforeafter --help'", argv[cmd_index]);
+        return EXIT_USAGE;
+    }
+
+    ba_error err;
+    if (ba_init(argv[0], &err)) {
+        cli_error("%s", err.message);
+        return EXIT_LIBRARY;
+    }
+    /* The command sees every other argument, globals included. */
+    int sub_argc = argc - 1;
+    char **sub_argv = g_new0(char *, argc + 1);
+    sub_argv[0] = g_strdup_printf("beforeafter %s", cmd->name);
+    for (int i = 1, j = 1; i < argc; i++)
+        if (i != cmd_index)
+            sub_argv[j++] = argv[i];
+    char *argv0 = sub_argv[0];
+    int rc = cmd->run(sub_argc, sub_argv);
+    g_free(argv0);
+    g_free(sub_argv);
+    g_free(g_cli.library);
+    ba_shutdown();
+    return rc;
+}

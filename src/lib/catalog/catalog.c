@@ -1,0 +1,893 @@
+/* The library folder and its SQLite catalog: the only code that speaks SQL. */
+#include "beforeafter/catalog.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog/schema.h"
+
+/* 'BAFT' identifies a beforeafter catalog in the SQLite header. */
+#define BA_APPLICATION_ID 0x42414654
+/* How long a writer waits for another process's transaction. */
+#define BA_BUSY_TIMEOUT_MS 60000
+
+struct ba_catalog {
+    sqlite3 *db;
+    char *dir;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static ba_code sqlite_code(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return BA_ERR_BUSY;
+    case SQLITE_FULL:
+        return BA_ERR_NOSPACE;
+    case SQLITE_NOMEM:
+        return BA_ERR_NOMEM;
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return BA_ERR_CATALOG;
+    default:
+        return BA_ERR_INTERNAL;
+    }
+}
+
+static int db_fail(ba_catalog *cat, ba_error *err, const char *what)
+{
+    int rc = sqlite3_extended_errcode(cat->db);
+    ba_error_set(err, sqlite_code(rc), "%s/catalog.db: %s: %s", cat->dir, what,
+                 sqlite3_errmsg(cat->db));
+    return -1;
+}
+
+static int exec(ba_catalog *cat, const char *sql, ba_error *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(cat->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        ba_error_set(err, sqlite_code(rc), "%s/catalog.db: %s", cat->dir,
+                     msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static sqlite3_stmt *prepare(ba_catalog *cat, const char *sql, ba_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        db_fail(cat, err, "prepare");
+        return NULL;
+    }
+    return st;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_real_or_null(sqlite3_stmt *st, int i, double v)
+{
+    if (v > 0)
+        sqlite3_bind_double(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_int_or_null(sqlite3_stmt *st, int i, int v, int unknown)
+{
+    if (v != unknown)
+        sqlite3_bind_int(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void copy_col(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    g_strlcpy(out, s ? (const char *)s : "", size);
+}
+
+static double col_real(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_double(st, i);
+}
+
+static int col_int(sqlite3_stmt *st, int i, int unknown)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? unknown : sqlite3_column_int(st, i);
+}
+
+static void utc_now(char *out, size_t size)
+{
+    GDateTime *now = g_date_time_new_now_utc();
+    char *s = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+    g_strlcpy(out, s, size);
+    g_free(s);
+    g_date_time_unref(now);
+}
+
+void ba_capture_init(ba_capture *c)
+{
+    memset(c, 0, sizeof *c);
+    c->flash_fired = -1;
+    c->white_balance = -1;
+}
+
+void ba_catalog_master_relpath(const char *sha256, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "masters/%.2s/%s.jpg", sha256, sha256);
+}
+
+const char *ba_catalog_dir(const ba_catalog *cat)
+{
+    return cat->dir;
+}
+
+/* ---- validation --------------------------------------------------------- */
+
+int ba_date_check(const char *date, ba_error *err)
+{
+    unsigned y, m, d;
+    char tail;
+    if (!date || strlen(date) != 10 || date[4] != '-' || date[7] != '-' ||
+        sscanf(date, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
+        !g_ascii_isdigit(date[0]) || !g_ascii_isdigit(date[5]) || !g_ascii_isdigit(date[8]) ||
+        y < 1900 || y > 9999 || !g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y)) {
+        ba_error_set(err, BA_ERR_USAGE, "date '%s' is not a calendar date written YYYY-MM-DD",
+                     date ? date : "");
+        return -1;
+    }
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !g_ascii_isdigit(date[i])) {
+            ba_error_set(err, BA_ERR_USAGE,
+                         "date '%s' is not a calendar date written YYYY-MM-DD", date);
+            return -1;
+        }
+    return 0;
+}
+
+static bool code_valid(const char *s, bool lower_only)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n >= BA_CODE_MAX)
+        return false;
+    if (!g_ascii_isalnum(s[0]))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (lower_only) {
+            if (!(g_ascii_islower(c) || g_ascii_isdigit(c) || c == '-'))
+                return false;
+        } else if (!(g_ascii_isalnum(c) || c == '-' || c == '_' || c == '.')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *const VIEWS[] = {"frontal", "left-45", "right-45", "left-90",
+                                    "right-90", "other", NULL};
+static const char *const STAGES[] = {"before", "after", "progress", NULL};
+
+bool ba_view_valid(const char *view)
+{
+    return view && g_strv_contains(VIEWS, view);
+}
+
+bool ba_stage_valid(const char *stage)
+{
+    return stage && g_strv_contains(STAGES, stage);
+}
+
+/* ---- open, create, migrate ---------------------------------------------- */
+
+static int configure(ba_catalog *cat, ba_error *err)
+{
+    sqlite3_busy_timeout(cat->db, BA_BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(cat->db, 1);
+    return exec(cat,
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=FULL;",
+                err);
+}
+
+static int pragma_int(ba_catalog *cat, const char *sql, int *out, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, sql, err);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return db_fail(cat, err, "reading the catalog header");
+    }
+    *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Bring the schema to BA_CATALOG_SCHEMA_VERSION inside one write transaction. */
+static int migrate(ba_catalog *cat, bool fresh, ba_error *err)
+{
+    if (exec(cat, "BEGIN IMMEDIATE", err))
+        return -1;
+    int version = 0, appid = 0;
+    if (pragma_int(cat, "PRAGMA user_version", &version, err) ||
+        pragma_int(cat, "PRAGMA application_id", &appid, err))
+        goto fail;
+    if (!fresh && appid != BA_APPLICATION_ID) {
+        ba_error_set(err, BA_ERR_CATALOG, "%s/catalog.db: not a beforeafter catalog", cat->dir);
+        goto fail;
+    }
+    if (version > BA_CATALOG_SCHEMA_VERSION) {
+        ba_error_set(err, BA_ERR_CATALOG,
+                     "%s/catalog.db: schema version %d is newer than this beforeafter "
+                     "(%d); upgrade beforeafter",
+                     cat->dir, version, BA_CATALOG_SCHEMA_VERSION);
+        goto fail;
+    }
+    for (int v = version; v < BA_CATALOG_SCHEMA_VERSION; v++)
+        if (exec(cat, ba_schema_migrations[v], err))
+            goto fail;
+    if (version < BA_CATALOG_SCHEMA_VERSION) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "PRAGMA user_version=%d; PRAGMA application_id=%d;",
+                 BA_CATALOG_SCHEMA_VERSION, BA_APPLICATION_ID);
+        if (exec(cat, sql, err))
+            goto fail;
+    }
+    if (exec(cat, "COMMIT", err))
+        goto fail;
+    return 0;
+fail:
+    sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+static ba_catalog *open_db(const char *dir, bool create, ba_error *err)
+{
+    ba_catalog *cat = g_new0(ba_catalog, 1);
+    cat->dir = g_strdup(dir);
+    char *path = g_build_filename(dir, "catalog.db", NULL);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path, &cat->db, flags, NULL);
+    g_free(path);
+    if (rc != SQLITE_OK) {
+        ba_error_set(err, BA_ERR_CATALOG, "%s/catalog.db: cannot open: %s", dir,
+                     cat->db ? sqlite3_errmsg(cat->db) : sqlite3_errstr(rc));
+        ba_catalog_close(cat);
+        return NULL;
+    }
+    if (configure(cat, err) || migrate(cat, create, err)) {
+        if (err && err->code == BA_ERR_INTERNAL)
+            err->code = BA_ERR_CATALOG;
+        ba_catalog_close(cat);
+        return NULL;
+    }
+    return cat;
+}
+
+static int make_dirs(const char *dir, ba_error *err)
+{
+    static const char *const subdirs[] = {"masters", "tmp", NULL};
+    for (int i = 0; subdirs[i]; i++) {
+        char *p = g_build_filename(dir, subdirs[i], NULL);
+        int rc = g_mkdir_with_parents(p, 0755);
+        int e = errno;
+        g_free(p);
+        if (rc != 0) {
+            ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_CATALOG,
+                         "%s/%s: cannot create: %s", dir, subdirs[i], g_strerror(e));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+ba_catalog *ba_catalog_create(const char *dir, ba_error *err)
+{
+    if (!dir || !*dir) {
+        ba_error_set(err, BA_ERR_USAGE, "no library folder given");
+        return NULL;
+    }
+    char *db = g_build_filename(dir, "catalog.db", NULL);
+    bool have_db = g_file_test(db, G_FILE_TEST_EXISTS);
+    g_free(db);
+    if (have_db) {
+        ba_error clear;
+        ba_catalog *probe = ba_catalog_open(dir, &clear);
+        if (probe) {
+            ba_catalog_close(probe);
+            ba_error_set(err, BA_ERR_EXISTS, "%s: already a beforeafter library", dir);
+        } else {
+            ba_error_set(err, BA_ERR_CATALOG, "%s: holds a catalog.db that is not usable (%s); "
+                         "refusing to overwrite it", dir, clear.message);
+        }
+        return NULL;
+    }
+    if (g_file_test(dir, G_FILE_TEST_EXISTS)) {
+        if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+            ba_error_set(err, BA_ERR_CATALOG, "%s: exists and is not a folder", dir);
+            return NULL;
+        }
+        GDir *d = g_dir_open(dir, 0, NULL);
+        const char *first = d ? g_dir_read_name(d) : NULL;
+        bool empty = d && !first;
+        if (d)
+            g_dir_close(d);
+        if (!empty) {
+            ba_error_set(err, BA_ERR_CATALOG,
+                         "%s: folder is not empty and not a beforeafter library; "
+                         "refusing to create one there", dir);
+            return NULL;
+        }
+    }
+    if (g_mkdir_with_parents(dir, 0755) != 0) {
+        int e = errno;
+        ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_CATALOG,
+                     "%s: cannot create folder: %s", dir, g_strerror(e));
+        return NULL;
+    }
+    if (make_dirs(dir, err))
+        return NULL;
+    return open_db(dir, true, err);
+}
+
+ba_catalog *ba_catalog_open(const char *dir, ba_error *err)
+{
+    if (!dir || !*dir) {
+        ba_error_set(err, BA_ERR_USAGE, "no library folder given");
+        return NULL;
+    }
+    char *db = g_build_filename(dir, "catalog.db", NULL);
+    bool have_db = g_file_test(db, G_FILE_TEST_IS_REGULAR);
+    g_free(db);
+    if (!have_db) {
+        ba_error_set(err, BA_ERR_CATALOG,
+                     "%s: not a beforeafter library (no catalog.db); run 'beforeafter "
+                     "--library %s init' first",
+                     dir, dir);
+        return NULL;
+    }
+    ba_catalog *cat = open_db(dir, false, err);
+    if (cat && make_dirs(dir, err)) {
+        ba_catalog_close(cat);
+        return NULL;
+    }
+    return cat;
+}
+
+void ba_catalog_close(ba_catalog *cat)
+{
+    if (!cat)
+        return;
+    if (cat->db)
+        sqlite3_close_v2(cat->db);
+    g_free(cat->dir);
+    g_free(cat);
+}
+
+/* ---- clients ------------------------------------------------------------ */
+
+int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name, int64_t *id,
+                          ba_error *err)
+{
+    if (!code_valid(code, false)) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "client code '%s' is not valid: use 1 to 32 letters, digits, '-', '_' "
+                     "or '.', starting with a letter or digit",
+                     code ? code : "");
+        return -1;
+    }
+    if (name && (strlen(name) >= BA_TEXT_MAX || !g_utf8_validate(name, -1, NULL))) {
+        ba_error_set(err, BA_ERR_USAGE, "client name for '%s' must be UTF-8 and under %d bytes",
+                     code, BA_TEXT_MAX);
+        return -1;
+    }
+    char now[BA_STAMP_MAX];
+    utc_now(now, sizeof now);
+    sqlite3_stmt *st =
+        prepare(cat, "INSERT INTO clients(code, name, created_at) VALUES(?,?,?)", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 2, name);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT) {
+        ba_error_set(err, BA_ERR_EXISTS, "client '%s' already exists", code);
+        return -1;
+    }
+    if (rc != SQLITE_DONE)
+        return db_fail(cat, err, "adding a client");
+    if (id)
+        *id = sqlite3_last_insert_rowid(cat->db);
+    return 0;
+}
+
+#define CLIENT_COLS                                                                      \
+    "SELECT c.id, c.code, c.name, c.created_at,"                                         \
+    " (SELECT COUNT(*) FROM photos p JOIN sessions s ON s.id = p.session_id"             \
+    "  WHERE s.client_id = c.id) FROM clients c "
+
+static void read_client(sqlite3_stmt *st, ba_client *c)
+{
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(st, 0);
+    copy_col(st, 1, c->code, sizeof c->code);
+    copy_col(st, 2, c->name, sizeof c->name);
+    copy_col(st, 3, c->created_at, sizeof c->created_at);
+    c->photo_count = sqlite3_column_int(st, 4);
+}
+
+int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, CLIENT_COLS "WHERE c.code = ?", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, code ? code : "", -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        read_client(st, out);
+        sqlite3_finalize(st);
+        return 0;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        ba_error_set(err, BA_ERR_NOT_FOUND,
+                     "client '%s' does not exist; add it with 'beforeafter client add %s'",
+                     code ? code : "", code ? code : "");
+        return -1;
+    }
+    return db_fail(cat, err, "reading a client");
+}
+
+int ba_catalog_client_list(ba_catalog *cat, ba_client_fn fn, void *ud, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, CLIENT_COLS "ORDER BY c.code", err);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ba_client c;
+        read_client(st, &c);
+        if (fn(&c, ud)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "listing clients");
+}
+
+/* ---- areas -------------------------------------------------------------- */
+
+int ba_catalog_area_add(ba_catalog *cat, const char *name, ba_error *err)
+{
+    if (!code_valid(name, true)) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "area name '%s' is not valid: use 1 to 32 lower-case letters, digits "
+                     "or '-'",
+                     name ? name : "");
+        return -1;
+    }
+    sqlite3_stmt *st = prepare(cat, "INSERT INTO areas(name) VALUES(?)", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT) {
+        ba_error_set(err, BA_ERR_EXISTS, "area '%s' already exists", name);
+        return -1;
+    }
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "adding an area");
+}
+
+int ba_catalog_area_list(ba_catalog *cat, ba_area_fn fn, void *ud, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, "SELECT name FROM areas ORDER BY name", err);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn((const char *)sqlite3_column_text(st, 0), ud)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "listing areas");
+}
+
+static int append_area(const char *name, void *ud)
+{
+    GString *s = ud;
+    if (s->len)
+        g_string_append(s, ", ");
+    g_string_append(s, name);
+    return 0;
+}
+
+int ba_catalog_area_check(ba_catalog *cat, const char *area, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, "SELECT 1 FROM areas WHERE name = ?", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, area ? area : "", -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc != SQLITE_DONE)
+        return db_fail(cat, err, "reading areas");
+    GString *known = g_string_new(NULL);
+    ba_catalog_area_list(cat, append_area, known, NULL);
+    ba_error_set(err, BA_ERR_NOT_FOUND,
+                 "unknown area '%s'; known areas: %s (add one with 'beforeafter area add NAME')",
+                 area ? area : "", known->str);
+    g_string_free(known, TRUE);
+    return -1;
+}
+
+/* ---- photos ------------------------------------------------------------- */
+
+int ba_catalog_photo_find_original(ba_catalog *cat, const char *original_sha256, int64_t *id,
+                                   ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, "SELECT id FROM photos WHERE original_sha256 = ?", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, original_sha256, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    int found = 0;
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        found = 1;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(cat, err, "looking up a photo");
+    return found;
+}
+
+/* Find the session of (client, date) or create it; renumber the client's sessions. */
+static int session_ensure(ba_catalog *cat, int64_t client_id, const char *date,
+                          const char *treatment, int64_t *session_id, ba_error *err)
+{
+    sqlite3_stmt *st =
+        prepare(cat, "SELECT id FROM sessions WHERE client_id = ? AND date = ?", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, client_id);
+    sqlite3_bind_text(st, 2, date, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *session_id = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        if (treatment && *treatment) {
+            st = prepare(cat, "UPDATE sessions SET treatment = ? WHERE id = ? AND treatment IS NULL",
+                         err);
+            if (!st)
+                return -1;
+            sqlite3_bind_text(st, 1, treatment, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(st, 2, *session_id);
+            rc = sqlite3_step(st);
+            sqlite3_finalize(st);
+            if (rc != SQLITE_DONE)
+                return db_fail(cat, err, "updating a session");
+        }
+        return 0;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(cat, err, "looking up a session");
+
+    st = prepare(cat, "INSERT INTO sessions(client_id, date, treatment, number) VALUES(?,?,?,0)",
+                 err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, client_id);
+    sqlite3_bind_text(st, 2, date, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 3, treatment);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(cat, err, "adding a session");
+    *session_id = sqlite3_last_insert_rowid(cat->db);
+
+    /* Session numbers follow dates, whatever order the photos arrive in. */
+    st = prepare(cat,
+                 "UPDATE sessions SET number = (SELECT COUNT(*) FROM sessions s2"
+                 " WHERE s2.client_id = sessions.client_id AND s2.date <= sessions.date)"
+                 " WHERE client_id = ?",
+                 err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, client_id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "numbering sessions");
+}
+
+static int find_duplicate(ba_catalog *cat, const ba_photo *p, int64_t *id, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(
+        cat, "SELECT id FROM photos WHERE original_sha256 = ? OR master_sha256 = ? LIMIT 1", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, p->original_sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, p->master_sha256, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    int found = 0;
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        found = 1;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(cat, err, "looking up duplicates");
+    return found;
+}
+
+static int insert_photo(ba_catalog *cat, ba_photo *p, int64_t area_id, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(
+        cat,
+        "INSERT INTO photos(session_id, area_id, view, stage, master_sha256, original_sha256,"
+        " width, height, original_name, ingested_at, captured_at, captured_offset,"
+        " camera_make, camera_model, orientation, focal_length_mm, focal_length_35mm,"
+        " exposure_time_s, f_number, iso, flash_fired, white_balance)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        err);
+    if (!st)
+        return -1;
+    const ba_capture *c = &p->capture;
+    sqlite3_bind_int64(st, 1, p->session_id);
+    sqlite3_bind_int64(st, 2, area_id);
+    sqlite3_bind_text(st, 3, p->view, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, p->stage, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, p->master_sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, p->original_sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 7, p->width);
+    sqlite3_bind_int(st, 8, p->height);
+    bind_text_or_null(st, 9, p->original_name);
+    sqlite3_bind_text(st, 10, p->ingested_at, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 11, c->captured_at);
+    bind_text_or_null(st, 12, c->offset);
+    bind_text_or_null(st, 13, c->make);
+    bind_text_or_null(st, 14, c->model);
+    bind_int_or_null(st, 15, c->orientation, 0);
+    bind_real_or_null(st, 16, c->focal_length_mm);
+    bind_real_or_null(st, 17, c->focal_length_35mm);
+    bind_real_or_null(st, 18, c->exposure_time_s);
+    bind_real_or_null(st, 19, c->f_number);
+    bind_int_or_null(st, 20, c->iso, 0);
+    bind_int_or_null(st, 21, c->flash_fired, -1);
+    bind_int_or_null(st, 22, c->white_balance, -1);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(cat, err, "adding a photo");
+    p->id = sqlite3_last_insert_rowid(cat->db);
+    return 0;
+}
+
+static int lookup_id(ba_catalog *cat, const char *sql, const char *key, int64_t *id,
+                     ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, sql, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return db_fail(cat, err, "lookup");
+}
+
+int ba_catalog_photo_add(ba_catalog *cat, ba_photo *p, const ba_store_hooks *hooks,
+                         bool *duplicate, ba_error *err)
+{
+    *duplicate = false;
+    if (!ba_view_valid(p->view) || !ba_stage_valid(p->stage) || ba_date_check(p->session_date, err)) {
+        if (!err || err->code == BA_OK)
+            ba_error_set(err, BA_ERR_USAGE, "invalid view '%s' or stage '%s'", p->view, p->stage);
+        return -1;
+    }
+    utc_now(p->ingested_at, sizeof p->ingested_at);
+    bool stored = false;
+    /* IMMEDIATE: take the write lock now, so the duplicate check, the file move
+     * and the insert are one serialised step among every writer. */
+    if (exec(cat, "BEGIN IMMEDIATE", err))
+        return -1;
+    int64_t client_id = 0, area_id = 0, existing = 0;
+    int r = lookup_id(cat, "SELECT id FROM clients WHERE code = ?", p->client, &client_id, err);
+    if (r < 0)
+        goto fail;
+    if (r == 0) {
+        ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", p->client);
+        goto fail;
+    }
+    r = lookup_id(cat, "SELECT id FROM areas WHERE name = ?", p->area, &area_id, err);
+    if (r < 0)
+        goto fail;
+    if (r == 0) {
+        ba_error_set(err, BA_ERR_NOT_FOUND, "unknown area '%s'", p->area);
+        goto fail;
+    }
+    r = find_duplicate(cat, p, &existing, err);
+    if (r < 0)
+        goto fail;
+    if (r == 1) {
+        sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+        *duplicate = true;
+        p->id = existing;
+        return 0;
+    }
+    if (session_ensure(cat, client_id, p->session_date, p->treatment, &p->session_id, err))
+        goto fail;
+    if (hooks && hooks->store) {
+        if (hooks->store(hooks->ud, err))
+            goto fail;
+        stored = true;
+    }
+    if (insert_photo(cat, p, area_id, err))
+        goto fail;
+    if (exec(cat, "COMMIT", err))
+        goto fail;
+    {
+        sqlite3_stmt *st = prepare(cat, "SELECT number FROM sessions WHERE id = ?", NULL);
+        if (st) {
+            sqlite3_bind_int64(st, 1, p->session_id);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                p->session_number = sqlite3_column_int(st, 0);
+            sqlite3_finalize(st);
+        }
+    }
+    return 0;
+fail:
+    sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+    if (stored && hooks->unstore)
+        hooks->unstore(hooks->ud);
+    return -1;
+}
+
+#define PHOTO_COLS                                                                        \
+    "SELECT p.id, p.session_id, c.code, a.name, s.date, s.number, s.treatment, p.view,"  \
+    " p.stage, p.master_sha256, p.original_sha256, p.width, p.height, p.original_name,"  \
+    " p.ingested_at, p.captured_at, p.captured_offset, p.camera_make, p.camera_model,"   \
+    " p.orientation, p.focal_length_mm, p.focal_length_35mm, p.exposure_time_s,"         \
+    " p.f_number, p.iso, p.flash_fired, p.white_balance"                                 \
+    " FROM photos p JOIN sessions s ON s.id = p.session_id"                              \
+    " JOIN clients c ON c.id = s.client_id JOIN areas a ON a.id = p.area_id "
+
+static void read_photo(sqlite3_stmt *st, ba_photo *p)
+{
+    memset(p, 0, sizeof *p);
+    ba_capture_init(&p->capture);
+    p->id = sqlite3_column_int64(st, 0);
+    p->session_id = sqlite3_column_int64(st, 1);
+    copy_col(st, 2, p->client, sizeof p->client);
+    copy_col(st, 3, p->area, sizeof p->area);
+    copy_col(st, 4, p->session_date, sizeof p->session_date);
+    p->session_number = sqlite3_column_int(st, 5);
+    copy_col(st, 6, p->treatment, sizeof p->treatment);
+    copy_col(st, 7, p->view, sizeof p->view);
+    copy_col(st, 8, p->stage, sizeof p->stage);
+    copy_col(st, 9, p->master_sha256, sizeof p->master_sha256);
+    copy_col(st, 10, p->original_sha256, sizeof p->original_sha256);
+    p->width = sqlite3_column_int(st, 11);
+    p->height = sqlite3_column_int(st, 12);
+    copy_col(st, 13, p->original_name, sizeof p->original_name);
+    copy_col(st, 14, p->ingested_at, sizeof p->ingested_at);
+    ba_capture *c = &p->capture;
+    copy_col(st, 15, c->captured_at, sizeof c->captured_at);
+    copy_col(st, 16, c->offset, sizeof c->offset);
+    copy_col(st, 17, c->make, sizeof c->make);
+    copy_col(st, 18, c->model, sizeof c->model);
+    c->orientation = col_int(st, 19, 0);
+    c->focal_length_mm = col_real(st, 20);
+    c->focal_length_35mm = col_real(st, 21);
+    c->exposure_time_s = col_real(st, 22);
+    c->f_number = col_real(st, 23);
+    c->iso = col_int(st, 24, 0);
+    c->flash_fired = col_int(st, 25, -1);
+    c->white_balance = col_int(st, 26, -1);
+}
+
+int ba_catalog_photo_get(ba_catalog *cat, int64_t id, ba_photo *out, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, PHOTO_COLS "WHERE p.id = ?", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_photo(st, out);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE) {
+        ba_error_set(err, BA_ERR_NOT_FOUND, "photo %" G_GINT64_FORMAT " does not exist", id);
+        return -1;
+    }
+    return db_fail(cat, err, "reading a photo");
+}
+
+int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *f, ba_photo_fn fn, void *ud,
+                          ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat,
+                               PHOTO_COLS
+                               "WHERE (?1 IS NULL OR c.code = ?1) AND (?2 IS NULL OR a.name = ?2)"
+                               " AND (?3 IS NULL OR s.date >= ?3) AND (?4 IS NULL OR s.date <= ?4)"
+                               " AND (?5 IS NULL OR p.stage = ?5)"
+                               " ORDER BY c.code, s.date, a.name, p.id",
+                               err);
+    if (!st)
+        return -1;
+    if (f) {
+        bind_text_or_null(st, 1, f->client);
+        bind_text_or_null(st, 2, f->area);
+        bind_text_or_null(st, 3, f->from);
+        bind_text_or_null(st, 4, f->to);
+        bind_text_or_null(st, 5, f->stage);
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ba_photo p;
+        read_photo(st, &p);
+        if (fn(&p, ud)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "listing photos");
+}
+
+int ba_catalog_counts_get(ba_catalog *cat, ba_catalog_counts *out, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat,
+                               "SELECT (SELECT COUNT(*) FROM clients), (SELECT COUNT(*) FROM sessions),"
+                               " (SELECT COUNT(*) FROM photos), (SELECT COUNT(*) FROM areas)",
+                               err);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->clients = sqlite3_column_int64(st, 0);
+        out->sessions = sqlite3_column_int64(st, 1);
+        out->photos = sqlite3_column_int64(st, 2);
+        out->areas = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_fail(cat, err, "counting rows");
+}

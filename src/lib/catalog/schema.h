@@ -1,0 +1,62 @@
+/* Catalog schema: migration i brings user_version i to i+1. Append, never edit. */
+#ifndef BA_CATALOG_SCHEMA_H
+#define BA_CATALOG_SCHEMA_H
+
+static const char *const ba_schema_migrations[] = {
+    /* 0 -> 1: clients, areas, sessions, photos. */
+    "CREATE TABLE clients ("
+    "  id INTEGER PRIMARY KEY,"
+    "  code TEXT NOT NULL UNIQUE,"
+    "  name TEXT,"
+    "  created_at TEXT NOT NULL);"
+    "CREATE TABLE areas ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  description TEXT);"
+    "INSERT INTO areas(name, description) VALUES"
+    "  ('forehead', NULL), ('glabella', 'frown lines'), ('crows-feet', NULL),"
+    "  ('cheeks', NULL), ('neck', NULL), ('decolletage', NULL), ('abdomen', NULL),"
+    "  ('hips', NULL), ('thighs', NULL), ('bust', NULL), ('scar', NULL), ('hands', NULL),"
+    "  ('lips', NULL);"
+    "CREATE TABLE sessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  client_id INTEGER NOT NULL REFERENCES clients(id),"
+    "  date TEXT NOT NULL,"
+    "  treatment TEXT,"
+    "  number INTEGER NOT NULL,"
+    "  provider TEXT,"
+    "  notes TEXT,"
+    "  UNIQUE(client_id, date));"
+    "CREATE TABLE photos ("
+    "  id INTEGER PRIMARY KEY,"
+    "  session_id INTEGER NOT NULL REFERENCES sessions(id),"
+    "  area_id INTEGER NOT NULL REFERENCES areas(id),"
+    "  view TEXT NOT NULL CHECK (view IN ('frontal','left-45','right-45','left-90',"
+    "                                     'right-90','other')),"
+    "  stage TEXT NOT NULL CHECK (stage IN ('before','after','progress')),"
+    "  master_sha256 TEXT NOT NULL UNIQUE,"
+    "  original_sha256 TEXT NOT NULL UNIQUE,"
+    "  width INTEGER NOT NULL,"
+    "  height INTEGER NOT NULL,"
+    "  original_name TEXT,"
+    "  ingested_at TEXT NOT NULL,"
+    "  captured_at TEXT,"
+    "  captured_offset TEXT,"
+    "  camera_make TEXT,"
+    "  camera_model TEXT,"
+    "  orientation INTEGER,"
+    "  focal_length_mm REAL,"
+    "  focal_length_35mm REAL,"
+    "  exposure_time_s REAL,"
+    "  f_number REAL,"
+    "  iso INTEGER,"
+    "  flash_fired INTEGER,"
+    "  white_balance INTEGER);"
+    "CREATE INDEX photos_session ON photos(session_id);"
+    "CREATE INDEX photos_area ON photos(area_id);",
+};
+
+#define BA_SCHEMA_MIGRATION_COUNT \
+    (sizeof ba_schema_migrations / sizeof ba_schema_migrations[0])
+
+#endif

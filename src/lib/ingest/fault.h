@@ -1,0 +1,20 @@
+/* Fault injection for tests of the "loses nothing" guarantees (internal).
+ *
+ *   BA_FAULT_KILL=STEP   the process kills itself with SIGKILL at STEP, one of
+ *                        start, after-tmp-create, after-master-write,
+ *                        after-master-rename, after-commit
+ *   BA_FAULT_WRITE=enospc  every write of a master fails with ENOSPC
+ *
+ * Without these variables the functions do nothing. */
+#ifndef BA_INGEST_FAULT_H
+#define BA_INGEST_FAULT_H
+
+#include <stdbool.h>
+
+/* Die at @step when BA_FAULT_KILL names it. */
+void ba_fault_point(const char *step);
+
+/* True when master writes must fail with ENOSPC. */
+bool ba_fault_write_fails(void);
+
+#endif

@@ -1,0 +1,577 @@
+/* The ingest pipeline: untrusted file -> stripped, upright, sRGB master + catalog row. */
+#include "beforeafter/beforeafter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vips/vips.h>
+
+#include "ingest/fault.h"
+
+/* Loader nicknames we accept, by format.  Everything else is refused before
+ * decoding (and blocked in libvips by ba_init()). */
+static const struct {
+    const char *loader;
+    const char *format;
+} ACCEPTED[] = {
+    {"VipsForeignLoadJpegBuffer", "jpeg"}, {"VipsForeignLoadPngBuffer", "png"},
+    {"VipsForeignLoadHeifBuffer", "heif"}, {"VipsForeignLoadTiffBuffer", "tiff"},
+    {"VipsForeignLoadWebpBuffer", "webp"},
+};
+
+void ba_ingest_options_init(ba_ingest_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_megapixels = BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
+    o->master_quality = BA_INGEST_DEFAULT_QUALITY;
+}
+
+/* The first line of libvips' error buffer (which is cleared), lower-cased start. */
+static char *take_vips_error(void)
+{
+    char *all = vips_error_buffer_copy();
+    char *nl = strchr(all, '\n');
+    if (nl)
+        *nl = '\0';
+    g_strstrip(all);
+    if (!*all) {
+        g_free(all);
+        all = g_strdup(*ba_last_warning() ? ba_last_warning() : "libvips failed");
+    }
+    return all;
+}
+
+/* ---- the master writer: a vips target that hashes while it writes ------- */
+
+typedef struct master_writer {
+    int fd;
+    GChecksum *sha;
+    int write_errno; /* first write error, 0 when none */
+    gint64 bytes;
+} master_writer;
+
+static gint64 on_target_write(VipsTargetCustom *target, const void *data, gint64 length,
+                              void *ud)
+{
+    (void)target;
+    master_writer *w = ud;
+    if (w->write_errno)
+        return -1;
+    if (ba_fault_write_fails()) {
+        w->write_errno = ENOSPC;
+        return -1;
+    }
+    const unsigned char *p = data;
+    gint64 left = length;
+    while (left > 0) {
+        ssize_t n = write(w->fd, p, (size_t)left);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            w->write_errno = errno;
+            return -1;
+        }
+        p += n;
+        left -= n;
+    }
+    g_checksum_update(w->sha, data, (gssize)length);
+    w->bytes += length;
+    return length;
+}
+
+/* ---- one ingest --------------------------------------------------------- */
+
+typedef struct job {
+    const char *name;          /* file name as given, for messages */
+    const unsigned char *data; /* the original bytes */
+    size_t len;
+    const char *format;        /* accepted format */
+    ba_capture capture;
+    char *tmp_path;            /* in-flight master, NULL once moved */
+    char *final_path;          /* masters/ab/<sha>.jpg, absolute */
+    bool final_existed;        /* the master was already on disk before store() */
+} job;
+
+static ba_code errno_code(int e)
+{
+    return (e == ENOSPC || e == EDQUOT || e == EFBIG) ? BA_ERR_NOSPACE : BA_ERR_IO;
+}
+
+/* "VipsForeignLoadGifBuffer" -> "Gif": what a refused file looks like. */
+static const char *loader_format(const char *loader)
+{
+    static const char prefix[] = "VipsForeignLoad";
+    static _Thread_local char name[32];
+    const char *s = g_str_has_prefix(loader, prefix) ? loader + sizeof prefix - 1 : loader;
+    size_t n = strcspn(s, "BFS"); /* ...Buffer / File / Source */
+    if (n == 0 || n >= sizeof name)
+        return "another format";
+    memcpy(name, s, n);
+    name[n] = '\0';
+    return name;
+}
+
+/* Check the container before any pixel is decoded. */
+static int identify(job *j, const ba_ingest_options *o, VipsImage **header, ba_error *err)
+{
+    const char *loader = vips_foreign_find_load_buffer(j->data, j->len);
+    vips_error_clear();
+    for (size_t i = 0; loader && i < G_N_ELEMENTS(ACCEPTED); i++)
+        if (strcmp(loader, ACCEPTED[i].loader) == 0)
+            j->format = ACCEPTED[i].format;
+    if (!j->format) {
+        ba_error_set(err, BA_ERR_FORMAT,
+                     "%s: not a JPEG, PNG, HEIC/HEIF, TIFF or WebP photo%s%s%s", j->name,
+                     loader ? " (it looks like " : "", loader ? loader_format(loader) : "",
+                     loader ? ")" : "");
+        return -1;
+    }
+    VipsImage *h = vips_image_new_from_buffer(j->data, j->len, "", "access",
+                                              VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                              VIPS_FAIL_ON_TRUNCATED, NULL);
+    if (!h) {
+        char *why = take_vips_error();
+        ba_error_set(err, BA_ERR_CORRUPT, "%s: cannot read the %s header: %s", j->name,
+                     j->format, why);
+        g_free(why);
+        return -1;
+    }
+    double mp = (double)h->Xsize * (double)h->Ysize / 1e6;
+    double limit = o->max_megapixels > 0 ? o->max_megapixels : BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
+    if (mp > limit) {
+        ba_error_set(err, BA_ERR_TOO_LARGE,
+                     "%s: %d x %d pixels (%.1f megapixels) exceeds the limit of %g megapixels "
+                     "(--max-megapixels); refused before decoding",
+                     j->name, h->Xsize, h->Ysize, mp, limit);
+        g_object_unref(h);
+        return -1;
+    }
+    *header = h;
+    return 0;
+}
+
+/* The EXIF block: JPEG from the file itself, other containers via libvips'
+ * extraction of the untouched block, bare TIFF from the file's own IFDs. */
+static void read_capture(job *j, VipsImage *h)
+{
+    ba_capture_init(&j->capture);
+    if (strcmp(j->format, "jpeg") == 0 || strcmp(j->format, "tiff") == 0) {
+        ba_ingest_read_exif(j->data, j->len, &j->capture);
+        return;
+    }
+    const void *blob = NULL;
+    size_t blob_len = 0;
+    if (vips_image_get_typeof(h, VIPS_META_EXIF_NAME) &&
+        vips_image_get_blob(h, VIPS_META_EXIF_NAME, &blob, &blob_len) == 0)
+        ba_ingest_read_exif(blob, blob_len, &j->capture);
+    vips_error_clear();
+}
+
+/* Apply EXIF orientation 1..8 (0 and anything else: none). */
+static int orient(VipsImage *in, int orientation, VipsImage **out)
+{
+    VipsImage *t = NULL;
+    int rc = 0;
+    switch (orientation) {
+    case 2:
+        return vips_flip(in, out, VIPS_DIRECTION_HORIZONTAL, NULL);
+    case 3:
+        return vips_rot(in, out, VIPS_ANGLE_D180, NULL);
+    case 4:
+        return vips_flip(in, out, VIPS_DIRECTION_VERTICAL, NULL);
+    case 5: /* transpose */
+        rc = vips_rot(in, &t, VIPS_ANGLE_D90, NULL) ||
+             vips_flip(t, out, VIPS_DIRECTION_HORIZONTAL, NULL);
+        break;
+    case 6:
+        return vips_rot(in, out, VIPS_ANGLE_D90, NULL);
+    case 7: /* transverse */
+        rc = vips_rot(in, &t, VIPS_ANGLE_D270, NULL) ||
+             vips_flip(t, out, VIPS_DIRECTION_HORIZONTAL, NULL);
+        break;
+    case 8:
+        return vips_rot(in, out, VIPS_ANGLE_D270, NULL);
+    default:
+        g_object_ref(in);
+        *out = in;
+        return 0;
+    }
+    if (t)
+        g_object_unref(t);
+    return rc ? -1 : 0;
+}
+
+/* To 8-bit, 3-band sRGB flattened on white; the embedded profile is used, then dropped. */
+static int to_srgb(VipsImage *in, VipsImage **out, char *warning, size_t wsize)
+{
+    VipsImage *c = NULL, *f = NULL;
+    int ok = -1;
+    bool converted = false;
+    if (vips_image_get_typeof(in, VIPS_META_ICC_NAME)) {
+        if (vips_icc_transform(in, &c, "srgb", "embedded", TRUE, "intent",
+                               VIPS_INTENT_RELATIVE, "depth", 8, NULL) == 0) {
+            converted = true;
+        } else {
+            char *why = take_vips_error();
+            snprintf(warning, wsize, "embedded ICC profile unusable (%s); assumed sRGB", why);
+            g_free(why);
+        }
+    }
+    if (!converted && vips_colourspace(in, &c, VIPS_INTERPRETATION_sRGB, NULL))
+        goto done;
+    if (vips_image_hasalpha(c)) {
+        double white[] = {255, 255, 255};
+        VipsArrayDouble *bg = vips_array_double_new(white, 3);
+        int rc = vips_flatten(c, &f, "background", bg, "max_alpha",
+                              c->BandFmt == VIPS_FORMAT_USHORT ? 65535.0 : 255.0, NULL);
+        vips_area_unref(VIPS_AREA(bg));
+        if (rc)
+            goto done;
+        g_object_unref(c);
+        c = f;
+        f = NULL;
+    }
+    if (c->BandFmt != VIPS_FORMAT_UCHAR) {
+        if (c->BandFmt == VIPS_FORMAT_USHORT) {
+            if (vips_rshift_const1(c, &f, 8, NULL))
+                goto done;
+            g_object_unref(c);
+            c = f;
+            f = NULL;
+        }
+        if (vips_cast_uchar(c, &f, NULL))
+            goto done;
+        g_object_unref(c);
+        c = f;
+        f = NULL;
+    }
+    if (c->Bands != 3) {
+        vips_error("beforeafter", "unsupported band layout (%d bands)", c->Bands);
+        goto done;
+    }
+    *out = c;
+    c = NULL;
+    ok = 0;
+done:
+    if (c)
+        g_object_unref(c);
+    return ok;
+}
+
+/* Decode, orient, convert and encode to a temporary file in LIBRARY/tmp,
+ * hashing the encoded bytes on the way. */
+static int render_master(ba_catalog *cat, job *j, VipsImage *header, const ba_ingest_options *o,
+                         ba_photo *p, char *warning, size_t wsize, ba_error *err)
+{
+    VipsImage *src = NULL, *up = NULL, *rgb = NULL;
+    int rc = -1;
+    master_writer w = {.fd = -1};
+    /* Rotations and vertical flips need random access: only the cheap cases
+     * stream.  libheif applies the container's own transforms, and the EXIF
+     * orientation of a HEIF must not be applied a second time. */
+    int orientation = strcmp(j->format, "heif") == 0 ? 1 : j->capture.orientation;
+    bool streams = orientation <= 2;
+    if (streams) {
+        src = header;
+        g_object_ref(src);
+    } else {
+        src = vips_image_new_from_buffer(j->data, j->len, "", "fail_on", VIPS_FAIL_ON_TRUNCATED,
+                                         NULL);
+        if (!src)
+            goto vips_failed;
+    }
+    if (orient(src, orientation, &up) || to_srgb(up, &rgb, warning, wsize))
+        goto vips_failed;
+
+    char *tmpdir = g_build_filename(ba_catalog_dir(cat), "tmp", NULL);
+    char *base = g_strdup_printf("ingest-%d-XXXXXX.jpg", (int)getpid());
+    j->tmp_path = g_build_filename(tmpdir, base, NULL);
+    g_free(base);
+    g_free(tmpdir);
+    w.fd = g_mkstemp_full(j->tmp_path, O_WRONLY | O_CLOEXEC, 0644);
+    if (w.fd < 0) {
+        int e = errno;
+        ba_error_set(err, errno_code(e), "%s: cannot create a temporary master in %s/tmp: %s",
+                     j->name, ba_catalog_dir(cat), g_strerror(e));
+        g_free(j->tmp_path);
+        j->tmp_path = NULL;
+        goto out;
+    }
+    ba_fault_point("after-tmp-create");
+    w.sha = g_checksum_new(G_CHECKSUM_SHA256);
+    VipsTargetCustom *target = vips_target_custom_new();
+    g_signal_connect(target, "write", G_CALLBACK(on_target_write), &w);
+    int q = o->master_quality > 0 ? o->master_quality : BA_INGEST_DEFAULT_QUALITY;
+    int saved = vips_jpegsave_target(rgb, VIPS_TARGET(target), "Q", q, "strip", TRUE,
+                                     "subsample_mode", VIPS_FOREIGN_SUBSAMPLE_OFF, NULL);
+    if (saved == 0)
+        saved = vips_target_end(VIPS_TARGET(target));
+    g_object_unref(target);
+    if (saved != 0 || w.write_errno) {
+        if (w.write_errno) {
+            vips_error_clear();
+            ba_error_set(err, errno_code(w.write_errno), "%s: cannot write the master: %s",
+                         j->name, g_strerror(w.write_errno));
+            goto out;
+        }
+        goto vips_failed;
+    }
+    if (fsync(w.fd) != 0 || close(w.fd) != 0) {
+        int e = errno;
+        w.fd = -1;
+        ba_error_set(err, errno_code(e), "%s: cannot write the master: %s", j->name,
+                     g_strerror(e));
+        goto out;
+    }
+    w.fd = -1;
+    ba_fault_point("after-master-write");
+    g_strlcpy(p->master_sha256, g_checksum_get_string(w.sha), sizeof p->master_sha256);
+    p->width = rgb->Xsize;
+    p->height = rgb->Ysize;
+    rc = 0;
+    goto out;
+
+vips_failed: {
+    char *why = take_vips_error();
+    ba_error_set(err, BA_ERR_CORRUPT, "%s: the %s image data is truncated or corrupt: %s",
+                 j->name, j->format ? j->format : "image", why);
+    g_free(why);
+}
+out:
+    if (w.fd >= 0)
+        close(w.fd);
+    if (w.sha)
+        g_checksum_free(w.sha);
+    if (src)
+        g_object_unref(src);
+    if (up)
+        g_object_unref(up);
+    if (rgb)
+        g_object_unref(rgb);
+    return rc;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Runs under the catalog's write lock: move the master into place. */
+static int store_master(void *ud, ba_error *err)
+{
+    job *j = ud;
+    char *dir = g_path_get_dirname(j->final_path);
+    if (g_mkdir_with_parents(dir, 0755) != 0) {
+        int e = errno;
+        ba_error_set(err, errno_code(e), "%s: cannot create %s: %s", j->name, dir, g_strerror(e));
+        g_free(dir);
+        return -1;
+    }
+    j->final_existed = g_file_test(j->final_path, G_FILE_TEST_EXISTS);
+    if (rename(j->tmp_path, j->final_path) != 0) {
+        int e = errno;
+        ba_error_set(err, errno_code(e), "%s: cannot store the master: %s", j->name,
+                     g_strerror(e));
+        g_free(dir);
+        return -1;
+    }
+    g_free(j->tmp_path);
+    j->tmp_path = NULL;
+    int synced = fsync_dir(dir);
+    g_free(dir);
+    if (synced != 0) {
+        int e = errno;
+        ba_error_set(err, errno_code(e), "%s: cannot sync the masters folder: %s", j->name,
+                     g_strerror(e));
+        return -1;
+    }
+    ba_fault_point("after-master-rename");
+    return 0;
+}
+
+static void unstore_master(void *ud)
+{
+    job *j = ud;
+    if (!j->final_existed)
+        g_unlink(j->final_path);
+}
+
+int ba_ingest_buffer(ba_catalog *cat, const char *name, const unsigned char *data, size_t len,
+                     const ba_ingest_options *opts, ba_ingest_result *result, ba_error *err)
+{
+    ba_ingest_options defaults;
+    if (!opts) {
+        ba_ingest_options_init(&defaults);
+        opts = &defaults;
+    }
+    memset(result, 0, sizeof *result);
+    job j = {.name = name ? name : "(buffer)", .data = data, .len = len};
+    ba_photo p;
+    memset(&p, 0, sizeof p);
+    VipsImage *header = NULL;
+    int rc = -1;
+
+    if (len == 0) {
+        ba_error_set(err, BA_ERR_FORMAT, "%s: empty file", j.name);
+        return -1;
+    }
+    /* Arguments first: a bad client, area, view or date fails fast. */
+    const char *stage = opts->stage ? opts->stage : "progress";
+    const char *view = opts->view ? opts->view : "frontal";
+    if (!ba_stage_valid(stage)) {
+        ba_error_set(err, BA_ERR_USAGE, "stage '%s' is not one of before, after, progress", stage);
+        return -1;
+    }
+    if (!ba_view_valid(view)) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "view '%s' is not one of frontal, left-45, right-45, left-90, right-90, other",
+                     view);
+        return -1;
+    }
+    if (opts->date && ba_date_check(opts->date, err))
+        return -1;
+    if (opts->treatment && (strlen(opts->treatment) >= BA_TEXT_MAX ||
+                            !g_utf8_validate(opts->treatment, -1, NULL))) {
+        ba_error_set(err, BA_ERR_USAGE, "treatment must be UTF-8 and under %d bytes", BA_TEXT_MAX);
+        return -1;
+    }
+    ba_client client;
+    if (ba_catalog_client_get(cat, opts->client, &client, err) ||
+        ba_catalog_area_check(cat, opts->area, err))
+        return -1;
+
+    ba_fault_point("start");
+    /* The original's hash: the same file again is a duplicate, decoded or not. */
+    char *orig_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+    g_strlcpy(p.original_sha256, orig_sha, sizeof p.original_sha256);
+    g_free(orig_sha);
+    int64_t existing = 0;
+    int found = ba_catalog_photo_find_original(cat, p.original_sha256, &existing, err);
+    if (found < 0)
+        return -1;
+    if (found) {
+        ba_photo old;
+        if (ba_catalog_photo_get(cat, existing, &old, err))
+            return -1;
+        result->status = BA_INGEST_DUPLICATE;
+        result->photo_id = existing;
+        ba_catalog_master_relpath(old.master_sha256, result->master, sizeof result->master);
+        return 0;
+    }
+
+    if (identify(&j, opts, &header, err))
+        goto out;
+    read_capture(&j, header);
+
+    /* The session date: given, else when the photo was taken. */
+    if (opts->date) {
+        g_strlcpy(p.session_date, opts->date, sizeof p.session_date);
+    } else if (j.capture.captured_at[0]) {
+        g_strlcpy(p.session_date, j.capture.captured_at, sizeof p.session_date);
+    } else {
+        ba_error_set(err, BA_ERR_NO_DATE,
+                     "%s: no capture date in its EXIF; pass the session date with --date "
+                     "YYYY-MM-DD",
+                     j.name);
+        goto out;
+    }
+
+    if (render_master(cat, &j, header, opts, &p, result->warning, sizeof result->warning, err))
+        goto out;
+
+    char rel[96];
+    ba_catalog_master_relpath(p.master_sha256, rel, sizeof rel);
+    j.final_path = g_build_filename(ba_catalog_dir(cat), rel, NULL);
+    g_strlcpy(p.client, client.code, sizeof p.client);
+    g_strlcpy(p.area, opts->area, sizeof p.area);
+    g_strlcpy(p.view, view, sizeof p.view);
+    g_strlcpy(p.stage, stage, sizeof p.stage);
+    g_strlcpy(p.treatment, opts->treatment ? opts->treatment : "", sizeof p.treatment);
+    char *base = g_path_get_basename(j.name);
+    char *display = g_filename_display_name(base);
+    g_strlcpy(p.original_name, display, sizeof p.original_name);
+    g_free(display);
+    g_free(base);
+    p.capture = j.capture;
+
+    ba_store_hooks hooks = {store_master, unstore_master, &j};
+    bool duplicate = false;
+    if (ba_catalog_photo_add(cat, &p, &hooks, &duplicate, err)) {
+        /* Keep the file's name in front of the catalog's message. */
+        if (err && strncmp(err->message, j.name, strlen(j.name)) != 0) {
+            char msg[sizeof err->message];
+            g_strlcpy(msg, err->message, sizeof msg);
+            ba_error_set(err, err->code, "%s: %s", j.name, msg);
+        }
+        goto out;
+    }
+    ba_fault_point("after-commit");
+    result->photo_id = p.id;
+    if (duplicate) {
+        ba_photo old;
+        result->status = BA_INGEST_DUPLICATE;
+        if (ba_catalog_photo_get(cat, p.id, &old, NULL) == 0)
+            ba_catalog_master_relpath(old.master_sha256, result->master, sizeof result->master);
+    } else {
+        result->status = BA_INGEST_INGESTED;
+        g_strlcpy(result->master, rel, sizeof result->master);
+    }
+    rc = 0;
+out:
+    if (j.tmp_path) {
+        g_unlink(j.tmp_path);
+        g_free(j.tmp_path);
+    }
+    g_free(j.final_path);
+    if (header)
+        g_object_unref(header);
+    return rc;
+}
+
+int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
+                   ba_ingest_result *result, ba_error *err)
+{
+    memset(result, 0, sizeof *result);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        ba_error_set(err, e == ENOENT ? BA_ERR_NOT_FOUND : BA_ERR_IO, "%s: cannot open: %s", path,
+                     g_strerror(e));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ba_error_set(err, BA_ERR_FORMAT, "%s: not a regular file%s", path,
+                     S_ISDIR(st.st_mode) ? " (it is a folder)" : "");
+        close(fd);
+        return -1;
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        ba_error_set(err, BA_ERR_FORMAT, "%s: empty file", path);
+        return -1;
+    }
+    /* Map, don't copy: the bytes we hash are exactly the bytes we decode. */
+    GError *gerr = NULL;
+    GMappedFile *map = g_mapped_file_new_from_fd(fd, FALSE, &gerr);
+    close(fd);
+    if (!map) {
+        ba_error_set(err, BA_ERR_IO, "%s: cannot read: %s", path, gerr->message);
+        g_error_free(gerr);
+        return -1;
+    }
+    int rc = ba_ingest_buffer(cat, path, (const unsigned char *)g_mapped_file_get_contents(map),
+                              g_mapped_file_get_length(map), opts, result, err);
+    g_mapped_file_unref(map);
+    return rc;
+}
