@@ -415,7 +415,7 @@ int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name, i
     sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT) {
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
         ba_error_set(err, BA_ERR_EXISTS, "client '%s' already exists", code);
         return -1;
     }
@@ -498,7 +498,7 @@ int ba_catalog_area_add(ba_catalog *cat, const char *name, ba_error *err)
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT) {
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
         ba_error_set(err, BA_ERR_EXISTS, "area '%s' already exists", name);
         return -1;
     }
