@@ -242,7 +242,7 @@ run_vips() {
     t0=$(now)
     for f in "$@"; do
         k=$((k + 1))
-        timed "$st" vips copy "$f[autorotate]" "$od/$k.jpg[Q=95,strip]" ||
+        timed "$st" vips copy "${f}[autorotate]" "$od/$k.jpg[Q=95,strip]" ||
             { fail "vips copy $f"; return 1; }
     done
     t1=$(now)
@@ -254,6 +254,7 @@ run_vips_par() {
     local od=$RUN/vipsp t0 t1 n
     rm -rf "$od"; mkdir -p "$od"
     t0=$(now)
+    # shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
     printf '%s\0' "$@" | xargs -0 -P "$JOBS" -I{} sh -c \
         'b=$(basename "$1"); /usr/bin/time -f "%M %U %S" -o "$2/$b.time" vips copy "$1[autorotate]" "$2/$b[Q=95,strip]"' \
         sh {} "$od" || { fail "parallel vips copy"; return 1; }
@@ -286,11 +287,11 @@ BA_RES="" IM_RES="" VIPS_RES=""
 for ((r = 1; r <= RUNS; r++)); do
     [ "$RUNS" = 1 ] || echo "run $r/$RUNS ..." >&2
     if [ "$SKIP_BA" = 0 ]; then
-        res=$(run_ba "$RUN/ba-lib" "${FILES[@]}") && echo "$res" >>"$RUN/ba.runs" || true
+        if res=$(run_ba "$RUN/ba-lib" "${FILES[@]}"); then echo "$res" >>"$RUN/ba.runs"; fi
     fi
-    res=$(run_im "${FILES[@]}") && echo "$res" >>"$RUN/im.runs" || true
-    res=$(run_vips "${FILES[@]}") && echo "$res" >>"$RUN/vips.runs" || true
-    res=$(run_vips_par "${FILES[@]}") && echo "$res" >>"$RUN/vipsp.runs" || true
+    if res=$(run_im "${FILES[@]}"); then echo "$res" >>"$RUN/im.runs"; fi
+    if res=$(run_vips "${FILES[@]}"); then echo "$res" >>"$RUN/vips.runs"; fi
+    if res=$(run_vips_par "${FILES[@]}"); then echo "$res" >>"$RUN/vipsp.runs"; fi
 done
 [ -s "$RUN/ba.runs" ] && BA_RES=$(aggregate <"$RUN/ba.runs")
 [ -s "$RUN/im.runs" ] && IM_RES=$(aggregate <"$RUN/im.runs")

@@ -236,8 +236,9 @@ progress-cheeks.png,C-0042,cheeks,progress,2026-05-25,frontal,microneedling
 forehead.heic,C-0042,forehead,before,2026-03-02,frontal,microneedling
 EOF
 
-for f in before-cheeks.jpg after-cheeks.jpg progress-cheeks.png forehead.heic manifest.csv; do
+FILES="before-cheeks.jpg after-cheeks.jpg progress-cheeks.png forehead.heic manifest.csv"
+for f in $FILES; do
     chmod 644 "$TMP/$f"
     mv -f "$TMP/$f" "$OUT/$f"
 done
-echo "make-samples: wrote $(cd "$OUT" && ls before-cheeks.jpg after-cheeks.jpg progress-cheeks.png forehead.heic manifest.csv | tr '\n' ' ')to $OUT/"
+echo "make-samples: wrote $FILES to $OUT/"

@@ -11,6 +11,7 @@
 #include "beforeafter/error.h"
 #include "beforeafter/catalog.h"
 #include "beforeafter/ingest.h"
+#include "beforeafter/align.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /** Schema version written to PRAGMA user_version. */
-#define BA_CATALOG_SCHEMA_VERSION 1
+#define BA_CATALOG_SCHEMA_VERSION 2
 
 /** Sizes of the fixed text fields below (including the terminating NUL). */
 enum {
@@ -105,6 +105,26 @@ typedef struct ba_catalog_counts {
     int64_t photos;    /**< rows in photos */
     int64_t areas;     /**< rows in areas */
 } ba_catalog_counts;
+
+/**
+ * A similarity transform that maps pixels of a photo onto its reference
+ * photo, with how it was found and how far to trust it.
+ */
+typedef struct ba_alignment {
+    int64_t photo_id;      /**< the photo that is moved (0 for plain files) */
+    int64_t reference_id;  /**< the photo it is moved onto (0 for plain files) */
+    /** photo pixel (x right, y down, pixel centres at integers, full-resolution
+     *  master) -> reference pixel: [x', y'] = M [x, y, 1] */
+    double matrix[2][3];
+    double scale;          /**< isotropic scale of matrix */
+    double angle_deg;      /**< rotation of matrix, degrees, counter-clockwise positive on screen */
+    double tx;             /**< matrix[0][2] */
+    double ty;             /**< matrix[1][2] */
+    int inliers;           /**< feature matches consistent with the transform (0 for points) */
+    double score;          /**< 0..1, see align.h for what values mean */
+    char method[32];       /**< e.g. "sift-ransac-ecc" or "points" */
+    char created_at[BA_STAMP_MAX]; /**< UTC time it was stored */
+} ba_alignment;
 
 /**
  * Hooks run inside the write transaction of ba_catalog_photo_add(), after the
@@ -215,6 +235,13 @@ int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *filter,
 
 /** Fill @p out with the row counts of the main tables. */
 int ba_catalog_counts_get(ba_catalog *cat, ba_catalog_counts *out, ba_error *err);
+
+/** Store @p a for (a->photo_id, a->reference_id), replacing an earlier one. */
+int ba_catalog_alignment_put(ba_catalog *cat, ba_alignment *a, ba_error *err);
+
+/** Load the alignment of @p photo_id onto @p reference_id; BA_ERR_NOT_FOUND when none. */
+int ba_catalog_alignment_get(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
+                             ba_alignment *out, ba_error *err);
 
 /**
  * Relative path of the master with hash @p sha256 inside the library:

@@ -32,6 +32,7 @@ typedef enum ba_code {
     BA_ERR_BUSY,        /**< the catalog stayed locked by another process */
     BA_ERR_NOMEM,       /**< out of memory */
     BA_ERR_INTERNAL,    /**< a bug or an unexpected library failure */
+    BA_ERR_REFUSED,     /**< the operation was refused (e.g. photos that cannot be aligned) */
     BA_ERR_COUNT_       /**< number of codes; not an error */
 } ba_code;
 

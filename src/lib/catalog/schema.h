@@ -54,6 +54,21 @@ static const char *const ba_schema_migrations[] = {
     "  white_balance INTEGER);"
     "CREATE INDEX photos_session ON photos(session_id);"
     "CREATE INDEX photos_area ON photos(area_id);",
+
+    /* 1 -> 2: alignments (one per photo and reference; re-running replaces it). */
+    "CREATE TABLE alignments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  photo_id INTEGER NOT NULL REFERENCES photos(id),"
+    "  reference_id INTEGER NOT NULL REFERENCES photos(id),"
+    "  m00 REAL NOT NULL, m01 REAL NOT NULL, m02 REAL NOT NULL,"
+    "  m10 REAL NOT NULL, m11 REAL NOT NULL, m12 REAL NOT NULL,"
+    "  scale REAL NOT NULL,"
+    "  angle_deg REAL NOT NULL,"
+    "  inliers INTEGER NOT NULL,"
+    "  score REAL NOT NULL,"
+    "  method TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE(photo_id, reference_id));",
 };
 
 #define BA_SCHEMA_MIGRATION_COUNT \

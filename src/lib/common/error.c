@@ -52,6 +52,7 @@ const char *ba_strerror(ba_code code)
         [BA_ERR_BUSY] = "catalog is busy",
         [BA_ERR_NOMEM] = "out of memory",
         [BA_ERR_INTERNAL] = "internal error",
+        [BA_ERR_REFUSED] = "refused",
     };
     if ((int)code < 0 || code >= BA_ERR_COUNT_)
         return "unknown error";

@@ -12,6 +12,7 @@
 #include <vips/vips.h>
 
 #include "ingest/fault.h"
+#include "ingest/load.h"
 
 /* Loader nicknames we accept, by format.  Everything else is refused before
  * decoding (and blocked in libvips by ba_init()). */
@@ -263,14 +264,11 @@ done:
     return ok;
 }
 
-/* Decode, orient, convert and encode to a temporary file in LIBRARY/tmp,
- * hashing the encoded bytes on the way. */
-static int render_master(ba_catalog *cat, job *j, VipsImage *header, const ba_ingest_options *o,
-                         ba_photo *p, char *warning, size_t wsize, ba_error *err)
+/* The upright 8-bit sRGB pixels of the job (lazy: nothing decoded yet). */
+static int upright_srgb(job *j, VipsImage *header, VipsImage **out, char *warning, size_t wsize,
+                        ba_error *err)
 {
-    VipsImage *src = NULL, *up = NULL, *rgb = NULL;
-    int rc = -1;
-    master_writer w = {.fd = -1};
+    VipsImage *src = NULL, *up = NULL;
     /* Rotations and vertical flips need random access: only the cheap cases
      * stream.  libheif applies the container's own transforms, and the EXIF
      * orientation of a HEIF must not be applied a second time. */
@@ -282,11 +280,31 @@ static int render_master(ba_catalog *cat, job *j, VipsImage *header, const ba_in
     } else {
         src = vips_image_new_from_buffer(j->data, j->len, "", "fail_on", VIPS_FAIL_ON_TRUNCATED,
                                          NULL);
-        if (!src)
-            goto vips_failed;
     }
-    if (orient(src, orientation, &up) || to_srgb(up, &rgb, warning, wsize))
-        goto vips_failed;
+    int rc = (!src || orient(src, orientation, &up) || to_srgb(up, out, warning, wsize)) ? -1 : 0;
+    if (src)
+        g_object_unref(src);
+    if (up)
+        g_object_unref(up);
+    if (rc) {
+        char *why = take_vips_error();
+        ba_error_set(err, BA_ERR_CORRUPT, "%s: the %s image data is truncated or corrupt: %s",
+                     j->name, j->format, why);
+        g_free(why);
+    }
+    return rc;
+}
+
+/* Decode, orient, convert and encode to a temporary file in LIBRARY/tmp,
+ * hashing the encoded bytes on the way. */
+static int render_master(ba_catalog *cat, job *j, VipsImage *header, const ba_ingest_options *o,
+                         ba_photo *p, char *warning, size_t wsize, ba_error *err)
+{
+    VipsImage *rgb = NULL;
+    int rc = -1;
+    master_writer w = {.fd = -1};
+    if (upright_srgb(j, header, &rgb, warning, wsize, err))
+        return -1;
 
     char *tmpdir = g_build_filename(ba_catalog_dir(cat), "tmp", NULL);
     char *base = g_strdup_printf("ingest-%d-XXXXXX.jpg", (int)getpid());
@@ -347,10 +365,6 @@ out:
         close(w.fd);
     if (w.sha)
         g_checksum_free(w.sha);
-    if (src)
-        g_object_unref(src);
-    if (up)
-        g_object_unref(up);
     if (rgb)
         g_object_unref(rgb);
     return rc;
@@ -574,4 +588,68 @@ int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *o
                               g_mapped_file_get_length(map), opts, result, err);
     g_mapped_file_unref(map);
     return rc;
+}
+
+int ba_ingest_load(const char *path, double max_megapixels, VipsImage **out,
+                   ba_capture *capture, ba_error *err)
+{
+    *out = NULL;
+    GError *gerr = NULL;
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        ba_error_set(err, g_file_test(path, G_FILE_TEST_EXISTS) ? BA_ERR_FORMAT : BA_ERR_NOT_FOUND,
+                     "%s: not a regular file", path);
+        return -1;
+    }
+    GMappedFile *map = g_mapped_file_new(path, FALSE, &gerr);
+    if (!map) {
+        ba_error_set(err, BA_ERR_IO, "%s: cannot read: %s", path, gerr->message);
+        g_error_free(gerr);
+        return -1;
+    }
+    job j = {.name = path,
+             .data = (const unsigned char *)g_mapped_file_get_contents(map),
+             .len = g_mapped_file_get_length(map)};
+    ba_ingest_options o;
+    ba_ingest_options_init(&o);
+    o.max_megapixels = max_megapixels;
+    VipsImage *header = NULL;
+    char warning[256] = "";
+    int rc = -1;
+    if (j.len == 0) {
+        ba_error_set(err, BA_ERR_FORMAT, "%s: empty file", path);
+    } else if (identify(&j, &o, &header, err) == 0) {
+        read_capture(&j, header);
+        if (capture)
+            *capture = j.capture;
+        if (upright_srgb(&j, header, out, warning, sizeof warning, err) == 0) {
+            /* The pixels come from the mapping: it lives as long as the image. */
+            g_object_set_data_full(G_OBJECT(*out), "ba-mapped-file", g_mapped_file_ref(map),
+                                   (GDestroyNotify)g_mapped_file_unref);
+            rc = 0;
+        }
+    }
+    if (header)
+        g_object_unref(header);
+    g_mapped_file_unref(map);
+    return rc;
+}
+
+int ba_ingest_open_master(const char *library_dir, const char *master_sha256, VipsImage **out,
+                          ba_error *err)
+{
+    char rel[96];
+    ba_catalog_master_relpath(master_sha256, rel, sizeof rel);
+    char *path = g_build_filename(library_dir, rel, NULL);
+    *out = vips_image_new_from_file(path, "access", VIPS_ACCESS_RANDOM, "fail_on",
+                                    VIPS_FAIL_ON_TRUNCATED, NULL);
+    if (!*out) {
+        char *why = take_vips_error();
+        ba_error_set(err, g_file_test(path, G_FILE_TEST_EXISTS) ? BA_ERR_CORRUPT : BA_ERR_NOT_FOUND,
+                     "%s: cannot open the master: %s", path, why);
+        g_free(why);
+        g_free(path);
+        return -1;
+    }
+    g_free(path);
+    return 0;
 }
