@@ -12,6 +12,7 @@
 #include "beforeafter/catalog.h"
 #include "beforeafter/ingest.h"
 #include "beforeafter/align.h"
+#include "beforeafter/batch.h"
 
 #ifdef __cplusplus
 extern "C" {

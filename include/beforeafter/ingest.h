@@ -84,6 +84,43 @@ int ba_ingest_buffer(ba_catalog *cat, const char *name, const unsigned char *dat
                      size_t len, const ba_ingest_options *opts,
                      ba_ingest_result *result, ba_error *err);
 
+/**
+ * A photo decoded and encoded to a temporary master, not yet in the catalog.
+ * Splitting ingest in two lets many threads prepare while one writer commits.
+ */
+typedef struct ba_ingest_job ba_ingest_job;
+
+/**
+ * The expensive half of ba_ingest_file(): checks, EXIF, decode, orient,
+ * convert, encode to LIBRARY/tmp.  Only reads the catalog (so each thread
+ * should use its own handle).  When the file is already in the catalog
+ * (same bytes) @p *job is NULL and @p result says duplicate.
+ */
+int ba_ingest_prepare(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
+                      ba_ingest_job **job, ba_ingest_result *result, ba_error *err);
+
+/** ba_ingest_prepare() for bytes in memory (see ba_ingest_buffer()). */
+int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned char *data,
+                             size_t len, const ba_ingest_options *opts, ba_ingest_job **job,
+                             ba_ingest_result *result, ba_error *err);
+
+/**
+ * The catalog half: move the master into place and record the photo in one
+ * write transaction (see ba_catalog_photo_add()).  On failure nothing is left
+ * in the catalog or in masters/.  The job must still be freed.
+ */
+int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *job, ba_ingest_result *result,
+                     ba_error *err);
+
+/** Free @p job, removing its temporary master if it was not committed. NULL is accepted. */
+void ba_ingest_job_free(ba_ingest_job *job);
+
+/**
+ * Remove temporary masters left in LIBRARY/tmp by processes that no longer
+ * run (killed mid-ingest).  Returns the number removed.
+ */
+int ba_ingest_clean_tmp(ba_catalog *cat);
+
 #ifdef __cplusplus
 }
 #endif

@@ -68,11 +68,20 @@ gboolean cli_parse_id(const char *s, gint64 *id);
  * hashes) as members of the object being built in @b. */
 void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full);
 
+/* Ingest @list with the batch engine, printing one result per input (JSON
+ * with --json), a progress bar when @show_progress, a JSON-lines report to
+ * @report_path when given; Ctrl-C finishes the photos in flight.  Returns
+ * the exit code. */
+int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_options *defaults,
+                  int jobs, gboolean create_clients, const char *report_path,
+                  gboolean show_progress);
+
 int cmd_init(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 int cmd_area(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

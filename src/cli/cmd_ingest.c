@@ -1,44 +1,6 @@
 /* beforeafter ingest: photos into the library, one result per file. */
-#include <stdio.h>
 
 #include "cli.h"
-
-static void print_result(const char *file, const ba_ingest_result *r, const ba_error *err)
-{
-    if (g_cli.json) {
-        JsonBuilder *b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "file");
-        json_builder_add_string_value(b, file);
-        json_builder_set_member_name(b, "status");
-        json_builder_add_string_value(b, err ? "error"
-                                         : r->status == BA_INGEST_DUPLICATE ? "duplicate"
-                                                                            : "ingested");
-        if (err) {
-            json_builder_set_member_name(b, "error");
-            json_builder_add_string_value(b, err->message);
-        } else {
-            json_builder_set_member_name(b, "photo_id");
-            json_builder_add_int_value(b, r->photo_id);
-            json_builder_set_member_name(b, "master");
-            json_builder_add_string_value(b, r->master);
-            if (r->warning[0]) {
-                json_builder_set_member_name(b, "warning");
-                json_builder_add_string_value(b, r->warning);
-            }
-        }
-        json_builder_end_object(b);
-        cli_json_line(b);
-    } else if (!err) {
-        cli_say("%s %s -> photo %" G_GINT64_FORMAT " (%s)\n",
-                r->status == BA_INGEST_DUPLICATE ? "duplicate" : "ingested", file, r->photo_id,
-                r->master);
-    }
-    if (err)
-        cli_error("%s", err->message);
-    else if (r->warning[0] && !g_cli.quiet)
-        cli_error("%s: warning: %s", file, r->warning);
-}
 
 int cmd_ingest(int argc, char **argv)
 {
@@ -46,6 +8,7 @@ int cmd_ingest(int argc, char **argv)
          *treatment = NULL;
     double max_mp = BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
     int quality = BA_INGEST_DEFAULT_QUALITY;
+    int jobs = 0;
     const GOptionEntry entries[] = {
         {"client", 0, 0, G_OPTION_ARG_STRING, &client, "Client code (required)", "CODE"},
         {"area", 0, 0, G_OPTION_ARG_STRING, &area, "Treatment area (required)", "AREA"},
@@ -61,6 +24,8 @@ int cmd_ingest(int argc, char **argv)
          "Refuse images larger than this (default 100)", "N"},
         {"master-quality", 0, 0, G_OPTION_ARG_INT, &quality,
          "JPEG quality of the masters (default 95)", "Q"},
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Photos processed at once (default: cores)",
+         "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
@@ -135,30 +100,16 @@ int cmd_ingest(int argc, char **argv)
     o.treatment = treatment;
     o.max_megapixels = max_mp;
     o.master_quality = quality;
-    int ingested = 0, duplicates = 0, failed = 0;
-    gboolean library_broken = FALSE;
-    gint64 t0 = g_get_monotonic_time();
-    for (int i = first; i < argc; i++) {
-        ba_ingest_result r;
-        if (ba_ingest_file(cat, argv[i], &o, &r, &err)) {
-            failed++;
-            if (err.code == BA_ERR_CATALOG || err.code == BA_ERR_BUSY)
-                library_broken = TRUE;
-            print_result(argv[i], &r, &err);
-            if (g_cli.verbose && *ba_last_warning())
-                cli_error("%s: libvips said: %s", argv[i], ba_last_warning());
-        } else {
-            if (r.status == BA_INGEST_DUPLICATE)
-                duplicates++;
-            else
-                ingested++;
-            print_result(argv[i], &r, NULL);
-        }
+    if (jobs < 0) {
+        rc = cli_usage("ingest", "--jobs must be positive");
+        goto out;
     }
-    if (!g_cli.json && (g_cli.verbose || argc - first > 1))
-        cli_say("%d ingested, %d duplicate, %d failed in %.2f s\n", ingested, duplicates, failed,
-                (double)(g_get_monotonic_time() - t0) / 1e6);
-    rc = library_broken ? EXIT_LIBRARY : failed ? EXIT_PARTIAL : EXIT_OK;
+    ba_batch_list list;
+    ba_batch_list_init(&list);
+    for (int i = first; i < argc; i++)
+        ba_batch_list_add_file(&list, argv[i]);
+    rc = cli_run_batch(cat, &list, &o, jobs, FALSE, NULL, FALSE);
+    ba_batch_list_clear(&list);
 out:
     ba_catalog_close(cat);
     g_free(client);

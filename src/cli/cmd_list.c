@@ -62,6 +62,14 @@ int cmd_list(int argc, char **argv)
         rc = EXIT_LIBRARY;
         goto out;
     }
+    /* A filter naming what does not exist is a mistake, not an empty result. */
+    ba_client c;
+    if ((client && ba_catalog_client_get(cat, client, &c, &err)) ||
+        (area && ba_catalog_area_check(cat, area, &err))) {
+        cli_error("list: %s", err.message);
+        rc = cli_exit_for(&err);
+        goto out;
+    }
     ba_photo_filter f = {client, area, from, to, stage};
     int count = 0;
     if (ba_catalog_photo_list(cat, &f, print_photo, &count, &err)) {

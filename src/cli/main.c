@@ -12,6 +12,7 @@ static const cli_command COMMANDS[] = {
     {"ingest", "ingest photos: strip metadata, orient, convert to sRGB, store", cmd_ingest},
     {"list", "list photos", cmd_list},
     {"show", "show one photo and its capture conditions", cmd_show},
+    {"batch", "ingest a manifest or a folder of photos, in parallel and resumably", cmd_batch},
 };
 
 static void print_help(FILE *out)

@@ -94,6 +94,17 @@ refused "JPEG without EXIF date and no --date" 1 "nodate\.jpg;--date" \
     --library "$L" ingest --client C-1 --area cheeks "$F/nodate.jpg"
 refused "PNG without EXIF date and no --date" 1 "real\.png;--date" \
     --library "$L" ingest --client C-1 --area cheeks "$F/real.png"
+# Cameras with an unset clock write "0000:00:00 00:00:00" or blanks: no date.
+i=0
+for d in "0000:00:00 00:00:00" "2026:13:45 10:00:00" "    :  :     :  :  " "2026:02:29 10:00:00" "2026:03:01"; do
+    i=$((i + 1))
+    make_jpeg "$F/baddate$i.jpg" $((i * 9)) 33 320 240
+    exiftool -q -q -m -overwrite_original "-ExifIFD:DateTimeOriginal#=$d" "$F/baddate$i.jpg"
+    exiftool -s -s -s -n -DateTimeOriginal "$F/baddate$i.jpg" | grep -q ':' ||
+        fail "fixture baddate$i.jpg: expected DateTimeOriginal '$d' written, got none"
+    refused "EXIF DateTimeOriginal '$d' and no --date" 1 "baddate$i\.jpg;--date" \
+        --library "$L" ingest --client C-1 --area cheeks "$F/baddate$i.jpg"
+done
 
 # The 40-gigapixel PNG: refused before decoding, fast and small.
 before=$(state)
@@ -115,6 +126,29 @@ kb=$(tail -n 1 "$T/mem")
 assert_eq "200000x200000 PNG: library state" "$before" "$(state)"
 ok "200000x200000 PNG refused in $ms ms, max RSS $kb KB: $(cat "$T/err")"
 
+# Even with the pixel limit lifted, the lying header must not make it
+# allocate the claimed 120 GB: it fails on the data, fast and small.  (The
+# address-space cap only protects the machine if it tries.)
+before=$(state)
+t0=$(now_ms)
+set +e
+(
+    ulimit -v 4000000 2>/dev/null || true
+    exec /usr/bin/time -f %M -o "$T/mem" timeout 30 "$BA" --library "$L" ingest --client C-1 \
+        --area cheeks --date 2026-03-01 --max-megapixels 100000 "$F/huge.png"
+) >"$T/out" 2>"$T/err"
+RC=$?
+set -e
+t1=$(now_ms)
+expect_rc "200000x200000 PNG with --max-megapixels 100000" 1
+assert_eq "lifted limit: stderr lines" 1 "$(grep -vc '^Command exited' "$T/err")"
+assert_contains "lifted limit: names the file" "$T/err" "huge.png"
+kb=$(tail -n 1 "$T/mem")
+[ "$kb" -lt 200000 ] || fail "lifted limit: expected max RSS < 200000 KB, got $kb KB"
+[ $((t1 - t0)) -lt 5000 ] || fail "lifted limit: expected a refusal within 5 s, got $((t1 - t0)) ms"
+assert_eq "lifted limit: library state" "$before" "$(state)"
+ok "200000x200000 PNG with the limit lifted still fails in $((t1 - t0)) ms, $kb KB: $(grep -v '^Command exited' "$T/err")"
+
 # --- usage errors -----------------------------------------------------------
 refused "unknown area" 2 "nosuch-area;cheeks;forehead;glabella" \
     --library "$L" ingest --client C-1 --area nosuch-area --date 2026-03-01 "$F/good2.jpg"
@@ -124,6 +158,10 @@ refused "--date 2026-13-45" 2 "2026-13-45;date" \
     --library "$L" ingest --client C-1 --area cheeks --date 2026-13-45 "$F/good2.jpg"
 refused "--date 03/02/2026" 2 "03/02/2026;date" \
     --library "$L" ingest --client C-1 --area cheeks --date 03/02/2026 "$F/good2.jpg"
+for d in 2026-02-29 2026-1-5 2026-01-01x 2026-01-01T10:00 ""; do
+    refused "--date '$d'" 2 "date" \
+        --library "$L" ingest --client C-1 --area cheeks --date "$d" "$F/good2.jpg"
+done
 refused "no --client" 2 "--client" \
     --library "$L" ingest --area cheeks --date 2026-03-01 "$F/good2.jpg"
 refused "no --area" 2 "--area" \
@@ -182,3 +220,15 @@ assert_eq "mixed batch: masters" "$(rows "$L" photos)" "$(nfiles "$L/masters")"
 assert_eq "mixed batch: tmp files" 0 "$(nfiles "$L/tmp")"
 assert_eq "integrity_check" ok "$(sqlite3 "$L/catalog.db" 'PRAGMA integrity_check;')"
 ok "mixed batch -> exit 1, good ones ingested, JSON statuses ingested/error/ingested"
+
+# --- last, because it fails on 0.1.0 ------------------------------------------------
+# A valid 70000 x 16 PNG (1.1 megapixels, under the limit) cannot become a
+# JPEG master (65500 px per side): it must be refused with that cause, not
+# called "truncated or corrupt" (0.1.0 decodes it, then the JPEG encoder fails).
+vips black "$F/wide.png" 70000 16 --bands 3
+refused "valid 70000x16 PNG (JPEG master limit 65500 px)" 1 "wide\.png;65500|dimension|too wide|too large|side" \
+    @ingest "$F/wide.png"
+if grep -qiE "corrupt|truncat" "$T/err"; then
+    fail "valid 70000x16 PNG: expected a cause about its size, not corruption, got: $(cat "$T/err")"
+fi
+ok "valid 70000x16 PNG refused for its size, not as corrupt"

@@ -107,7 +107,7 @@ fmt_list="jpeg png"
 n=3
 for ext in webp tif heic; do
     vips crop "$ASTRO" "$T/c$n.png" $((n * 10)) $((n * 7)) 360 270
-    if ! vips copy "$T/c$n.png" "$F/m-$ext.$ext[strip]" 2>"$T/vips.err"; then
+    if ! vips copy "$T/c$n.png" "$F/m-${ext}.${ext}[strip]" 2>"$T/vips.err"; then
         echo "# SKIP $ext: vips cannot write it: $(head -1 "$T/vips.err")"
         continue
     fi

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vips/vips.h>
@@ -24,6 +25,9 @@ static const struct {
     {"VipsForeignLoadHeifBuffer", "heif"}, {"VipsForeignLoadTiffBuffer", "tiff"},
     {"VipsForeignLoadWebpBuffer", "webp"},
 };
+
+/* The JPEG format's limit on a side (libjpeg's JPEG_MAX_DIMENSION). */
+#define JPEG_MAX_SIDE 65500
 
 void ba_ingest_options_init(ba_ingest_options *o)
 {
@@ -149,6 +153,14 @@ static int identify(job *j, const ba_ingest_options *o, VipsImage **header, ba_e
                      "%s: %d x %d pixels (%.1f megapixels) exceeds the limit of %g megapixels "
                      "(--max-megapixels); refused before decoding",
                      j->name, h->Xsize, h->Ysize, mp, limit);
+        g_object_unref(h);
+        return -1;
+    }
+    if (h->Xsize > JPEG_MAX_SIDE || h->Ysize > JPEG_MAX_SIDE) {
+        ba_error_set(err, BA_ERR_TOO_LARGE,
+                     "%s: %d x %d pixels: masters are JPEG, which holds at most %d pixels on a "
+                     "side",
+                     j->name, h->Xsize, h->Ysize, JPEG_MAX_SIDE);
         g_object_unref(h);
         return -1;
     }
@@ -420,160 +432,208 @@ static void unstore_master(void *ud)
         g_unlink(j->final_path);
 }
 
-int ba_ingest_buffer(ba_catalog *cat, const char *name, const unsigned char *data, size_t len,
-                     const ba_ingest_options *opts, ba_ingest_result *result, ba_error *err)
+struct ba_ingest_job {
+    job j;      /* j.data is only valid during prepare */
+    ba_photo p; /* the record to commit */
+    char *name;
+};
+
+void ba_ingest_job_free(ba_ingest_job *jb)
+{
+    if (!jb)
+        return;
+    if (jb->j.tmp_path) {
+        g_unlink(jb->j.tmp_path);
+        g_free(jb->j.tmp_path);
+    }
+    g_free(jb->j.final_path);
+    g_free(jb->name);
+    g_free(jb);
+}
+
+/* Fill @result for the existing photo @id. */
+static int report_duplicate(ba_catalog *cat, int64_t id, ba_ingest_result *result, ba_error *err)
+{
+    ba_photo old;
+    if (ba_catalog_photo_get(cat, id, &old, err))
+        return -1;
+    result->status = BA_INGEST_DUPLICATE;
+    result->photo_id = id;
+    ba_catalog_master_relpath(old.master_sha256, result->master, sizeof result->master);
+    return 0;
+}
+
+int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned char *data,
+                             size_t len, const ba_ingest_options *opts, ba_ingest_job **out,
+                             ba_ingest_result *result, ba_error *err)
 {
     ba_ingest_options defaults;
     if (!opts) {
         ba_ingest_options_init(&defaults);
         opts = &defaults;
     }
+    *out = NULL;
     memset(result, 0, sizeof *result);
-    job j = {.name = name ? name : "(buffer)", .data = data, .len = len};
-    ba_photo p;
-    memset(&p, 0, sizeof p);
+    ba_ingest_job *jb = g_new0(ba_ingest_job, 1);
+    jb->name = g_strdup(name ? name : "(buffer)");
+    job *j = &jb->j;
+    j->name = jb->name;
+    j->data = data;
+    j->len = len;
+    ba_photo *p = &jb->p;
     VipsImage *header = NULL;
     int rc = -1;
 
     if (len == 0) {
-        ba_error_set(err, BA_ERR_FORMAT, "%s: empty file", j.name);
-        return -1;
+        ba_error_set(err, BA_ERR_FORMAT, "%s: empty file", j->name);
+        goto out;
     }
     /* Arguments first: a bad client, area, view or date fails fast. */
     const char *stage = opts->stage ? opts->stage : "progress";
     const char *view = opts->view ? opts->view : "frontal";
     if (!ba_stage_valid(stage)) {
         ba_error_set(err, BA_ERR_USAGE, "stage '%s' is not one of before, after, progress", stage);
-        return -1;
+        goto out;
     }
     if (!ba_view_valid(view)) {
         ba_error_set(err, BA_ERR_USAGE,
                      "view '%s' is not one of frontal, left-45, right-45, left-90, right-90, other",
                      view);
-        return -1;
+        goto out;
     }
     if (opts->date && ba_date_check(opts->date, err))
-        return -1;
+        goto out;
     if (opts->treatment && (strlen(opts->treatment) >= BA_TEXT_MAX ||
                             !g_utf8_validate(opts->treatment, -1, NULL))) {
         ba_error_set(err, BA_ERR_USAGE, "treatment must be UTF-8 and under %d bytes", BA_TEXT_MAX);
-        return -1;
+        goto out;
     }
     ba_client client;
     if (ba_catalog_client_get(cat, opts->client, &client, err) ||
         ba_catalog_area_check(cat, opts->area, err))
-        return -1;
+        goto out;
 
     ba_fault_point("start");
-    /* The original's hash: the same file again is a duplicate, decoded or not. */
+    /* The original's hash: the same file again is a duplicate, decoded or not
+     * (this is what makes a re-run after a crash cheap). */
     char *orig_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
-    g_strlcpy(p.original_sha256, orig_sha, sizeof p.original_sha256);
+    g_strlcpy(p->original_sha256, orig_sha, sizeof p->original_sha256);
     g_free(orig_sha);
     int64_t existing = 0;
-    int found = ba_catalog_photo_find_original(cat, p.original_sha256, &existing, err);
+    int found = ba_catalog_photo_find_original(cat, p->original_sha256, &existing, err);
     if (found < 0)
-        return -1;
+        goto out;
     if (found) {
-        ba_photo old;
-        if (ba_catalog_photo_get(cat, existing, &old, err))
-            return -1;
-        result->status = BA_INGEST_DUPLICATE;
-        result->photo_id = existing;
-        ba_catalog_master_relpath(old.master_sha256, result->master, sizeof result->master);
-        return 0;
+        rc = report_duplicate(cat, existing, result, err);
+        goto out;
     }
 
-    if (identify(&j, opts, &header, err))
+    if (identify(j, opts, &header, err))
         goto out;
-    read_capture(&j, header);
+    read_capture(j, header);
 
     /* The session date: given, else when the photo was taken. */
     if (opts->date) {
-        g_strlcpy(p.session_date, opts->date, sizeof p.session_date);
-    } else if (j.capture.captured_at[0]) {
-        g_strlcpy(p.session_date, j.capture.captured_at, sizeof p.session_date);
+        g_strlcpy(p->session_date, opts->date, sizeof p->session_date);
+    } else if (j->capture.captured_at[0]) {
+        g_strlcpy(p->session_date, j->capture.captured_at, sizeof p->session_date);
     } else {
         ba_error_set(err, BA_ERR_NO_DATE,
                      "%s: no capture date in its EXIF; pass the session date with --date "
                      "YYYY-MM-DD",
-                     j.name);
+                     j->name);
         goto out;
     }
 
-    if (render_master(cat, &j, header, opts, &p, result->warning, sizeof result->warning, err))
+    if (render_master(cat, j, header, opts, p, result->warning, sizeof result->warning, err))
         goto out;
 
     char rel[96];
-    ba_catalog_master_relpath(p.master_sha256, rel, sizeof rel);
-    j.final_path = g_build_filename(ba_catalog_dir(cat), rel, NULL);
-    g_strlcpy(p.client, client.code, sizeof p.client);
-    g_strlcpy(p.area, opts->area, sizeof p.area);
-    g_strlcpy(p.view, view, sizeof p.view);
-    g_strlcpy(p.stage, stage, sizeof p.stage);
-    g_strlcpy(p.treatment, opts->treatment ? opts->treatment : "", sizeof p.treatment);
-    char *base = g_path_get_basename(j.name);
+    ba_catalog_master_relpath(p->master_sha256, rel, sizeof rel);
+    j->final_path = g_build_filename(ba_catalog_dir(cat), rel, NULL);
+    g_strlcpy(p->client, client.code, sizeof p->client);
+    g_strlcpy(p->area, opts->area, sizeof p->area);
+    g_strlcpy(p->view, view, sizeof p->view);
+    g_strlcpy(p->stage, stage, sizeof p->stage);
+    g_strlcpy(p->treatment, opts->treatment ? opts->treatment : "", sizeof p->treatment);
+    char *base = g_path_get_basename(j->name);
     char *display = g_filename_display_name(base);
-    g_strlcpy(p.original_name, display, sizeof p.original_name);
+    g_strlcpy(p->original_name, display, sizeof p->original_name);
     g_free(display);
     g_free(base);
-    p.capture = j.capture;
-
-    ba_store_hooks hooks = {store_master, unstore_master, &j};
-    bool duplicate = false;
-    if (ba_catalog_photo_add(cat, &p, &hooks, &duplicate, err)) {
-        /* Keep the file's name in front of the catalog's message. */
-        if (err && strncmp(err->message, j.name, strlen(j.name)) != 0) {
-            char msg[sizeof err->message];
-            g_strlcpy(msg, err->message, sizeof msg);
-            ba_error_set(err, err->code, "%s: %s", j.name, msg);
-        }
-        goto out;
-    }
-    ba_fault_point("after-commit");
-    result->photo_id = p.id;
-    if (duplicate) {
-        ba_photo old;
-        result->status = BA_INGEST_DUPLICATE;
-        if (ba_catalog_photo_get(cat, p.id, &old, NULL) == 0)
-            ba_catalog_master_relpath(old.master_sha256, result->master, sizeof result->master);
-    } else {
-        result->status = BA_INGEST_INGESTED;
-        g_strlcpy(result->master, rel, sizeof result->master);
-    }
+    p->capture = j->capture;
+    j->data = NULL;
+    j->len = 0;
+    *out = jb;
+    jb = NULL;
     rc = 0;
 out:
-    if (j.tmp_path) {
-        g_unlink(j.tmp_path);
-        g_free(j.tmp_path);
-    }
-    g_free(j.final_path);
     if (header)
         g_object_unref(header);
+    ba_ingest_job_free(jb);
     return rc;
 }
 
-int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
-                   ba_ingest_result *result, ba_error *err)
+int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *jb, ba_ingest_result *result, ba_error *err)
 {
-    memset(result, 0, sizeof *result);
+    job *j = &jb->j;
+    ba_photo *p = &jb->p;
+    ba_store_hooks hooks = {store_master, unstore_master, j};
+    bool duplicate = false;
+    result->photo_id = 0;
+    result->master[0] = '\0';
+    if (ba_catalog_photo_add(cat, p, &hooks, &duplicate, err)) {
+        /* Keep the file's name in front of the catalog's message. */
+        if (err && strncmp(err->message, j->name, strlen(j->name)) != 0) {
+            char msg[sizeof err->message];
+            g_strlcpy(msg, err->message, sizeof msg);
+            ba_error_set(err, err->code, "%s: %s", j->name, msg);
+        }
+        return -1;
+    }
+    ba_fault_point("after-commit");
+    if (duplicate)
+        return report_duplicate(cat, p->id, result, err);
+    result->status = BA_INGEST_INGESTED;
+    result->photo_id = p->id;
+    ba_catalog_master_relpath(p->master_sha256, result->master, sizeof result->master);
+    return 0;
+}
+
+int ba_ingest_buffer(ba_catalog *cat, const char *name, const unsigned char *data, size_t len,
+                     const ba_ingest_options *opts, ba_ingest_result *result, ba_error *err)
+{
+    ba_ingest_job *jb = NULL;
+    if (ba_ingest_prepare_buffer(cat, name, data, len, opts, &jb, result, err))
+        return -1;
+    if (!jb)
+        return 0; /* a duplicate, known before decoding */
+    int rc = ba_ingest_commit(cat, jb, result, err);
+    ba_ingest_job_free(jb);
+    return rc;
+}
+
+/* Map @path read-only after checking it is a non-empty regular file. */
+static GMappedFile *map_input(const char *path, ba_error *err)
+{
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
         ba_error_set(err, e == ENOENT ? BA_ERR_NOT_FOUND : BA_ERR_IO, "%s: cannot open: %s", path,
                      g_strerror(e));
-        return -1;
+        return NULL;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ba_error_set(err, BA_ERR_FORMAT, "%s: not a regular file%s", path,
                      S_ISDIR(st.st_mode) ? " (it is a folder)" : "");
         close(fd);
-        return -1;
+        return NULL;
     }
     if (st.st_size == 0) {
         close(fd);
         ba_error_set(err, BA_ERR_FORMAT, "%s: empty file", path);
-        return -1;
+        return NULL;
     }
     /* Map, don't copy: the bytes we hash are exactly the bytes we decode. */
     GError *gerr = NULL;
@@ -582,11 +642,35 @@ int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *o
     if (!map) {
         ba_error_set(err, BA_ERR_IO, "%s: cannot read: %s", path, gerr->message);
         g_error_free(gerr);
-        return -1;
     }
-    int rc = ba_ingest_buffer(cat, path, (const unsigned char *)g_mapped_file_get_contents(map),
-                              g_mapped_file_get_length(map), opts, result, err);
+    return map;
+}
+
+int ba_ingest_prepare(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
+                      ba_ingest_job **job_out, ba_ingest_result *result, ba_error *err)
+{
+    *job_out = NULL;
+    memset(result, 0, sizeof *result);
+    GMappedFile *map = map_input(path, err);
+    if (!map)
+        return -1;
+    int rc = ba_ingest_prepare_buffer(cat, path,
+                                      (const unsigned char *)g_mapped_file_get_contents(map),
+                                      g_mapped_file_get_length(map), opts, job_out, result, err);
     g_mapped_file_unref(map);
+    return rc;
+}
+
+int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
+                   ba_ingest_result *result, ba_error *err)
+{
+    ba_ingest_job *jb = NULL;
+    if (ba_ingest_prepare(cat, path, opts, &jb, result, err))
+        return -1;
+    if (!jb)
+        return 0; /* a duplicate, known before decoding */
+    int rc = ba_ingest_commit(cat, jb, result, err);
+    ba_ingest_job_free(jb);
     return rc;
 }
 
@@ -594,18 +678,9 @@ int ba_ingest_load(const char *path, double max_megapixels, VipsImage **out,
                    ba_capture *capture, ba_error *err)
 {
     *out = NULL;
-    GError *gerr = NULL;
-    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
-        ba_error_set(err, g_file_test(path, G_FILE_TEST_EXISTS) ? BA_ERR_FORMAT : BA_ERR_NOT_FOUND,
-                     "%s: not a regular file", path);
+    GMappedFile *map = map_input(path, err);
+    if (!map)
         return -1;
-    }
-    GMappedFile *map = g_mapped_file_new(path, FALSE, &gerr);
-    if (!map) {
-        ba_error_set(err, BA_ERR_IO, "%s: cannot read: %s", path, gerr->message);
-        g_error_free(gerr);
-        return -1;
-    }
     job j = {.name = path,
              .data = (const unsigned char *)g_mapped_file_get_contents(map),
              .len = g_mapped_file_get_length(map)};
@@ -615,9 +690,7 @@ int ba_ingest_load(const char *path, double max_megapixels, VipsImage **out,
     VipsImage *header = NULL;
     char warning[256] = "";
     int rc = -1;
-    if (j.len == 0) {
-        ba_error_set(err, BA_ERR_FORMAT, "%s: empty file", path);
-    } else if (identify(&j, &o, &header, err) == 0) {
+    if (identify(&j, &o, &header, err) == 0) {
         read_capture(&j, header);
         if (capture)
             *capture = j.capture;
@@ -652,4 +725,29 @@ int ba_ingest_open_master(const char *library_dir, const char *master_sha256, Vi
     }
     g_free(path);
     return 0;
+}
+
+int ba_ingest_clean_tmp(ba_catalog *cat)
+{
+    char *tmpdir = g_build_filename(ba_catalog_dir(cat), "tmp", NULL);
+    GDir *d = g_dir_open(tmpdir, 0, NULL);
+    int removed = 0;
+    if (d) {
+        const char *n;
+        while ((n = g_dir_read_name(d))) {
+            int pid = 0;
+            /* ingest-<pid>-XXXXXX.jpg: remove it only when <pid> is gone. */
+            if (sscanf(n, "ingest-%d-", &pid) != 1 || pid <= 0)
+                continue;
+            if (pid == (int)getpid() || kill(pid, 0) == 0 || errno == EPERM)
+                continue;
+            char *path = g_build_filename(tmpdir, n, NULL);
+            if (g_unlink(path) == 0)
+                removed++;
+            g_free(path);
+        }
+        g_dir_close(d);
+    }
+    g_free(tmpdir);
+    return removed;
 }

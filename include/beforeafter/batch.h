@@ -1,0 +1,130 @@
+/**
+ * @file batch.h
+ * @brief Ingesting folders and manifests of many photos, in parallel and resumably.
+ *
+ * N worker threads each prepare one photo at a time (decode, encode a
+ * temporary master: at most N photos decoded at once); one writer, the
+ * calling thread, commits them to the catalog in input order, so the catalog
+ * is the same whatever the number of jobs.  Re-running an interrupted batch
+ * finishes the rest: photos already in are recognised by the hash of their
+ * bytes before anything is decoded.
+ */
+#ifndef BEFOREAFTER_BATCH_H
+#define BEFOREAFTER_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "beforeafter/catalog.h"
+#include "beforeafter/error.h"
+#include "beforeafter/ingest.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One input: a file and what to ingest it as (NULL fields take the batch defaults). */
+typedef struct ba_batch_item {
+    char *file;      /**< path of the photo */
+    char *client;    /**< client code */
+    char *area;      /**< treatment area */
+    char *stage;     /**< before, after, progress */
+    char *date;      /**< session date YYYY-MM-DD */
+    char *view;      /**< view */
+    char *treatment; /**< treatment of the session */
+    int row;         /**< manifest row (the header is row 1), 0 for folder walks */
+    char *error;     /**< set when the input itself is invalid: reported, never processed */
+} ba_batch_item;
+
+/** A growable list of inputs. */
+typedef struct ba_batch_list {
+    ba_batch_item *items; /**< the inputs */
+    size_t count;         /**< number of inputs */
+    size_t capacity;      /**< allocated slots */
+} ba_batch_list;
+
+/** Empty @p list. */
+void ba_batch_list_init(ba_batch_list *list);
+
+/** Free every item of @p list and empty it. */
+void ba_batch_list_clear(ba_batch_list *list);
+
+/** Append a file with no per-item fields (all from the batch defaults). */
+void ba_batch_list_add_file(ba_batch_list *list, const char *file);
+
+/**
+ * Read a CSV manifest (RFC 4180: header row, quoted fields, UTF-8) with the
+ * columns file, client, area and optionally stage, date, view, treatment, in
+ * any order.  Relative file paths are relative to the manifest's folder.  A
+ * row that is malformed (wrong number of fields, an empty file or client or
+ * area, invalid UTF-8) becomes an item with @c error set.  Fails only when
+ * the manifest cannot be read or its header lacks a required column.
+ */
+int ba_batch_read_manifest(const char *path, ba_batch_list *out, ba_error *err);
+
+/**
+ * Walk @p dir for photos (by extension: jpg, jpeg, png, heic, heif, tif,
+ * tiff, webp; hidden entries skipped; sorted) whose folder below @p dir
+ * matches @p layout, a '/'-separated template of literal names and the
+ * placeholders {client}, {area}, {date}, {stage}, {view}, {treatment}, e.g.
+ * "{client}/{area}/{date}/{stage}".  Files at another depth become items with
+ * @c error set.
+ */
+int ba_batch_scan_folder(const char *dir, const char *layout, ba_batch_list *out, ba_error *err);
+
+/** What happened to one input. */
+typedef enum ba_batch_status {
+    BA_BATCH_INGESTED = 0, /**< a new photo */
+    BA_BATCH_DUPLICATE,    /**< already in the catalog */
+    BA_BATCH_FAILED        /**< see the error */
+} ba_batch_status;
+
+/** Reported to the callback for every input, in input order, from the calling thread. */
+typedef struct ba_batch_event {
+    size_t index;                   /**< index of the input in the list */
+    const ba_batch_item *item;      /**< the input */
+    ba_batch_status status;         /**< outcome */
+    const ba_ingest_result *result; /**< for ingested and duplicate */
+    const ba_error *error;          /**< for failed */
+    size_t done;                    /**< inputs finished so far, this one included */
+    size_t total;                   /**< inputs in the batch */
+} ba_batch_event;
+
+/** Called once per input. */
+typedef void (*ba_batch_fn)(const ba_batch_event *event, void *ud);
+
+/** How to run a batch. */
+typedef struct ba_batch_options {
+    int jobs;                       /**< photos prepared at once; <= 0 = number of cores */
+    bool create_clients;            /**< add clients named by items that do not exist */
+    const ba_ingest_options *defaults; /**< for fields an item leaves NULL, and the limits */
+    ba_batch_fn on_result;          /**< may be NULL */
+    void *ud;                       /**< passed to on_result */
+    volatile int *cancel;           /**< when it becomes non-zero: finish the photos in flight, start no more */
+} ba_batch_options;
+
+/** Counts of a finished (or cancelled) batch. */
+typedef struct ba_batch_summary {
+    size_t ingested;   /**< new photos */
+    size_t duplicates; /**< already present */
+    size_t failed;     /**< errors */
+    size_t cancelled;  /**< never started because of a cancel */
+    bool library_error;/**< some failure was the catalog's (unusable, locked) */
+    double seconds;    /**< wall time */
+} ba_batch_summary;
+
+/** Fill @p o with the defaults. */
+void ba_batch_options_init(ba_batch_options *o);
+
+/**
+ * Ingest every item of @p list into @p cat (see the file comment).  Failures
+ * of single inputs are reported through the callback and the summary; the
+ * call fails only when the batch cannot run at all.
+ */
+int ba_batch_ingest(ba_catalog *cat, const ba_batch_list *list, const ba_batch_options *opts,
+                    ba_batch_summary *summary, ba_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,176 @@
+/* Running an ingest batch from the CLI: per-input output, report, progress, Ctrl-C. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static volatile int cancel_requested;
+
+static void on_signal(int sig)
+{
+    cancel_requested = 1;
+    /* A second Ctrl-C stops at once; what was committed stays committed. */
+    signal(sig, SIG_DFL);
+}
+
+typedef struct printer {
+    FILE *report;
+    gboolean tty;
+    gint64 t0;
+    gint64 last_line;
+    size_t step;
+} printer;
+
+static JsonBuilder *event_json(const ba_batch_event *ev)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "file");
+    json_builder_add_string_value(b, ev->item->file);
+    if (ev->item->row) {
+        json_builder_set_member_name(b, "row");
+        json_builder_add_int_value(b, ev->item->row);
+    }
+    json_builder_set_member_name(b, "status");
+    json_builder_add_string_value(b, ev->status == BA_BATCH_INGESTED    ? "ingested"
+                                     : ev->status == BA_BATCH_DUPLICATE ? "duplicate"
+                                                                        : "error");
+    if (ev->status == BA_BATCH_FAILED) {
+        json_builder_set_member_name(b, "error");
+        json_builder_add_string_value(b, ev->error->message);
+    } else {
+        json_builder_set_member_name(b, "photo_id");
+        json_builder_add_int_value(b, ev->result->photo_id);
+        json_builder_set_member_name(b, "master");
+        json_builder_add_string_value(b, ev->result->master);
+        if (ev->result->warning[0]) {
+            json_builder_set_member_name(b, "warning");
+            json_builder_add_string_value(b, ev->result->warning);
+        }
+    }
+    json_builder_end_object(b);
+    return b;
+}
+
+static void clear_bar(printer *p)
+{
+    if (p->tty && !g_cli.quiet)
+        fputs("\r\033[K", stderr);
+}
+
+static void progress(printer *p, const ba_batch_event *ev)
+{
+    if (g_cli.quiet || !p->step)
+        return;
+    gint64 now = g_get_monotonic_time();
+    double secs = (double)(now - p->t0) / 1e6;
+    double rate = secs > 0 ? (double)ev->done / secs : 0;
+    double eta = rate > 0 ? (double)(ev->total - ev->done) / rate : 0;
+    if (p->tty) {
+        int width = 30, filled = (int)(width * ev->done / (ev->total ? ev->total : 1));
+        char bar[64];
+        memset(bar, '=', (size_t)filled);
+        memset(bar + filled, ' ', (size_t)(width - filled));
+        bar[width] = '\0';
+        fprintf(stderr, "\r[%s] %zu/%zu  %.1f photos/s  ETA %.0fs\033[K", bar, ev->done,
+                ev->total, rate, eta);
+        fflush(stderr);
+    } else if (ev->done % p->step == 0 || ev->done == ev->total ||
+               now - p->last_line > 10 * G_USEC_PER_SEC) {
+        fprintf(stderr, "progress: %zu/%zu photos, %.1f photos/s, ETA %.0f s\n", ev->done,
+                ev->total, rate, eta);
+        p->last_line = now;
+    }
+}
+
+static void on_event(const ba_batch_event *ev, void *ud)
+{
+    printer *p = ud;
+    if (p->report) {
+        JsonBuilder *b = event_json(ev);
+        JsonGenerator *gen = json_generator_new();
+        JsonNode *root = json_builder_get_root(b);
+        json_generator_set_root(gen, root);
+        char *s = json_generator_to_data(gen, NULL);
+        fprintf(p->report, "%s\n", s);
+        fflush(p->report);
+        g_free(s);
+        json_node_unref(root);
+        g_object_unref(gen);
+        g_object_unref(b);
+    }
+    clear_bar(p);
+    if (g_cli.json) {
+        cli_json_line(event_json(ev));
+    } else if (ev->status != BA_BATCH_FAILED && !g_cli.quiet && !p->step) {
+        printf("%s %s -> photo %" G_GINT64_FORMAT " (%s)\n",
+               ev->status == BA_BATCH_DUPLICATE ? "duplicate" : "ingested", ev->item->file,
+               ev->result->photo_id, ev->result->master);
+    }
+    if (ev->status == BA_BATCH_FAILED)
+        cli_error("%s", ev->error->message);
+    else if (ev->result->warning[0] && !g_cli.quiet)
+        cli_error("%s: warning: %s", ev->item->file, ev->result->warning);
+    progress(p, ev);
+}
+
+int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_options *defaults,
+                  int jobs, gboolean create_clients, const char *report_path, gboolean show_progress)
+{
+    printer p = {.t0 = g_get_monotonic_time()};
+    if (report_path) {
+        p.report = fopen(report_path, "w");
+        if (!p.report) {
+            cli_error("%s: cannot write the report: %s", report_path, g_strerror(errno));
+            return EXIT_USAGE;
+        }
+    }
+    p.tty = isatty(STDERR_FILENO) && !g_cli.json;
+    if (show_progress && !g_cli.quiet)
+        p.step = MAX(1, list->count / 20);
+    p.last_line = p.t0;
+
+    ba_batch_options o;
+    ba_batch_options_init(&o);
+    o.jobs = jobs;
+    o.create_clients = create_clients;
+    o.defaults = defaults;
+    o.on_result = on_event;
+    o.ud = &p;
+    o.cancel = &cancel_requested;
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    ba_batch_summary sum;
+    ba_error err;
+    int rc = ba_batch_ingest(cat, list, &o, &sum, &err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    clear_bar(&p);
+    if (p.report && fclose(p.report) != 0)
+        cli_error("%s: cannot write the report: %s", report_path, g_strerror(errno));
+    if (rc) {
+        cli_error("%s", err.message);
+        return cli_exit_for(&err);
+    }
+    if (!g_cli.json && !g_cli.quiet && (list->count > 1 || g_cli.verbose)) {
+        size_t done = list->count - sum.cancelled;
+        printf("%zu ingested, %zu duplicate, %zu failed", sum.ingested, sum.duplicates,
+               sum.failed);
+        if (sum.cancelled)
+            printf(", %zu not started (interrupted: run it again to finish)", sum.cancelled);
+        printf(" in %.1f s (%.1f photos/s)\n", sum.seconds,
+                sum.seconds > 0 ? (double)done / sum.seconds : 0.0);
+    }
+    if (sum.library_error)
+        return EXIT_LIBRARY;
+    if (sum.cancelled)
+        return 130;
+    return sum.failed ? EXIT_PARTIAL : EXIT_OK;
+}
