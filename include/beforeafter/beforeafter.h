@@ -13,6 +13,7 @@
 #include "beforeafter/ingest.h"
 #include "beforeafter/align.h"
 #include "beforeafter/batch.h"
+#include "beforeafter/verify.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /** Schema version written to PRAGMA user_version. */
-#define BA_CATALOG_SCHEMA_VERSION 2
+#define BA_CATALOG_SCHEMA_VERSION 3
 
 /** Sizes of the fixed text fields below (including the terminating NUL). */
 enum {
@@ -87,6 +87,7 @@ typedef struct ba_photo {
     char original_name[BA_TEXT_MAX];    /**< base name of the ingested file */
     char ingested_at[BA_STAMP_MAX];     /**< UTC time of ingest */
     ba_capture capture;                 /**< EXIF capture conditions */
+    char master_problem[16];            /**< "" or "missing"/"corrupt", set by verify --repair */
 } ba_photo;
 
 /** Filters for ba_catalog_photo_list(); NULL/empty fields match anything. */
@@ -242,6 +243,22 @@ int ba_catalog_alignment_put(ba_catalog *cat, ba_alignment *a, ba_error *err);
 /** Load the alignment of @p photo_id onto @p reference_id; BA_ERR_NOT_FOUND when none. */
 int ba_catalog_alignment_get(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
                              ba_alignment *out, ba_error *err);
+
+/**
+ * Mark photo @p id's master as damaged (@p problem "missing" or "corrupt") or
+ * clear the mark (NULL).  Photos are never deleted by a check.
+ */
+int ba_catalog_photo_mark_master(ba_catalog *cat, int64_t id, const char *problem,
+                                 ba_error *err);
+
+/** Callback for ba_catalog_check(): one line per problem. */
+typedef void (*ba_check_fn)(const char *problem, void *ud);
+
+/**
+ * Run PRAGMA integrity_check and foreign_key_check, calling @p fn for each
+ * problem; returns the number of problems, or -1 when the check cannot run.
+ */
+int ba_catalog_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err);
 
 /**
  * Relative path of the master with hash @p sha256 inside the library:

@@ -83,5 +83,6 @@ int cmd_ingest(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -52,6 +52,7 @@ void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full)
         return;
     const ba_capture *c = &p->capture;
     member_str(b, "master_sha256", p->master_sha256);
+    member_str(b, "master_problem", p->master_problem);
     member_str(b, "original_sha256", p->original_sha256);
     member_str(b, "capture_offset", c->offset);
     member_int(b, "orientation", c->orientation, 0);

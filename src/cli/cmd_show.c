@@ -25,6 +25,8 @@ static void print_text(const ba_photo *p)
     snprintf(buf, sizeof buf, "%d x %d", p->width, p->height);
     line("size", buf);
     line("master", master);
+    if (p->master_problem[0])
+        line("master problem", p->master_problem);
     line("original name", p->original_name);
     line("original sha256", p->original_sha256);
     line("ingested at", p->ingested_at);

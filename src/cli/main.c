@@ -13,6 +13,7 @@ static const cli_command COMMANDS[] = {
     {"list", "list photos", cmd_list},
     {"show", "show one photo and its capture conditions", cmd_show},
     {"batch", "ingest a manifest or a folder of photos, in parallel and resumably", cmd_batch},
+    {"verify", "check the library and its catalog agree; --repair", cmd_verify},
 };
 
 static void print_help(FILE *out)

@@ -784,7 +784,7 @@ fail:
     " p.stage, p.master_sha256, p.original_sha256, p.width, p.height, p.original_name,"  \
     " p.ingested_at, p.captured_at, p.captured_offset, p.camera_make, p.camera_model,"   \
     " p.orientation, p.focal_length_mm, p.focal_length_35mm, p.exposure_time_s,"         \
-    " p.f_number, p.iso, p.flash_fired, p.white_balance"                                 \
+    " p.f_number, p.iso, p.flash_fired, p.white_balance, p.master_problem"              \
     " FROM photos p JOIN sessions s ON s.id = p.session_id"                              \
     " JOIN clients c ON c.id = s.client_id JOIN areas a ON a.id = p.area_id "
 
@@ -820,6 +820,7 @@ static void read_photo(sqlite3_stmt *st, ba_photo *p)
     c->iso = col_int(st, 24, 0);
     c->flash_fired = col_int(st, 25, -1);
     c->white_balance = col_int(st, 26, -1);
+    copy_col(st, 27, p->master_problem, sizeof p->master_problem);
 }
 
 int ba_catalog_photo_get(ba_catalog *cat, int64_t id, ba_photo *out, ba_error *err)
@@ -969,4 +970,56 @@ int ba_catalog_alignment_get(ba_catalog *cat, int64_t photo_id, int64_t referenc
         return -1;
     }
     return db_fail(cat, err, "reading an alignment");
+}
+
+/* ---- checks ------------------------------------------------------------- */
+
+int ba_catalog_photo_mark_master(ba_catalog *cat, int64_t id, const char *problem,
+                                 ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, "UPDATE photos SET master_problem = ? WHERE id = ?", err);
+    if (!st)
+        return -1;
+    bind_text_or_null(st, 1, problem);
+    sqlite3_bind_int64(st, 2, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "marking a photo");
+}
+
+int ba_catalog_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err)
+{
+    int problems = 0;
+    sqlite3_stmt *st = prepare(cat, "PRAGMA integrity_check", err);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *line = (const char *)sqlite3_column_text(st, 0);
+        if (line && strcmp(line, "ok") != 0) {
+            char *msg = g_strdup_printf("integrity_check: %s", line);
+            fn(msg, ud);
+            g_free(msg);
+            problems++;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(cat, err, "integrity_check");
+    st = prepare(cat, "PRAGMA foreign_key_check", err);
+    if (!st)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char *msg = g_strdup_printf("foreign_key_check: %s row %lld refers to a missing %s row",
+                                    sqlite3_column_text(st, 0),
+                                    (long long)sqlite3_column_int64(st, 1),
+                                    sqlite3_column_text(st, 2));
+        fn(msg, ud);
+        g_free(msg);
+        problems++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(cat, err, "foreign_key_check");
+    return problems;
 }

@@ -69,6 +69,10 @@ static const char *const ba_schema_migrations[] = {
     "  method TEXT NOT NULL,"
     "  created_at TEXT NOT NULL,"
     "  UNIQUE(photo_id, reference_id));",
+
+    /* 2 -> 3: verify --repair marks photos whose master is gone or damaged. */
+    "ALTER TABLE photos ADD COLUMN master_problem TEXT"
+    "  CHECK (master_problem IN ('missing','corrupt'));",
 };
 
 #define BA_SCHEMA_MIGRATION_COUNT \

@@ -1,0 +1,74 @@
+/* beforeafter verify [--repair]: one line per problem, exit 1 when any. */
+#include "cli.h"
+
+static const char *kind_name(ba_problem_kind k)
+{
+    switch (k) {
+    case BA_PROBLEM_CATALOG: return "catalog";
+    case BA_PROBLEM_MISSING: return "missing";
+    case BA_PROBLEM_CORRUPT: return "corrupt";
+    case BA_PROBLEM_METADATA: return "metadata";
+    case BA_PROBLEM_ORPHAN: return "orphan";
+    case BA_PROBLEM_STRAY_TMP: return "stray-tmp";
+    }
+    return "problem";
+}
+
+static void on_problem(const ba_problem *p, void *ud)
+{
+    (void)ud;
+    if (g_cli.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "problem");
+        json_builder_add_string_value(b, kind_name(p->kind));
+        json_builder_set_member_name(b, "photo_id");
+        if (p->photo_id)
+            json_builder_add_int_value(b, p->photo_id);
+        else
+            json_builder_add_null_value(b);
+        json_builder_set_member_name(b, "path");
+        json_builder_add_string_value(b, p->path);
+        json_builder_set_member_name(b, "message");
+        json_builder_add_string_value(b, p->message);
+        json_builder_set_member_name(b, "repaired");
+        json_builder_add_boolean_value(b, p->repaired);
+        json_builder_end_object(b);
+        cli_json_line(b);
+    } else {
+        printf("%s: %s\n", kind_name(p->kind), p->message);
+    }
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    gboolean repair = FALSE;
+    const GOptionEntry entries[] = {
+        {"repair", 0, 0, G_OPTION_ARG_NONE, &repair,
+         "Remove orphan and stale files; mark photos whose master is gone or damaged", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    if (!cli_parse(&argc, &argv, entries, "[--repair]",
+                   "Check the library: catalog integrity and foreign keys, every master present,\n"
+                   "intact (SHA-256 = its name) and metadata-free, no unreferenced or stale files.\n"
+                   "Photos are never deleted: --repair marks them.",
+                   "Exit codes: 0 no problem, 1 problems found (even when repaired), 3 library "
+                   "unusable."))
+        return EXIT_USAGE;
+    if (argc > 1)
+        return cli_usage("verify", "unexpected argument '%s'", argv[1]);
+    ba_catalog *cat = cli_open_library();
+    if (!cat)
+        return EXIT_LIBRARY;
+    size_t n = 0;
+    ba_error err;
+    int rc = ba_verify_library(cat, repair, on_problem, NULL, &n, &err);
+    ba_catalog_close(cat);
+    if (rc) {
+        cli_error("%s", err.message);
+        return EXIT_LIBRARY;
+    }
+    if (!g_cli.json && !g_cli.quiet && n == 0)
+        printf("library %s: no problems\n", cli_library_dir());
+    return n ? EXIT_PARTIAL : EXIT_OK;
+}
