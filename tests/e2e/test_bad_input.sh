@@ -221,10 +221,11 @@ assert_eq "mixed batch: tmp files" 0 "$(nfiles "$L/tmp")"
 assert_eq "integrity_check" ok "$(sqlite3 "$L/catalog.db" 'PRAGMA integrity_check;')"
 ok "mixed batch -> exit 1, good ones ingested, JSON statuses ingested/error/ingested"
 
-# --- last, because it fails on 0.1.0 ------------------------------------------------
+# --- a valid but too-wide image ----------------------------------------------------
 # A valid 70000 x 16 PNG (1.1 megapixels, under the limit) cannot become a
 # JPEG master (65500 px per side): it must be refused with that cause, not
-# called "truncated or corrupt" (0.1.0 decodes it, then the JPEG encoder fails).
+# called "truncated or corrupt" (an early build decoded it, then reported the
+# JPEG encoder's failure as corruption of the PNG).
 vips black "$F/wide.png" 70000 16 --bands 3
 refused "valid 70000x16 PNG (JPEG master limit 65500 px)" 1 "wide\.png;65500|dimension|too wide|too large|side" \
     @ingest "$F/wide.png"

@@ -232,8 +232,8 @@ assert_eq "ingest into the new area" ingested "$(json_field status <"$T/out")"
 check "p5.jpg" --area jawline
 ok "area add jawline, then ingest into it and list --area jawline work"
 
-# --- last, because it fails on 0.1.0: docs/CLI.md gives exit 2 for an unknown
-# client/area; an empty list would hide a mistyped client code. -------------------
+# --- docs/CLI.md gives exit 2 for an unknown client/area: an empty list would
+# hide a mistyped client code (an early build printed nothing and exited 0). ---
 for bad in "--client C-404" "--area nosuch"; do
     # shellcheck disable=SC2086
     run_ba --library "$L" list $bad
