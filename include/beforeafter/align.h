@@ -10,8 +10,23 @@
  * aligned honestly the call is refused (BA_ERR_REFUSED) with the reason:
  * a wrong-but-confident transform is the worst outcome for a clinic.
  *
- * Score: see the implementation's documentation in align.c and
- * docs/ALIGN.md for which values mean "trust it".
+ * Coordinates: x right, y down, pixel centres at integer coordinates, in the
+ * full-resolution images (library masters or decoded plain files).  The
+ * matrix maps a pixel of the photo to the reference: [x', y'] = M [x, y, 1].
+ *
+ * Score (ba_alignment.score, 0..1) = NCC x support, where NCC is the
+ * normalised cross-correlation of the band-passed grey overlap after warping
+ * (clamped at 0) and support = min(1, inliers / 40) for the automatic method
+ * (1 for landmark points).  An automatic result is only returned when at
+ * least 12 feature matches agree, the NCC is at least 0.20 and the overlap
+ * covers at least a fifth of the smaller view, so a returned score is always
+ * at least 0.06; read it as:
+ *   - >= 0.50: trust it (typical for photos of the same area: 0.6-0.95);
+ *   - 0.25-0.50: plausible but weakly supported - look at the overlay;
+ *   - <  0.25: weak - check the overlay or give landmark points.
+ * For landmark points (method "points") the score is the NCC alone and no
+ * threshold applies: the user vouches for the points.  docs/ALIGN.md has the
+ * measurements behind these numbers.
  */
 #ifndef BEFOREAFTER_ALIGN_H
 #define BEFOREAFTER_ALIGN_H
@@ -28,15 +43,37 @@ extern "C" {
 #define BA_ALIGN_MAX_SCALE 2.0
 #define BA_ALIGN_MAX_ANGLE_DEG 30.0
 
+/** Default RANSAC seed. */
+#define BA_ALIGN_DEFAULT_SEED 20260402u
+
+/** Diagnostics of one alignment (filled also when it is refused). */
+typedef struct ba_align_details {
+    int keypoints_photo;      /**< SIFT keypoints (descriptors) found in the photo */
+    int keypoints_reference;  /**< ... and in the reference */
+    int matches;              /**< ratio-test matches */
+    int inliers;              /**< matches consistent with the fitted similarity */
+    double ncc;               /**< band-pass NCC of the overlap after alignment, -1..1 */
+    double overlap;           /**< share of the smaller view covered by the other, 0..1 */
+    double drift_px;          /**< largest corner movement by the photometric step, reference px */
+    int work_width;           /**< feature working copy of the photo, px */
+    int work_height;          /**< feature working copy of the photo, px */
+    double seconds;           /**< wall time of the call */
+} ba_align_details;
+
 /** How to align. */
 typedef struct ba_align_options {
-    int work_size;          /**< long edge of the feature working copy in px; 0 = default */
+    int work_size;          /**< long edge of the feature working copy in px; 0 = default
+                                 (560); the photometric step runs at up to twice this */
     unsigned seed;          /**< RANSAC seed; the same seed gives the same answer */
     const double *points;   /**< landmark pairs for manual alignment, or NULL: for pair i,
                                  reference (x, y) = points[4i], points[4i+1] and photo
                                  (x, y) = points[4i+2], points[4i+3], full-resolution px */
     int n_points;           /**< number of pairs in @c points (>= 2 when given) */
+    double roi[4];          /**< region of interest on the reference, full-resolution px
+                                 (x, y, width, height); width or height <= 0 = whole image.
+                                 Only reference features and pixels inside it count. */
     double max_megapixels;  /**< pixel limit for plain files; <= 0 = ingest's default */
+    ba_align_details *details; /**< optional, filled with diagnostics (also on refusal) */
 } ba_align_options;
 
 /** Fill @p o with the defaults. */
@@ -51,9 +88,22 @@ void ba_align_options_init(ba_align_options *o);
 int ba_align_parse_points(const char *text, double **points, int *n_pairs, ba_error *err);
 
 /**
+ * Parse a region of interest written "x,y,w,h" (full-resolution pixels of the
+ * reference; finite, x, y >= 0, w, h > 0) into @p roi.
+ */
+int ba_align_parse_roi(const char *text, double roi[4], ba_error *err);
+
+/**
  * Align the image file @p photo_path onto @p reference_path (decoded with
  * ingest's checks: accepted formats, pixel limit, orientation, sRGB).
  * @p out->photo_id and reference_id are 0.
+ *
+ * Errors: BA_ERR_REFUSED when the photos cannot be aligned honestly (too
+ * little detail, too few consistent matches, a transform outside the
+ * plausible range, pixels that disagree, too little overlap) with a one-line
+ * reason; BA_ERR_USAGE for bad options (points or ROI outside the images);
+ * BA_ERR_NOT_FOUND / BA_ERR_FORMAT / BA_ERR_CORRUPT / BA_ERR_TOO_LARGE for
+ * files ingest would refuse.
  */
 int ba_align_files(const char *reference_path, const char *photo_path,
                    const ba_align_options *opts, ba_alignment *out, ba_error *err);
@@ -61,6 +111,9 @@ int ba_align_files(const char *reference_path, const char *photo_path,
 /**
  * Align photo @p photo_id onto photo @p reference_id of @p cat (their
  * masters) and store the result in the catalog, replacing an earlier one.
+ * A refused alignment stores nothing (an earlier one stays).  Errors as for
+ * ba_align_files(), plus BA_ERR_NOT_FOUND for an unknown photo and
+ * BA_ERR_USAGE when both ids are the same.
  */
 int ba_align_photos(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
                     const ba_align_options *opts, ba_alignment *out, ba_error *err);

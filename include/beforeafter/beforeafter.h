@@ -14,6 +14,7 @@
 #include "beforeafter/align.h"
 #include "beforeafter/batch.h"
 #include "beforeafter/verify.h"
+#include "beforeafter/compose.h"
 
 #ifdef __cplusplus
 extern "C" {

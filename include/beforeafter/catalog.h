@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /** Schema version written to PRAGMA user_version. */
-#define BA_CATALOG_SCHEMA_VERSION 3
+#define BA_CATALOG_SCHEMA_VERSION 4
 
 /** Sizes of the fixed text fields below (including the terminating NUL). */
 enum {
@@ -243,6 +243,36 @@ int ba_catalog_alignment_put(ba_catalog *cat, ba_alignment *a, ba_error *err);
 /** Load the alignment of @p photo_id onto @p reference_id; BA_ERR_NOT_FOUND when none. */
 int ba_catalog_alignment_get(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
                              ba_alignment *out, ba_error *err);
+
+/** A rendered comparison as recorded in the catalog. */
+typedef struct ba_comparison_record {
+    int64_t id;                    /**< comparison id */
+    char layout[16];               /**< side-by-side, stacked, timeline */
+    int n_photos;                  /**< panels */
+    int64_t photos[24];            /**< photo ids in panel order */
+    char parameters[1024];         /**< JSON object of the render options */
+    char render[128];              /**< stored copy, relative to the library: renders/ab/<sha>.<ext> */
+    char output[BA_TEXT_MAX];      /**< where the user asked for it (as given) */
+    char sha256[BA_SHA_MAX];       /**< of the rendered file */
+    int width;                     /**< px */
+    int height;                    /**< px */
+    bool aligned;                  /**< later photos warped onto the first */
+    char created_at[BA_STAMP_MAX]; /**< UTC */
+} ba_comparison_record;
+
+/** Record a comparison (all fields but id and created_at, which are set). */
+int ba_catalog_comparison_add(ba_catalog *cat, ba_comparison_record *c, ba_error *err);
+
+/** Load comparison @p id; BA_ERR_NOT_FOUND when absent. */
+int ba_catalog_comparison_get(ba_catalog *cat, int64_t id, ba_comparison_record *out,
+                              ba_error *err);
+
+/** Callback for ba_catalog_comparison_list(); return non-zero to stop. */
+typedef int (*ba_comparison_fn)(const ba_comparison_record *c, void *ud);
+
+/** Call @p fn for every comparison (of client @p client when not NULL), by id. */
+int ba_catalog_comparison_list(ba_catalog *cat, const char *client, ba_comparison_fn fn,
+                               void *ud, ba_error *err);
 
 /**
  * Mark photo @p id's master as damaged (@p problem "missing" or "corrupt") or

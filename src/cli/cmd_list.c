@@ -26,10 +26,67 @@ static int print_photo(const ba_photo *p, void *ud)
     return 0;
 }
 
+static int print_comparison(const ba_comparison_record *c, void *ud)
+{
+    int *count = ud;
+    if (g_cli.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "comparison_id");
+        json_builder_add_int_value(b, c->id);
+        json_builder_set_member_name(b, "layout");
+        json_builder_add_string_value(b, c->layout);
+        json_builder_set_member_name(b, "photos");
+        json_builder_begin_array(b);
+        for (int i = 0; i < c->n_photos; i++)
+            json_builder_add_int_value(b, c->photos[i]);
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "render");
+        json_builder_add_string_value(b, c->render);
+        json_builder_set_member_name(b, "output");
+        json_builder_add_string_value(b, c->output);
+        json_builder_set_member_name(b, "sha256");
+        json_builder_add_string_value(b, c->sha256);
+        json_builder_set_member_name(b, "width");
+        json_builder_add_int_value(b, c->width);
+        json_builder_set_member_name(b, "height");
+        json_builder_add_int_value(b, c->height);
+        json_builder_set_member_name(b, "aligned");
+        json_builder_add_boolean_value(b, c->aligned);
+        json_builder_set_member_name(b, "parameters");
+        JsonNode *params = json_from_string(c->parameters, NULL);
+        if (params)
+            json_builder_add_value(b, params);
+        else
+            json_builder_add_null_value(b);
+        json_builder_set_member_name(b, "created_at");
+        json_builder_add_string_value(b, c->created_at);
+        json_builder_end_object(b);
+        cli_json_line(b);
+    } else if (!g_cli.quiet) {
+        if (*count == 0)
+            printf("%6s  %-12s %-14s %11s  %-20s  %s\n", "ID", "LAYOUT", "PHOTOS", "SIZE",
+                   "CREATED", "OUTPUT");
+        GString *ids = g_string_new(NULL);
+        for (int i = 0; i < c->n_photos; i++)
+            g_string_append_printf(ids, "%s%" G_GINT64_FORMAT, i ? "," : "", c->photos[i]);
+        char size[32];
+        snprintf(size, sizeof size, "%dx%d", c->width, c->height);
+        printf("%6" G_GINT64_FORMAT "  %-12s %-14s %11s  %-20s  %s\n", c->id, c->layout, ids->str,
+               size, c->created_at, c->output);
+        g_string_free(ids, TRUE);
+    }
+    (*count)++;
+    return 0;
+}
+
 int cmd_list(int argc, char **argv)
 {
     char *client = NULL, *area = NULL, *from = NULL, *to = NULL, *stage = NULL;
+    gboolean comparisons = FALSE;
     const GOptionEntry entries[] = {
+        {"comparisons", 0, 0, G_OPTION_ARG_NONE, &comparisons,
+         "List rendered comparisons instead of photos", NULL},
         {"client", 0, 0, G_OPTION_ARG_STRING, &client, "Only this client", "CODE"},
         {"area", 0, 0, G_OPTION_ARG_STRING, &area, "Only this area", "AREA"},
         {"from", 0, 0, G_OPTION_ARG_STRING, &from, "Sessions on or after", "YYYY-MM-DD"},
@@ -72,7 +129,12 @@ int cmd_list(int argc, char **argv)
     }
     ba_photo_filter f = {client, area, from, to, stage};
     int count = 0;
-    if (ba_catalog_photo_list(cat, &f, print_photo, &count, &err)) {
+    if (comparisons) {
+        if (ba_catalog_comparison_list(cat, client, print_comparison, &count, &err)) {
+            cli_error("%s", err.message);
+            rc = cli_exit_for(&err);
+        }
+    } else if (ba_catalog_photo_list(cat, &f, print_photo, &count, &err)) {
         cli_error("%s", err.message);
         rc = cli_exit_for(&err);
     }

@@ -12,7 +12,10 @@ static const cli_command COMMANDS[] = {
     {"ingest", "ingest photos: strip metadata, orient, convert to sRGB, store", cmd_ingest},
     {"list", "list photos", cmd_list},
     {"show", "show one photo and its capture conditions", cmd_show},
+    {"align", "align a photo onto a reference photo", cmd_align},
     {"batch", "ingest a manifest or a folder of photos, in parallel and resumably", cmd_batch},
+    {"compare", "render an aligned, labelled comparison of photos", cmd_compare},
+    {"ghost", "write a faint overlay of a photo to frame the next session", cmd_ghost},
     {"verify", "check the library and its catalog agree; --repair", cmd_verify},
 };
 

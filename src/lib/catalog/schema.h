@@ -73,6 +73,25 @@ static const char *const ba_schema_migrations[] = {
     /* 2 -> 3: verify --repair marks photos whose master is gone or damaged. */
     "ALTER TABLE photos ADD COLUMN master_problem TEXT"
     "  CHECK (master_problem IN ('missing','corrupt'));",
+
+    /* 3 -> 4: rendered comparisons and the photos in them. */
+    "CREATE TABLE comparisons ("
+    "  id INTEGER PRIMARY KEY,"
+    "  layout TEXT NOT NULL CHECK (layout IN ('side-by-side','stacked','timeline')),"
+    "  parameters TEXT NOT NULL,"
+    "  render TEXT NOT NULL,"
+    "  output TEXT,"
+    "  sha256 TEXT NOT NULL,"
+    "  width INTEGER NOT NULL,"
+    "  height INTEGER NOT NULL,"
+    "  aligned INTEGER NOT NULL,"
+    "  created_at TEXT NOT NULL);"
+    "CREATE TABLE comparison_photos ("
+    "  comparison_id INTEGER NOT NULL REFERENCES comparisons(id),"
+    "  position INTEGER NOT NULL,"
+    "  photo_id INTEGER NOT NULL REFERENCES photos(id),"
+    "  PRIMARY KEY (comparison_id, position));"
+    "CREATE INDEX comparison_photos_photo ON comparison_photos(photo_id);",
 };
 
 #define BA_SCHEMA_MIGRATION_COUNT \

@@ -118,6 +118,15 @@ static const char *loader_format(const char *loader)
         return "another format";
     memcpy(name, s, n);
     name[n] = '\0';
+    /* libvips names its loaders after their libraries: say what the file is. */
+    static const char *const known[][2] = {{"Nsgif", "GIF"}, {"Svg", "SVG"}, {"Pdf", "PDF"},
+                                           {"Jp2k", "JPEG 2000"}, {"Magick", "an ImageMagick format"},
+                                           {"Openexr", "OpenEXR"}, {"Fits", "FITS"}, {"Ppm", "PPM"},
+                                           {"Rad", "Radiance HDR"}, {"Matrix", "a vips matrix"},
+                                           {"Csv", "CSV"}, {"Vips", "a vips image"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
+        if (strcmp(name, known[i][0]) == 0)
+            return known[i][1];
     return name;
 }
 

@@ -1,0 +1,137 @@
+/**
+ * @file compose.h
+ * @brief Comparison images: side by side, stacked and timeline; aligned,
+ *        cropped to a common field of view, labelled, carrying no metadata.
+ *
+ * Every later photo is warped onto the first with its alignment, all panels
+ * are cropped to the largest rectangle every aligned photo covers (no black
+ * wedges, no panel showing more than another) and resampled once.  PNG output
+ * is written with libpng and holds only IHDR, sRGB, pHYs, IDAT and IEND;
+ * JPEG/WebP go through libvips with every metadata block stripped.  Outputs
+ * are written to a temporary file and renamed into place.
+ */
+#ifndef BEFOREAFTER_COMPOSE_H
+#define BEFOREAFTER_COMPOSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "beforeafter/catalog.h"
+#include "beforeafter/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Arrangement of the panels. */
+typedef enum ba_layout {
+    BA_LAYOUT_SIDE_BY_SIDE = 0, /**< one row */
+    BA_LAYOUT_STACKED,          /**< one column */
+    BA_LAYOUT_TIMELINE          /**< a grid in date order */
+} ba_layout;
+
+/** What the label under each panel says. */
+typedef enum ba_label_style {
+    BA_LABEL_NONE = 0, /**< no labels */
+    BA_LABEL_STAGE,    /**< "Before" / "After" (timeline: "Session N") */
+    BA_LABEL_DATE,     /**< the session date */
+    BA_LABEL_FULL      /**< stage, date and the time since the first session */
+} ba_label_style;
+
+/** Most panels in one comparison. */
+#define BA_COMPOSE_MAX_PANELS 24
+/** Most comparability warnings reported. */
+#define BA_COMPOSE_MAX_WARNINGS 8
+
+/** How a region is hidden (de-identification). */
+typedef enum ba_redact_mode {
+    BA_REDACT_BAR = 0, /**< a solid black bar */
+    BA_REDACT_BLUR     /**< a blur strong enough that features cannot be recognised */
+} ba_redact_mode;
+
+/** A region to hide, in pixels of the reference (first) photo's master. */
+typedef struct ba_redaction {
+    double x, y, w, h;   /**< the rectangle */
+    ba_redact_mode mode; /**< how */
+} ba_redaction;
+
+/** Most redactions per render. */
+#define BA_COMPOSE_MAX_REDACTIONS 8
+
+/** How to render. */
+typedef struct ba_compose_options {
+    ba_layout layout;          /**< default side by side */
+    ba_label_style labels;     /**< default full */
+    int width;                 /**< output width in px, 0 = from height or default */
+    int height;                /**< output height in px, 0 = from width or default */
+    int gutter;                /**< px between panels; < 0 = default (1 % of the width) */
+    unsigned char background[3]; /**< background and label band colour, sRGB */
+    const char *caption;       /**< footer text, or NULL */
+    const char *logo;          /**< logo image file, or NULL */
+    double logo_opacity;       /**< 0..1, default 0.6 */
+    bool align;                /**< warp later photos onto the first (default true) */
+    bool strict;               /**< comparability warnings refuse the render */
+    bool force;                /**< allow photos of different clients or areas */
+    int quality;               /**< JPEG/WebP quality, 0 = 92 */
+    /** Regions hidden in every panel (panels are aligned, so one rectangle of
+     *  the reference covers the same anatomy in each). */
+    ba_redaction redactions[BA_COMPOSE_MAX_REDACTIONS];
+    int n_redactions;          /**< used entries of @c redactions */
+    bool no_record;            /**< do not record the render in comparisons (exports) */
+} ba_compose_options;
+
+/** Fill @p o with the defaults. */
+void ba_compose_options_init(ba_compose_options *o);
+
+/** Parse "side-by-side", "stacked", "timeline"; -1 when unknown. */
+int ba_layout_parse(const char *name);
+
+/** Parse "none", "stage", "date", "full"; -1 when unknown. */
+int ba_label_style_parse(const char *name);
+
+/** What a render produced. */
+typedef struct ba_comparison {
+    int64_t id;                 /**< comparisons row, 0 for plain files */
+    char sha256[65];            /**< of the output file */
+    int width;                  /**< output width */
+    int height;                 /**< output height */
+    bool aligned;               /**< later photos were warped onto the first */
+    int n_photos;               /**< panels */
+    int64_t photos[BA_COMPOSE_MAX_PANELS]; /**< photo ids in panel order (library renders) */
+    double crop[4];             /**< common field of view in reference px: x, y, w, h */
+    double matrices[BA_COMPOSE_MAX_PANELS][2][3]; /**< photo px -> reference px, per panel */
+    int n_warnings;             /**< comparability warnings */
+    char warnings[BA_COMPOSE_MAX_WARNINGS][256]; /**< one line each */
+} ba_comparison;
+
+/**
+ * Render photos @p ids (the first is the reference, the rest in the given
+ * order) of @p cat to @p output (.png, .jpg/.jpeg or .webp) and record it in
+ * the catalog's comparisons.  Missing alignments are computed and stored.
+ * Refused (BA_ERR_REFUSED) when the photos belong to different clients or
+ * areas (unless force), cannot be aligned, or — with strict — differ in ways
+ * that fake a result.
+ */
+int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compose_options *opts,
+                      const char *output, ba_comparison *out, ba_error *err);
+
+/**
+ * Render image files @p paths (decoded with ingest's checks) to @p output;
+ * nothing is recorded.  Alignment is computed on the fly.
+ */
+int ba_compose_files(const char *const *paths, int n, const ba_compose_options *opts,
+                     const char *output, ba_comparison *out, ba_error *err);
+
+/**
+ * Write a capture aid for framing the next session: photo @p id of @p cat
+ * (or the file @p path when @p cat is NULL) at reduced @p opacity (0..1) as
+ * an RGBA PNG whose long edge is @p long_edge px (0 = 1920), or with
+ * @p edges only its edges as opaque lines on a transparent background.
+ */
+int ba_compose_ghost(ba_catalog *cat, int64_t id, const char *path, double opacity, bool edges,
+                     int long_edge, const char *output, ba_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

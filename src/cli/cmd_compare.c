@@ -1,0 +1,329 @@
+/* beforeafter compare: side-by-side, stacked and timeline comparisons. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct pick {
+    GArray *ids;         /* chosen photo ids, one per session */
+    gint64 last_session;
+    const char *view;
+} pick;
+
+static int pick_per_session(const ba_photo *p, void *ud)
+{
+    pick *k = ud;
+    if (k->view && strcmp(p->view, k->view) != 0)
+        return 0;
+    if (p->session_id == k->last_session)
+        return 0; /* the first photo of each session */
+    k->last_session = p->session_id;
+    g_array_append_val(k->ids, p->id);
+    return 0;
+}
+
+static gboolean parse_colour(const char *s, unsigned char rgb[3])
+{
+    unsigned r, g, b;
+    if (!s)
+        return TRUE;
+    if (s[0] == '#' && strlen(s) == 7 && sscanf(s + 1, "%2x%2x%2x", &r, &g, &b) == 3) {
+        rgb[0] = (unsigned char)r, rgb[1] = (unsigned char)g, rgb[2] = (unsigned char)b;
+        return TRUE;
+    }
+    if (strcmp(s, "white") == 0) {
+        rgb[0] = rgb[1] = rgb[2] = 255;
+        return TRUE;
+    }
+    if (strcmp(s, "black") == 0) {
+        rgb[0] = rgb[1] = rgb[2] = 0;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+static void print_result(const char *output, const ba_comparison *c)
+{
+    if (g_cli.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "comparison_id");
+        if (c->id)
+            json_builder_add_int_value(b, c->id);
+        else
+            json_builder_add_null_value(b);
+        json_builder_set_member_name(b, "output");
+        json_builder_add_string_value(b, output);
+        json_builder_set_member_name(b, "width");
+        json_builder_add_int_value(b, c->width);
+        json_builder_set_member_name(b, "height");
+        json_builder_add_int_value(b, c->height);
+        json_builder_set_member_name(b, "sha256");
+        json_builder_add_string_value(b, c->sha256);
+        json_builder_set_member_name(b, "photos");
+        json_builder_begin_array(b);
+        for (int i = 0; c->id && i < c->n_photos; i++)
+            json_builder_add_int_value(b, c->photos[i]);
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "aligned");
+        json_builder_add_boolean_value(b, c->aligned);
+        json_builder_set_member_name(b, "warnings");
+        json_builder_begin_array(b);
+        for (int i = 0; i < c->n_warnings; i++)
+            json_builder_add_string_value(b, c->warnings[i]);
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        cli_json_line(b);
+    } else {
+        for (int i = 0; i < c->n_warnings && !g_cli.quiet; i++)
+            cli_error("warning: %s", c->warnings[i]);
+        if (c->id)
+            cli_say("comparison %" G_GINT64_FORMAT ": %s (%d x %d, %s)\n", c->id, output,
+                    c->width, c->height, c->aligned ? "aligned" : "not aligned");
+        else
+            cli_say("%s (%d x %d, %s)\n", output, c->width, c->height,
+                    c->aligned ? "aligned" : "not aligned");
+    }
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    char *output = NULL, *layout = NULL, *labels = NULL, *caption = NULL, *logo = NULL,
+         *background = NULL, *client = NULL, *area = NULL, *view = NULL;
+    int width = 0, height = 0, gutter = -1, quality = 0;
+    double logo_opacity = 0.6;
+    gboolean no_align = FALSE, strict = FALSE, force = FALSE, first = FALSE, last = FALSE;
+    const GOptionEntry entries[] = {
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output file (.png, .jpg, .webp)",
+         "FILE"},
+        {"layout", 0, 0, G_OPTION_ARG_STRING, &layout, "side-by-side (default), stacked, timeline",
+         "LAYOUT"},
+        {"label-style", 0, 0, G_OPTION_ARG_STRING, &labels, "none, stage, date, full (default)",
+         "STYLE"},
+        {"width", 0, 0, G_OPTION_ARG_INT, &width, "Output width in pixels", "PX"},
+        {"height", 0, 0, G_OPTION_ARG_INT, &height, "Output height in pixels", "PX"},
+        {"gutter", 0, 0, G_OPTION_ARG_INT, &gutter, "Pixels between panels", "PX"},
+        {"background", 0, 0, G_OPTION_ARG_STRING, &background, "#RRGGBB, white or black",
+         "COLOUR"},
+        {"caption", 0, 0, G_OPTION_ARG_STRING, &caption, "Footer text", "TEXT"},
+        {"logo", 0, 0, G_OPTION_ARG_FILENAME, &logo, "Logo image for the bottom-right corner",
+         "FILE"},
+        {"logo-opacity", 0, 0, G_OPTION_ARG_DOUBLE, &logo_opacity, "0..1 (default 0.6)", "X"},
+        {"quality", 0, 0, G_OPTION_ARG_INT, &quality, "JPEG/WebP quality (default 92)", "Q"},
+        {"no-align", 0, 0, G_OPTION_ARG_NONE, &no_align, "Do not warp later photos", NULL},
+        {"strict", 0, 0, G_OPTION_ARG_NONE, &strict, "Refuse photos that are not comparable",
+         NULL},
+        {"force", 0, 0, G_OPTION_ARG_NONE, &force, "Allow different clients or areas", NULL},
+        {"client", 0, 0, G_OPTION_ARG_STRING, &client, "Pick photos of this client", "CODE"},
+        {"area", 0, 0, G_OPTION_ARG_STRING, &area, "... and this area", "AREA"},
+        {"view", 0, 0, G_OPTION_ARG_STRING, &view, "... and this view", "VIEW"},
+        {"first", 0, 0, G_OPTION_ARG_NONE, &first, "... the first session", NULL},
+        {"last", 0, 0, G_OPTION_ARG_NONE, &last, "... the last session", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    int rc = EXIT_OK;
+    ba_catalog *cat = NULL;
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    if (!cli_parse(&argc, &argv, entries,
+                   "(ID ID... | FILE FILE... | --client C --area A [--first --last]) -o OUT",
+                   "Render a comparison: later photos aligned onto the first, cropped to the\n"
+                   "field of view they all share, labelled, with no metadata in the output.",
+                   "Exit codes: 0 done, 1 refused or failed, 2 usage error, 3 library unusable.")) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    ba_compose_options o;
+    ba_compose_options_init(&o);
+    int lay = ba_layout_parse(layout ? layout : "side-by-side");
+    int lab = ba_label_style_parse(labels ? labels : "full");
+    if (lay < 0 || lab < 0) {
+        rc = cli_usage("compare", lay < 0 ? "unknown --layout '%s' (side-by-side, stacked, timeline)"
+                                          : "unknown --label-style '%s' (none, stage, date, full)",
+                       lay < 0 ? layout : labels);
+        goto out;
+    }
+    if (!output) {
+        rc = cli_usage("compare", "-o OUTPUT is required");
+        goto out;
+    }
+    if (width < 0 || height < 0 || width > 20000 || height > 20000 || quality < 0 ||
+        quality > 100 || logo_opacity < 0 || logo_opacity > 1) {
+        rc = cli_usage("compare", "--width/--height 1..20000, --quality 1..100, --logo-opacity 0..1");
+        goto out;
+    }
+    if (!parse_colour(background, o.background)) {
+        rc = cli_usage("compare", "--background '%s' is not #RRGGBB, white or black", background);
+        goto out;
+    }
+    o.layout = (ba_layout)lay;
+    o.labels = (ba_label_style)lab;
+    o.width = width;
+    o.height = height;
+    o.gutter = gutter;
+    o.caption = caption;
+    o.logo = logo;
+    o.logo_opacity = logo_opacity;
+    o.align = !no_align;
+    o.strict = strict;
+    o.force = force;
+    o.quality = quality;
+    ba_comparison c;
+    ba_error err;
+    gboolean all_ids = argc > 1;
+    for (int i = 1; i < argc; i++) {
+        gint64 id;
+        if (!cli_parse_id(argv[i], &id))
+            all_ids = FALSE;
+        else
+            g_array_append_val(ids, id);
+    }
+    if (argc > 1 && !all_ids && !client) {
+        /* Plain files: no library needed. */
+        if (ids->len) {
+            rc = cli_usage("compare", "give photo ids or files, not both");
+            goto out;
+        }
+        if (ba_compose_files((const char *const *)argv + 1, argc - 1, &o, output, &c, &err)) {
+            cli_error("%s", err.message);
+            rc = err.code == BA_ERR_USAGE ? EXIT_USAGE : EXIT_PARTIAL;
+            goto out;
+        }
+        print_result(output, &c);
+        goto out;
+    }
+    cat = cli_open_library();
+    if (!cat) {
+        rc = EXIT_LIBRARY;
+        goto out;
+    }
+    if (client) {
+        if (argc > 1) {
+            rc = cli_usage("compare", "give photo ids or --client/--area, not both");
+            goto out;
+        }
+        if (!area) {
+            rc = cli_usage("compare", "--client needs --area");
+            goto out;
+        }
+        ba_client cl;
+        if (ba_catalog_client_get(cat, client, &cl, &err) || ba_catalog_area_check(cat, area, &err)) {
+            cli_error("compare: %s", err.message);
+            rc = cli_exit_for(&err);
+            goto out;
+        }
+        pick k = {.ids = g_array_new(FALSE, FALSE, sizeof(gint64)), .last_session = -1,
+                  .view = view ? view : "frontal"};
+        ba_photo_filter f = {.client = client, .area = area};
+        if (ba_catalog_photo_list(cat, &f, pick_per_session, &k, &err)) {
+            g_array_free(k.ids, TRUE);
+            cli_error("%s", err.message);
+            rc = cli_exit_for(&err);
+            goto out;
+        }
+        if (k.ids->len < 2) {
+            cli_error("compare: client %s has %u session(s) with a %s photo of %s; a comparison "
+                      "needs two",
+                      client, k.ids->len, k.view, area);
+            g_array_free(k.ids, TRUE);
+            rc = EXIT_PARTIAL;
+            goto out;
+        }
+        gboolean ends = first || last || o.layout != BA_LAYOUT_TIMELINE;
+        if (ends) {
+            gint64 a = g_array_index(k.ids, gint64, 0);
+            gint64 b = g_array_index(k.ids, gint64, k.ids->len - 1);
+            if (first && !last)
+                b = g_array_index(k.ids, gint64, 1);
+            if (last && !first)
+                a = g_array_index(k.ids, gint64, k.ids->len - 2);
+            g_array_append_val(ids, a);
+            g_array_append_val(ids, b);
+        } else {
+            g_array_append_vals(ids, k.ids->data, MIN(k.ids->len, BA_COMPOSE_MAX_PANELS));
+        }
+        g_array_free(k.ids, TRUE);
+    }
+    if (ids->len < 2) {
+        rc = cli_usage("compare", "give at least two photo ids or files, or --client and --area");
+        goto out;
+    }
+    if (ba_compose_photos(cat, (const int64_t *)ids->data, (int)ids->len, &o, output, &c, &err)) {
+        cli_error("%s", err.message);
+        rc = err.code == BA_ERR_USAGE || err.code == BA_ERR_NOT_FOUND ? EXIT_USAGE
+             : err.code == BA_ERR_CATALOG || err.code == BA_ERR_BUSY  ? EXIT_LIBRARY
+                                                                       : EXIT_PARTIAL;
+        goto out;
+    }
+    print_result(output, &c);
+out:
+    ba_catalog_close(cat);
+    g_array_free(ids, TRUE);
+    g_free(output);
+    g_free(layout);
+    g_free(labels);
+    g_free(caption);
+    g_free(logo);
+    g_free(background);
+    g_free(client);
+    g_free(area);
+    g_free(view);
+    return rc;
+}
+
+int cmd_ghost(int argc, char **argv)
+{
+    char *output = NULL;
+    double opacity = 0.4;
+    int size = 1920;
+    gboolean edges = FALSE;
+    const GOptionEntry entries[] = {
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output PNG", "FILE"},
+        {"opacity", 0, 0, G_OPTION_ARG_DOUBLE, &opacity, "0..1 (default 0.4)", "X"},
+        {"size", 0, 0, G_OPTION_ARG_INT, &size, "Long edge in pixels (default 1920)", "PX"},
+        {"edges", 0, 0, G_OPTION_ARG_NONE, &edges, "Only the edges, as lines", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    int rc = EXIT_OK;
+    if (!cli_parse(&argc, &argv, entries, "(ID | FILE) -o OVERLAY.png",
+                   "Write a capture aid: the photo, faint (or its edges), sized for a phone\n"
+                   "screen, to frame the next session like this one.",
+                   NULL)) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (argc != 2 || !output) {
+        rc = cli_usage("ghost", "give one photo id or file and -o OUTPUT.png");
+        goto out;
+    }
+    if (opacity < 0 || opacity > 1 || size < 64 || size > 8000) {
+        rc = cli_usage("ghost", "--opacity 0..1, --size 64..8000");
+        goto out;
+    }
+    gint64 id = 0;
+    ba_catalog *cat = NULL;
+    if (cli_parse_id(argv[1], &id)) {
+        cat = cli_open_library();
+        if (!cat) {
+            rc = EXIT_LIBRARY;
+            goto out;
+        }
+    }
+    ba_error err;
+    if (ba_compose_ghost(cat, id, argv[1], opacity, edges, size, output, &err)) {
+        cli_error("%s", err.message);
+        rc = cli_exit_for(&err);
+    } else if (g_cli.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "output");
+        json_builder_add_string_value(b, output);
+        json_builder_end_object(b);
+        cli_json_line(b);
+    } else {
+        cli_say("%s\n", output);
+    }
+    ba_catalog_close(cat);
+out:
+    g_free(output);
+    return rc;
+}

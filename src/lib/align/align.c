@@ -1,0 +1,366 @@
+/* Alignment of a photo onto a reference photo: the public entry points and
+ * the decisions (what is plausible, when to refuse, the score).
+ *
+ * Pipeline (details in docs/ALIGN.md):
+ *  1. both images are decoded once into a grey copy at up to twice the
+ *     feature size (in two threads) - the only pixels copied out of libvips;
+ *  2. SIFT (VLFeat) on the level nearest the feature size (560 px long edge
+ *     by default), RootSIFT descriptors, ratio-test matching in a k-d forest;
+ *  3. RANSAC on pairs of matches (fixed seed), keypoint scale and orientation
+ *     checked too, least squares on the inliers;
+ *  4. Gauss-Newton on band-passed grey levels, coarse to fine, up to the
+ *     refinement resolution, with gain/offset and Huber weights;
+ *  5. refusal checks, score, and the matrix in full-resolution pixels.
+ *
+ * Score: NCC x support - see align.h. */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "align/internal.h"
+#include "ingest/load.h"
+
+#define REFUSE_HINT "; align by landmarks instead (--points)"
+
+void ba_align_options_init(ba_align_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->seed = BA_ALIGN_DEFAULT_SEED;
+}
+
+static double score_of(double ncc, int inliers, bool points)
+{
+    double c = ncc > 0 ? (ncc < 1 ? ncc : 1) : 0;
+    double support = points ? 1.0 : MIN(1.0, inliers / 40.0);
+    return c * support;
+}
+
+static void fill_result(const al_xf *f, ba_alignment *out)
+{
+    /* Exactly a similarity: average away rounding. */
+    double a = 0.5 * (f->m[0] + f->m[4]), b = 0.5 * (f->m[3] - f->m[1]);
+    out->matrix[0][0] = a;
+    out->matrix[0][1] = -b;
+    out->matrix[0][2] = f->m[2];
+    out->matrix[1][0] = b;
+    out->matrix[1][1] = a;
+    out->matrix[1][2] = f->m[5];
+    out->scale = hypot(a, b);
+    /* y points down: a positive atan2(b, a) turns clockwise on screen. */
+    out->angle_deg = atan2(-b, a) * 180.0 / G_PI;
+    if (out->angle_deg == 0)
+        out->angle_deg = 0; /* no "-0" */
+    out->tx = f->m[2];
+    out->ty = f->m[5];
+}
+
+/* Refuse a transform outside the plausible range. */
+static int check_plausible(const al_xf *f, const char *pname, const char *rname, ba_error *err)
+{
+    double a = f->m[0], b = f->m[3];
+    double s = hypot(a, b), ang = atan2(-b, a) * 180.0 / G_PI;
+    if (!(s >= BA_ALIGN_MIN_SCALE && s <= BA_ALIGN_MAX_SCALE)) {
+        ba_error_set(err, BA_ERR_REFUSED,
+                     "%s onto %s: the photo would have to be scaled by %.2f (plausible: %.1f to "
+                     "%.1f)" REFUSE_HINT,
+                     pname, rname, s, BA_ALIGN_MIN_SCALE, BA_ALIGN_MAX_SCALE);
+        return -1;
+    }
+    if (!(fabs(ang) <= BA_ALIGN_MAX_ANGLE_DEG)) {
+        ba_error_set(err, BA_ERR_REFUSED,
+                     "%s onto %s: the photo would have to be rotated by %.1f degrees (plausible: "
+                     "at most %.0f)" REFUSE_HINT,
+                     pname, rname, ang, BA_ALIGN_MAX_ANGLE_DEG);
+        return -1;
+    }
+    return 0;
+}
+
+static gpointer prepare_thread(gpointer data)
+{
+    al_view_prepare(data);
+    return NULL;
+}
+
+/* Prepare both views, the reference in a second thread. */
+static int prepare_both(al_view *photo, al_view *ref, ba_error *err)
+{
+    GThread *t = g_thread_try_new("ba-align", prepare_thread, ref, NULL);
+    al_view_prepare(photo);
+    if (t)
+        g_thread_join(t);
+    else
+        al_view_prepare(ref);
+    if (photo->rc) {
+        *err = photo->err;
+        return -1;
+    }
+    if (ref->rc) {
+        *err = ref->err;
+        return -1;
+    }
+    return 0;
+}
+
+static int check_roi(const ba_align_options *o, const al_view *ref, const char *rname,
+                     const double **roi, ba_error *err)
+{
+    *roi = NULL;
+    if (!(o->roi[2] > 0 && o->roi[3] > 0))
+        return 0;
+    const double *r = o->roi;
+    if (!(r[0] >= 0 && r[1] >= 0 && r[0] + r[2] <= ref->full_w + 0.5 &&
+          r[1] + r[3] <= ref->full_h + 0.5)) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "region of interest %g,%g,%g,%g lies outside %s (%d x %d)", r[0], r[1], r[2],
+                     r[3], rname, ref->full_w, ref->full_h);
+        return -1;
+    }
+    if (r[2] < 32 || r[3] < 32) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "region of interest %g,%g,%g,%g on %s is too small (at least 32 x 32 px)", r[0],
+                     r[1], r[2], r[3], rname);
+        return -1;
+    }
+    *roi = r;
+    return 0;
+}
+
+static int align_points(const ba_align_options *o, const char *pname, const char *rname,
+                        VipsImage *pimg, VipsImage *rimg, ba_alignment *out, ba_error *err)
+{
+    int n = o->n_points;
+    if (n < 2 || !o->points) {
+        ba_error_set(err, BA_ERR_USAGE, "at least two landmark pairs are needed");
+        return -1;
+    }
+    double *src = g_new(double, 2 * n), *dst = g_new(double, 2 * n);
+    int rc = -1;
+    for (int i = 0; i < n; i++) {
+        const double *p = o->points + 4 * i;
+        for (int k = 0; k < 2; k++) {
+            VipsImage *im = k ? pimg : rimg;
+            double x = p[2 * k], y = p[2 * k + 1];
+            if (!(x >= -0.5 && y >= -0.5 && x <= im->Xsize - 0.5 && y <= im->Ysize - 0.5)) {
+                ba_error_set(err, BA_ERR_USAGE, "landmark %g,%g lies outside %s (%d x %d)", x, y,
+                             k ? pname : rname, im->Xsize, im->Ysize);
+                goto out;
+            }
+        }
+        src[2 * i] = p[2], src[2 * i + 1] = p[3];
+        dst[2 * i] = p[0], dst[2 * i + 1] = p[1];
+    }
+    al_xf f;
+    if (!al_fit_similarity(src, dst, NULL, n, &f) || !(hypot(f.m[0], f.m[3]) > 1e-6)) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "the landmark points on %s coincide: give pairs that are apart", pname);
+        goto out;
+    }
+    /* Consistency: with three or more pairs, the fit must pass near them. */
+    double sse = 0, spread = 0, mx = 0, my = 0;
+    for (int i = 0; i < n; i++)
+        mx += dst[2 * i] / n, my += dst[2 * i + 1] / n;
+    for (int i = 0; i < n; i++) {
+        double x, y;
+        al_xf_apply(&f, src[2 * i], src[2 * i + 1], &x, &y);
+        sse += (x - dst[2 * i]) * (x - dst[2 * i]) + (y - dst[2 * i + 1]) * (y - dst[2 * i + 1]);
+        spread += (dst[2 * i] - mx) * (dst[2 * i] - mx) + (dst[2 * i + 1] - my) * (dst[2 * i + 1] - my);
+    }
+    double rms = sqrt(sse / n), rad = sqrt(spread / n);
+    if (n > 2 && rms > 0.1 * rad + 2.0) {
+        ba_error_set(err, BA_ERR_REFUSED,
+                     "%s onto %s: the landmark points do not fit one similarity (residual %.1f px "
+                     "over a spread of %.0f px); check their order",
+                     pname, rname, rms, rad);
+        goto out;
+    }
+    if (check_plausible(&f, pname, rname, err))
+        goto out;
+    fill_result(&f, out);
+    out->inliers = 0;
+    g_strlcpy(out->method, "points", sizeof out->method);
+    rc = 0;
+out:
+    g_free(src);
+    g_free(dst);
+    return rc;
+}
+
+/* The core: align @pimg onto @rimg (full-resolution sRGB images). */
+static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, const char *rname,
+                        const ba_align_options *opts, ba_alignment *out, ba_error *err)
+{
+    gint64 t0 = g_get_monotonic_time();
+    ba_align_options defaults;
+    if (!opts) {
+        ba_align_options_init(&defaults);
+        opts = &defaults;
+    }
+    ba_align_details scratch, *det = opts->details ? opts->details : &scratch;
+    memset(det, 0, sizeof *det);
+    memset(out, 0, sizeof *out);
+    int work = opts->work_size > 0 ? opts->work_size : AL_WORK_SIZE;
+    if (work < 64 || work > 8192) {
+        ba_error_set(err, BA_ERR_USAGE, "working size %d px is outside 64..8192", work);
+        return -1;
+    }
+    bool points = opts->points != NULL || opts->n_points > 0;
+    al_view photo = {.name = pname, .src = pimg, .work_size = work, .want_features = !points};
+    al_view ref = {.name = rname, .src = rimg, .work_size = work, .want_features = !points};
+    const double *roi = NULL;
+    int rc = -1;
+
+    if (points) {
+        /* The fit needs no pixels; check it before decoding. */
+        if (align_points(opts, pname, rname, pimg, rimg, out, err))
+            goto done;
+        if (prepare_both(&photo, &ref, err) || check_roi(opts, &ref, rname, &roi, err))
+            goto done;
+        al_xf f = al_xf_similarity(out->matrix[1][1], out->matrix[1][0], out->matrix[0][2],
+                                   out->matrix[1][2]);
+        al_measure(&photo, &ref, &f, roi, &det->ncc, &det->overlap);
+        out->score = score_of(det->ncc, 0, true);
+        rc = 0;
+        goto done;
+    }
+
+    if (prepare_both(&photo, &ref, err) || check_roi(opts, &ref, rname, &roi, err))
+        goto done;
+    det->keypoints_photo = photo.nkp;
+    det->keypoints_reference = ref.nkp;
+    det->work_width = photo.feat_w;
+    det->work_height = photo.feat_h;
+    for (int k = 0; k < 2; k++) {
+        const al_view *v = k ? &ref : &photo;
+        if (v->nkp < AL_MIN_KEYPOINTS) {
+            ba_error_set(err, BA_ERR_REFUSED,
+                         "%s onto %s: %s shows too little detail to align (%d feature%s)" REFUSE_HINT,
+                         pname, rname, k ? "the reference" : "the photo", v->nkp,
+                         v->nkp == 1 ? "" : "s");
+            goto done;
+        }
+    }
+    /* The ROI in reference feature px. */
+    double roi_feat[4], *rf = NULL;
+    if (roi) {
+        al_xf_apply(&ref.feat_frame, roi[0] - 0.5, roi[1] - 0.5, &roi_feat[0], &roi_feat[1]);
+        al_xf_apply(&ref.feat_frame, roi[0] + roi[2] - 0.5, roi[1] + roi[3] - 0.5, &roi_feat[2],
+                    &roi_feat[3]);
+        rf = roi_feat;
+    }
+    al_match *m = NULL;
+    int nm = al_match_features(&photo, &ref, rf, opts->seed, &m);
+    det->matches = nm;
+    al_fit fit;
+    int inl = al_ransac(&photo, &ref, m, nm, opts->seed, &fit);
+    g_free(m);
+    det->inliers = inl;
+    if (inl < AL_MIN_INLIERS) {
+        ba_error_set(err, BA_ERR_REFUSED,
+                     "%s onto %s: only %d consistent feature match%s (at least %d needed): the "
+                     "photos may show different areas or too little detail" REFUSE_HINT,
+                     pname, rname, inl, inl == 1 ? "" : "es", AL_MIN_INLIERS);
+        goto done;
+    }
+    /* Feature px -> full px. */
+    al_xf finv, t1;
+    al_xf_invert(&ref.feat_frame, &finv);
+    t1 = al_xf_compose(&fit.xf, &photo.feat_frame);
+    al_xf coarse = al_xf_compose(&finv, &t1);
+    if (check_plausible(&coarse, pname, rname, err))
+        goto done;
+    al_refine_result rr;
+    al_refine(&photo, &ref, &coarse, true, roi, &rr);
+    det->ncc = rr.ncc;
+    det->overlap = rr.overlap;
+    det->drift_px = al_xf_corner_diff(&rr.xf, &coarse, photo.full_w, photo.full_h);
+    double long_ref = MAX(ref.full_w, ref.full_h);
+    if (!(det->drift_px <= AL_MAX_DRIFT * long_ref)) {
+        ba_error_set(err, BA_ERR_REFUSED,
+                     "%s onto %s: feature matches and pixel comparison disagree by %.0f px" REFUSE_HINT,
+                     pname, rname, det->drift_px);
+        goto done;
+    }
+    if (check_plausible(&rr.xf, pname, rname, err))
+        goto done;
+    if (!(rr.overlap >= AL_MIN_OVERLAP)) {
+        ba_error_set(err, BA_ERR_REFUSED,
+                     "%s onto %s: the photos overlap too little (%.0f%% of the smaller view)" REFUSE_HINT,
+                     pname, rname, 100 * rr.overlap);
+        goto done;
+    }
+    if (!(rr.ncc >= AL_MIN_NCC)) {
+        ba_error_set(err, BA_ERR_REFUSED,
+                     "%s onto %s: the aligned pixels do not agree (correlation %.2f, at least %.2f "
+                     "needed): the photos may show different areas" REFUSE_HINT,
+                     pname, rname, rr.ncc, AL_MIN_NCC);
+        goto done;
+    }
+    fill_result(&rr.xf, out);
+    out->inliers = inl;
+    out->score = score_of(rr.ncc, inl, false);
+    g_strlcpy(out->method, "sift-ransac-lk", sizeof out->method);
+    rc = 0;
+done:
+    al_view_clear(&photo);
+    al_view_clear(&ref);
+    det->seconds = (g_get_monotonic_time() - t0) / 1e6;
+    return rc;
+}
+
+int ba_align_files(const char *reference_path, const char *photo_path,
+                   const ba_align_options *opts, ba_alignment *out, ba_error *err)
+{
+    if (!reference_path || !photo_path || !out) {
+        ba_error_set(err, BA_ERR_USAGE, "ba_align_files: missing argument");
+        return -1;
+    }
+    double mp = opts ? opts->max_megapixels : 0;
+    VipsImage *ref = NULL, *photo = NULL;
+    if (ba_ingest_load(reference_path, mp, &ref, NULL, err))
+        return -1;
+    if (ba_ingest_load(photo_path, mp, &photo, NULL, err)) {
+        g_object_unref(ref);
+        return -1;
+    }
+    int rc = align_images(photo, ref, photo_path, reference_path, opts, out, err);
+    g_object_unref(ref);
+    g_object_unref(photo);
+    return rc;
+}
+
+int ba_align_photos(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
+                    const ba_align_options *opts, ba_alignment *out, ba_error *err)
+{
+    if (!cat || !out) {
+        ba_error_set(err, BA_ERR_USAGE, "ba_align_photos: missing argument");
+        return -1;
+    }
+    if (photo_id == reference_id) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "photo %" G_GINT64_FORMAT " cannot be aligned onto itself", photo_id);
+        return -1;
+    }
+    ba_photo p, r;
+    if (ba_catalog_photo_get(cat, photo_id, &p, err) ||
+        ba_catalog_photo_get(cat, reference_id, &r, err))
+        return -1;
+    char pname[48], rname[48];
+    g_snprintf(pname, sizeof pname, "photo %" G_GINT64_FORMAT, photo_id);
+    g_snprintf(rname, sizeof rname, "photo %" G_GINT64_FORMAT, reference_id);
+    VipsImage *pimg = NULL, *rimg = NULL;
+    if (ba_ingest_open_master(ba_catalog_dir(cat), r.master_sha256, &rimg, err))
+        return -1;
+    if (ba_ingest_open_master(ba_catalog_dir(cat), p.master_sha256, &pimg, err)) {
+        g_object_unref(rimg);
+        return -1;
+    }
+    int rc = align_images(pimg, rimg, pname, rname, opts, out, err);
+    g_object_unref(pimg);
+    g_object_unref(rimg);
+    if (rc)
+        return -1;
+    out->photo_id = photo_id;
+    out->reference_id = reference_id;
+    return ba_catalog_alignment_put(cat, out, err);
+}
