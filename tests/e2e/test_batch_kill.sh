@@ -121,7 +121,10 @@ for ms in $DELAYS; do
     round=$((round + 1))
     L=$T/lib$round
     "$BA" --library "$L" -q init >/dev/null || fail "init"
-    batch "$L" >"$T/out" 2>"$T/err" &
+    # $BA itself in the background (not a function: that would be a subshell,
+    # and killing it would leave the real process running).
+    "$BA" --library "$L" batch ingest "$F/m.csv" --create-clients --jobs 2 --report "$L.report" \
+        >"$T/out" 2>"$T/err" &
     pid=$!
     sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
     kill -9 $pid 2>/dev/null || true
