@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "beforeafter/catalog.h"
+#include "beforeafter/compose.h"
 #include "beforeafter/error.h"
 #include "beforeafter/ingest.h"
 
@@ -123,6 +124,41 @@ void ba_batch_options_init(ba_batch_options *o);
  */
 int ba_batch_ingest(ba_catalog *cat, const ba_batch_list *list, const ba_batch_options *opts,
                     ba_batch_summary *summary, ba_error *err);
+
+/** One comparison rendered by ba_batch_compare(). */
+typedef struct ba_batch_compare_event {
+    const char *client;          /**< client code */
+    const char *area;            /**< area */
+    const char *output;          /**< file written (or attempted) */
+    const ba_comparison *result; /**< when it succeeded */
+    const ba_error *error;       /**< when it failed */
+    size_t done;                 /**< groups finished so far */
+    size_t total;                /**< groups in the batch */
+} ba_batch_compare_event;
+
+/** Called once per client/area group, from the calling thread. */
+typedef void (*ba_batch_compare_fn)(const ba_batch_compare_event *event, void *ud);
+
+/** How to run ba_batch_compare(). */
+typedef struct ba_batch_compare_options {
+    int jobs;                      /**< comparisons rendered at once; <= 0 = cores */
+    ba_compose_options compose;    /**< layout, labels, size...; timeline takes every session */
+    const char *out_dir;           /**< folder for the outputs (created if missing) */
+    const char *extension;         /**< "png" (default), "jpg" or "webp" */
+    const char *view;              /**< only photos of this view; NULL = frontal */
+    ba_batch_compare_fn on_result; /**< may be NULL */
+    void *ud;                      /**< passed to on_result */
+    volatile int *cancel;          /**< stop starting new comparisons when non-zero */
+} ba_batch_compare_options;
+
+/**
+ * Render a comparison for every client and area with at least two sessions
+ * (first vs last session; every session for the timeline layout) into
+ * @p opts->out_dir as CLIENT_AREA_LAYOUT.EXT, in parallel, each recorded in
+ * the catalog.  @p summary counts rendered (ingested), failed and cancelled.
+ */
+int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *opts,
+                     ba_batch_summary *summary, ba_error *err);
 
 #ifdef __cplusplus
 }

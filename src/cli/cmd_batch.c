@@ -1,4 +1,8 @@
-/* beforeafter batch ingest: a manifest or a folder, in parallel, resumable. */
+/* beforeafter batch ingest|compare: many photos or comparisons, in parallel. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
 #include "cli.h"
 
 static int batch_ingest(int argc, char **argv, const ba_ingest_options *defaults, int jobs,
@@ -41,16 +45,160 @@ out:
     return rc;
 }
 
+static volatile int compare_cancel;
+
+static void on_compare_signal(int sig)
+{
+    compare_cancel = 1;
+    signal(sig, SIG_DFL);
+}
+
+typedef struct compare_out {
+    FILE *report;
+} compare_out;
+
+static void on_compare(const ba_batch_compare_event *ev, void *ud)
+{
+    compare_out *co = ud;
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "client");
+    json_builder_add_string_value(b, ev->client);
+    json_builder_set_member_name(b, "area");
+    json_builder_add_string_value(b, ev->area);
+    json_builder_set_member_name(b, "output");
+    json_builder_add_string_value(b, ev->output);
+    json_builder_set_member_name(b, "status");
+    json_builder_add_string_value(b, ev->result ? "rendered" : "error");
+    if (ev->result) {
+        json_builder_set_member_name(b, "comparison_id");
+        json_builder_add_int_value(b, ev->result->id);
+        json_builder_set_member_name(b, "sha256");
+        json_builder_add_string_value(b, ev->result->sha256);
+        json_builder_set_member_name(b, "warnings");
+        json_builder_begin_array(b);
+        for (int i = 0; i < ev->result->n_warnings; i++)
+            json_builder_add_string_value(b, ev->result->warnings[i]);
+        json_builder_end_array(b);
+    } else {
+        json_builder_set_member_name(b, "error");
+        json_builder_add_string_value(b, ev->error->message);
+    }
+    json_builder_end_object(b);
+    if (co->report) {
+        JsonGenerator *gen = json_generator_new();
+        JsonNode *root = json_builder_get_root(b);
+        json_generator_set_root(gen, root);
+        char *txt = json_generator_to_data(gen, NULL);
+        fprintf(co->report, "%s\n", txt);
+        fflush(co->report);
+        g_free(txt);
+        json_node_unref(root);
+        g_object_unref(gen);
+    }
+    if (g_cli.json) {
+        cli_json_line(b);
+    } else {
+        g_object_unref(b);
+        if (ev->result)
+            cli_say("[%zu/%zu] %s %s -> %s (comparison %" G_GINT64_FORMAT ")\n", ev->done,
+                    ev->total, ev->client, ev->area, ev->output, ev->result->id);
+    }
+    if (ev->error)
+        cli_error("%s %s: %s", ev->client, ev->area, ev->error->message);
+}
+
+static int batch_compare(int argc, char **argv, const char *layout, const char *out_dir,
+                         const char *format, const char *view, int jobs, const char *report,
+                         const char *labels, int width, int height, const char *caption)
+{
+    if (argc != 2)
+        return cli_usage("batch", "'batch compare' takes options only, not '%s'", argv[2]);
+    if (!out_dir)
+        return cli_usage("batch", "'batch compare' needs --out DIR");
+    ba_batch_compare_options o;
+    memset(&o, 0, sizeof o);
+    ba_compose_options_init(&o.compose);
+    int lay = ba_layout_parse(layout ? layout : "side-by-side");
+    int lab = ba_label_style_parse(labels ? labels : "full");
+    if (lay < 0 || lab < 0)
+        return cli_usage("batch", "unknown --layout or --label-style");
+    const char *ext = format ? format : "png";
+    if (strcmp(ext, "png") != 0 && strcmp(ext, "jpg") != 0 && strcmp(ext, "webp") != 0)
+        return cli_usage("batch", "--format is png, jpg or webp");
+    if (view && !ba_view_valid(view))
+        return cli_usage("batch", "invalid --view '%s'", view);
+    o.compose.layout = (ba_layout)lay;
+    o.compose.labels = (ba_label_style)lab;
+    o.compose.width = width;
+    o.compose.height = height;
+    o.compose.caption = caption;
+    o.jobs = jobs;
+    o.out_dir = out_dir;
+    o.extension = ext;
+    o.view = view;
+    compare_out co = {0};
+    if (report && !(co.report = fopen(report, "w"))) {
+        cli_error("%s: cannot write the report: %s", report, g_strerror(errno));
+        return EXIT_USAGE;
+    }
+    o.on_result = on_compare;
+    o.ud = &co;
+    o.cancel = &compare_cancel;
+    ba_catalog *cat = cli_open_library();
+    if (!cat) {
+        if (co.report)
+            fclose(co.report);
+        return EXIT_LIBRARY;
+    }
+    signal(SIGINT, on_compare_signal);
+    signal(SIGTERM, on_compare_signal);
+    ba_batch_summary sum;
+    ba_error err;
+    int rc = ba_batch_compare(cat, &o, &sum, &err);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    ba_catalog_close(cat);
+    if (co.report)
+        fclose(co.report);
+    if (rc) {
+        cli_error("%s", err.message);
+        return cli_exit_for(&err) == EXIT_PARTIAL ? EXIT_USAGE : cli_exit_for(&err);
+    }
+    if (!g_cli.json && !g_cli.quiet)
+        printf("%zu rendered, %zu failed%s in %.1f s\n", sum.ingested, sum.failed,
+               sum.cancelled ? " (interrupted)" : "", sum.seconds);
+    if (sum.library_error)
+        return EXIT_LIBRARY;
+    if (sum.cancelled)
+        return 130;
+    return sum.failed ? EXIT_PARTIAL : EXIT_OK;
+}
+
 int cmd_batch(int argc, char **argv)
 {
     char *client = NULL, *area = NULL, *stage = NULL, *view = NULL, *date = NULL,
-         *treatment = NULL, *layout = NULL, *report = NULL;
+         *treatment = NULL, *layout = NULL, *report = NULL, *out_dir = NULL, *format = NULL,
+         *labels = NULL, *caption = NULL;
+    int width = 0, height = 0;
+    gboolean all_pairs = FALSE;
     double max_mp = BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
     int quality = BA_INGEST_DEFAULT_QUALITY, jobs = 0;
     gboolean create_clients = FALSE;
     const GOptionEntry entries[] = {
         {"layout", 0, 0, G_OPTION_ARG_STRING, &layout,
-         "Folder template, e.g. \"{client}/{area}/{date}/{stage}\"", "TEMPLATE"},
+         "ingest: folder template, e.g. \"{client}/{area}/{date}/{stage}\"; compare: "
+         "side-by-side, stacked or timeline",
+         "LAYOUT"},
+        {"out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "compare: output folder", "DIR"},
+        {"all-pairs", 0, 0, G_OPTION_ARG_NONE, &all_pairs,
+         "compare: first vs last session of every client and area (the default)", NULL},
+        {"format", 0, 0, G_OPTION_ARG_STRING, &format, "compare: png (default), jpg, webp", "EXT"},
+        {"label-style", 0, 0, G_OPTION_ARG_STRING, &labels, "compare: none, stage, date, full",
+         "STYLE"},
+        {"width", 0, 0, G_OPTION_ARG_INT, &width, "compare: output width", "PX"},
+        {"height", 0, 0, G_OPTION_ARG_INT, &height, "compare: output height", "PX"},
+        {"caption", 0, 0, G_OPTION_ARG_STRING, &caption, "compare: footer text", "TEXT"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Photos processed at once (default: cores)", "N"},
         {"report", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write one JSON line per input", "FILE"},
         {"create-clients", 0, 0, G_OPTION_ARG_NONE, &create_clients,
@@ -68,19 +216,28 @@ int cmd_batch(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc;
-    if (!cli_parse(&argc, &argv, entries, "ingest (MANIFEST.csv | FOLDER --layout TEMPLATE)",
+    if (!cli_parse(&argc, &argv, entries,
+                   "ingest (MANIFEST.csv | FOLDER --layout TEMPLATE) | compare --out DIR",
                    "Ingest many photos: a CSV manifest with the columns\n"
                    "file,client,area,stage,date,view,treatment (file, client, area required), or\n"
                    "a folder whose sub-folders follow --layout. N photos at once, one writer to\n"
-                   "the catalog; re-running an interrupted batch finishes the rest.",
+                   "the catalog; re-running an interrupted batch finishes the rest.\n"
+                   "'batch compare' renders first vs last session (or a timeline) of every\n"
+                   "client and area with two or more sessions, in parallel.",
                    "Exit codes: 0 all done, 1 some inputs failed (the rest are in), 2 usage "
                    "error,\n3 library unusable, 130 interrupted.")) {
         rc = EXIT_USAGE;
         goto out;
     }
+    if (argc >= 2 && g_strcmp0(argv[1], "compare") == 0) {
+        (void)all_pairs; /* first vs last is what compare does without --layout timeline */
+        rc = batch_compare(argc, argv, layout, out_dir, format, view, jobs, report, labels, width,
+                           height, caption);
+        goto out;
+    }
     if (argc < 2 || g_strcmp0(argv[1], "ingest") != 0) {
-        rc = cli_usage("batch", argc < 2 ? "say 'batch ingest MANIFEST|FOLDER'"
-                                         : "unknown subcommand; say 'batch ingest'");
+        rc = cli_usage("batch", argc < 2 ? "say 'batch ingest MANIFEST|FOLDER' or 'batch compare'"
+                                         : "unknown subcommand; say 'batch ingest' or 'batch compare'");
         goto out;
     }
     ba_error err;
@@ -117,5 +274,9 @@ out:
     g_free(treatment);
     g_free(layout);
     g_free(report);
+    g_free(out_dir);
+    g_free(format);
+    g_free(labels);
+    g_free(caption);
     return rc;
 }

@@ -1,0 +1,198 @@
+/* batch compare: a comparison per client and area, rendered in parallel. */
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "beforeafter/batch.h"
+
+typedef struct group {
+    char *client;
+    char *area;
+    GArray *ids;       /* first photo of each session, date order */
+    gint64 last_session;
+    char *output;
+    ba_comparison result;
+    ba_error err;
+    int rc;
+} group;
+
+typedef struct collect {
+    GPtrArray *groups;
+    GHashTable *index; /* "client\\narea" -> group */
+    const char *view;
+} collect;
+
+static int collect_photo(const ba_photo *p, void *ud)
+{
+    collect *c = ud;
+    if (strcmp(p->view, c->view) != 0 || p->master_problem[0])
+        return 0;
+    char *key = g_strdup_printf("%s\n%s", p->client, p->area);
+    group *g = g_hash_table_lookup(c->index, key);
+    if (!g) {
+        g = g_new0(group, 1);
+        g->client = g_strdup(p->client);
+        g->area = g_strdup(p->area);
+        g->ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+        g->last_session = -1;
+        g_hash_table_insert(c->index, key, g);
+        g_ptr_array_add(c->groups, g);
+    } else {
+        g_free(key);
+    }
+    if (p->session_id != g->last_session) {
+        g->last_session = p->session_id;
+        g_array_append_val(g->ids, p->id);
+    }
+    return 0;
+}
+
+static void group_free(gpointer data)
+{
+    group *g = data;
+    g_free(g->client);
+    g_free(g->area);
+    g_free(g->output);
+    g_array_free(g->ids, TRUE);
+    g_free(g);
+}
+
+typedef struct run {
+    const ba_batch_compare_options *o;
+    GPtrArray *todo;
+    const char *dir;
+    gint next;
+    gint active; /* workers still running */
+    GAsyncQueue *done;
+} run;
+
+static gpointer worker(gpointer data)
+{
+    run *r = data;
+    ba_error open_err;
+    ba_catalog *cat = ba_catalog_open(r->dir, &open_err);
+    for (;;) {
+        if (r->o->cancel && *r->o->cancel)
+            break;
+        gint i = g_atomic_int_add(&r->next, 1);
+        if (i >= (gint)r->todo->len)
+            break;
+        group *g = g_ptr_array_index(r->todo, i);
+        if (!cat) {
+            g->err = open_err;
+            g->rc = -1;
+        } else {
+            const gint64 *ids = (const gint64 *)g->ids->data;
+            int n = (int)g->ids->len;
+            gint64 pair[2] = {ids[0], ids[n - 1]};
+            if (r->o->compose.layout == BA_LAYOUT_TIMELINE)
+                g->rc = ba_compose_photos(cat, ids, MIN(n, BA_COMPOSE_MAX_PANELS),
+                                          &r->o->compose, g->output, &g->result, &g->err);
+            else
+                g->rc = ba_compose_photos(cat, pair, 2, &r->o->compose, g->output, &g->result,
+                                          &g->err);
+        }
+        g_async_queue_push(r->done, g);
+    }
+    ba_catalog_close(cat);
+    g_atomic_int_add(&r->active, -1);
+    return NULL;
+}
+
+/* A file-name-safe version of a client code or area (both are already restricted). */
+static char *safe(const char *s)
+{
+    char *t = g_strdup(s);
+    for (char *p = t; *p; p++)
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
+            *p = '_';
+    return t;
+}
+
+int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *o,
+                     ba_batch_summary *summary, ba_error *err)
+{
+    memset(summary, 0, sizeof *summary);
+    gint64 t0 = g_get_monotonic_time();
+    if (!o->out_dir || g_mkdir_with_parents(o->out_dir, 0755) != 0) {
+        ba_error_set(err, BA_ERR_IO, "%s: cannot create the output folder: %s",
+                     o->out_dir ? o->out_dir : "(none)", g_strerror(errno));
+        return -1;
+    }
+    collect c = {.groups = g_ptr_array_new_with_free_func(group_free),
+                 .index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+                 .view = o->view ? o->view : "frontal"};
+    if (ba_catalog_photo_list(cat, NULL, collect_photo, &c, err)) {
+        g_hash_table_destroy(c.index);
+        g_ptr_array_free(c.groups, TRUE);
+        return -1;
+    }
+    run r = {.o = o, .todo = g_ptr_array_new(), .dir = ba_catalog_dir(cat),
+             .done = g_async_queue_new()};
+    static const char *const layouts[] = {"side-by-side", "stacked", "timeline"};
+    for (guint i = 0; i < c.groups->len; i++) {
+        group *g = g_ptr_array_index(c.groups, i);
+        if (g->ids->len < 2)
+            continue;
+        char *cl = safe(g->client), *ar = safe(g->area);
+        char *name = g_strdup_printf("%s_%s_%s.%s", cl, ar, layouts[o->compose.layout],
+                                     o->extension ? o->extension : "png");
+        g->output = g_build_filename(o->out_dir, name, NULL);
+        g_free(name);
+        g_free(cl);
+        g_free(ar);
+        g_ptr_array_add(r.todo, g);
+    }
+    int cores = (int)g_get_num_processors();
+    int jobs = o->jobs > 0 ? o->jobs : cores;
+    jobs = MAX(1, MIN(jobs, (int)r.todo->len));
+    GThread **threads = g_new0(GThread *, jobs);
+    r.active = r.todo->len ? jobs : 0;
+    for (int t = 0; t < jobs && r.todo->len; t++)
+        threads[t] = g_thread_new("ba-compare", worker, &r);
+    size_t finished = 0;
+    while (finished < r.todo->len) {
+        group *g = g_async_queue_timeout_pop(r.done, 100 * G_TIME_SPAN_MILLISECOND);
+        if (!g) {
+            /* Every worker gone (a cancel) and nothing left to report: done. */
+            if (g_atomic_int_get(&r.active) == 0 && g_async_queue_length(r.done) == 0)
+                break;
+            continue;
+        }
+        finished++;
+        ba_batch_compare_event ev = {.client = g->client, .area = g->area, .output = g->output,
+                                     .done = finished, .total = r.todo->len};
+        if (g->rc == 0) {
+            summary->ingested++;
+            ev.result = &g->result;
+        } else {
+            summary->failed++;
+            ev.error = &g->err;
+            if (g->err.code == BA_ERR_CATALOG || g->err.code == BA_ERR_BUSY)
+                summary->library_error = true;
+        }
+        if (o->on_result)
+            o->on_result(&ev, o->ud);
+    }
+    for (int t = 0; t < jobs; t++)
+        if (threads[t])
+            g_thread_join(threads[t]);
+    /* Anything that finished after a cancel was noticed still counts. */
+    group *g;
+    while ((g = g_async_queue_try_pop(r.done))) {
+        finished++;
+        if (g->rc == 0)
+            summary->ingested++;
+        else
+            summary->failed++;
+    }
+    summary->cancelled = r.todo->len - finished;
+    g_free(threads);
+    g_async_queue_unref(r.done);
+    g_ptr_array_free(r.todo, TRUE);
+    g_hash_table_destroy(c.index);
+    g_ptr_array_free(c.groups, TRUE);
+    summary->seconds = (double)(g_get_monotonic_time() - t0) / 1e6;
+    return 0;
+}
