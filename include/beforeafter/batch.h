@@ -64,6 +64,13 @@ void ba_batch_list_add_file(ba_batch_list *list, const char *file);
 int ba_batch_read_manifest(const char *path, ba_batch_list *out, ba_error *err);
 
 /**
+ * ba_batch_read_manifest() on @p len bytes at @p data: @p name is used in
+ * messages, relative file paths are resolved against @p base.
+ */
+int ba_batch_parse_manifest(const char *data, size_t len, const char *name, const char *base,
+                            ba_batch_list *out, ba_error *err);
+
+/**
  * Walk @p dir for photos (by extension: jpg, jpeg, png, heic, heif, tif,
  * tiff, webp; hidden entries skipped; sorted) whose folder below @p dir
  * matches @p layout, a '/'-separated template of literal names and the

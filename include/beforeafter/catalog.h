@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /** Schema version written to PRAGMA user_version. */
-#define BA_CATALOG_SCHEMA_VERSION 4
+#define BA_CATALOG_SCHEMA_VERSION 5
 
 /** Sizes of the fixed text fields below (including the terminating NUL). */
 enum {
@@ -295,6 +295,134 @@ int ba_catalog_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err);
  * "masters/ab/abcdef….jpg".  @p out must hold at least 96 bytes.
  */
 void ba_catalog_master_relpath(const char *sha256, char *out, size_t out_size);
+
+/* ---- consents, exports, audit ------------------------------------------- */
+
+/**
+ * A client's consent to a use of their photos (see consent.h for what the
+ * scopes mean and how exports check them).  Dates are calendar dates
+ * "YYYY-MM-DD"; empty strings mean "none".
+ */
+typedef struct ba_consent {
+    int64_t id;                             /**< consent id */
+    char client[BA_CODE_MAX];               /**< client code */
+    char scope[16];                         /**< clinical, education or marketing */
+    char granted_at[BA_DATE_MAX];           /**< first day the consent holds */
+    char expires_at[BA_DATE_MAX];           /**< last day it holds, "" = no expiry */
+    char revoked_at[BA_STAMP_MAX];          /**< UTC time of revocation, "" = not revoked */
+    char evidence_sha256[BA_SHA_MAX];       /**< of the stored evidence file, "" = none */
+    char evidence_original_sha256[BA_SHA_MAX]; /**< of the evidence file as given */
+    char evidence_path[128];                /**< relative to the library: consents/<sha>.<ext> */
+    char allowed_deidentification[BA_TEXT_MAX]; /**< comma-separated list, "" = any */
+    char note[BA_TEXT_MAX];                 /**< free text, may be empty */
+    char recorded_at[BA_STAMP_MAX];         /**< UTC time the row was written */
+} ba_consent;
+
+/**
+ * One row of the append-only audit log.  In ba_catalog_audit_list() the
+ * strings point into the row being read and are valid during the callback
+ * only; NULL means "none".
+ */
+typedef struct ba_audit_entry {
+    int64_t id;          /**< row id (increasing; never reused) */
+    const char *at;      /**< UTC time, set by the catalog when appending */
+    const char *action;  /**< e.g. "consent-grant", "consent-revoke", "export" */
+    const char *client;  /**< client code concerned, or NULL */
+    const char *objects; /**< ids concerned, e.g. "export 3; comparisons 5,7" */
+    const char *purpose; /**< scope or export purpose, or NULL */
+    const char *result;  /**< "ok", "refused", "failed" */
+    const char *detail;  /**< one line, or NULL */
+} ba_audit_entry;
+
+/** One exported image. Strings as in ba_export_record. */
+typedef struct ba_export_item {
+    int n;                  /**< 1-based position in the export */
+    int64_t comparison_id;  /**< the comparison rendered */
+    const char *file;       /**< file name inside the destination */
+    const char *sha256;     /**< of the exported file */
+} ba_export_item;
+
+/**
+ * An export as recorded.  In listings the strings and arrays are valid during
+ * the callback only.
+ */
+typedef struct ba_export_record {
+    int64_t id;                  /**< export id (never reused) */
+    const char *purpose;         /**< clinical, education or marketing */
+    const char *created_at;      /**< UTC time "YYYY-MM-DDTHH:MM:SSZ" */
+    const char *destination;     /**< absolute folder the files were written to */
+    const char *deidentification; /**< none, eyes, half-letterbox, blur-face */
+    const char *caption;         /**< disclosure caption, or NULL */
+    const char *tool_version;    /**< ba_version() of the writer */
+    int item_count;              /**< images written */
+    const int64_t *consent_ids;  /**< consents the export relied on */
+    int n_consents;              /**< entries of @c consent_ids */
+} ba_export_record;
+
+/** Record @p c (all fields but id and recorded_at, which are set) and append
+ *  @p audit (may be NULL) in the same transaction; when @p audit->objects is
+ *  NULL it is recorded as "consent <id>".  BA_ERR_NOT_FOUND for an unknown
+ *  client, BA_ERR_USAGE when the row breaks a constraint (scope, dates). */
+int ba_catalog_consent_add(ba_catalog *cat, ba_consent *c, const ba_audit_entry *audit,
+                           ba_error *err);
+
+/** Load consent @p id; BA_ERR_NOT_FOUND when absent. */
+int ba_catalog_consent_get(ba_catalog *cat, int64_t id, ba_consent *out, ba_error *err);
+
+/** Callback for ba_catalog_consent_list(); return non-zero to stop. */
+typedef int (*ba_consent_fn)(const ba_consent *c, void *ud);
+
+/** Call @p fn for every consent of client @p client (NULL = all clients) and
+ *  scope @p scope (NULL = all scopes), by id. */
+int ba_catalog_consent_list(ba_catalog *cat, const char *client, const char *scope,
+                            ba_consent_fn fn, void *ud, ba_error *err);
+
+/**
+ * Set revoked_at = @p revoked_at (UTC stamp) on the consents @p ids that are
+ * not revoked yet and append @p audit (may be NULL) in one transaction.
+ * @p *n_revoked (may be NULL) receives how many rows changed.
+ */
+int ba_catalog_consent_revoke(ba_catalog *cat, const int64_t *ids, int n,
+                              const char *revoked_at, const ba_audit_entry *audit,
+                              int *n_revoked, ba_error *err);
+
+/**
+ * Record export @p e with @p items and @p audits in one write transaction:
+ * the exports row is inserted (setting @p e->id; @p e->created_at is the
+ * caller's UTC stamp, as written in the manifest), then @p hooks->store runs (it may fill in @p items and @p audits, which can now
+ * name the export id), then the items, the consents used and the audit rows
+ * are inserted and committed.  On any failure @p hooks->unstore runs and
+ * nothing is recorded.  @p hooks may be NULL.
+ */
+int ba_catalog_export_add(ba_catalog *cat, ba_export_record *e, ba_export_item *items,
+                          int n_items, ba_audit_entry *audits, int n_audits,
+                          const ba_store_hooks *hooks, ba_error *err);
+
+/** Which exports ba_catalog_export_list() reports (zero/NULL fields match all). */
+typedef struct ba_export_filter {
+    int64_t export_id;  /**< this export only */
+    int64_t consent_id; /**< exports that relied on this consent */
+    const char *client; /**< exports that relied on a consent of this client */
+    bool revoked_only;  /**< exports that relied on a consent revoked since */
+} ba_export_filter;
+
+/** Callback for ba_catalog_export_list(); return non-zero to stop. */
+typedef int (*ba_export_fn)(const ba_export_record *e, const ba_export_item *items,
+                            int n_items, void *ud);
+
+/** Call @p fn for every export matching @p filter (NULL = all), by id. */
+int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *filter, ba_export_fn fn,
+                           void *ud, ba_error *err);
+
+/** Append @p a to the audit log (its id and at are ignored and set). */
+int ba_catalog_audit_add(ba_catalog *cat, const ba_audit_entry *a, ba_error *err);
+
+/** Callback for ba_catalog_audit_list(); return non-zero to stop. */
+typedef int (*ba_audit_fn)(const ba_audit_entry *a, void *ud);
+
+/** Call @p fn for every audit row (about client @p client when not NULL), in order. */
+int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, void *ud,
+                          ba_error *err);
 
 #ifdef __cplusplus
 }

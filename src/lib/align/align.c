@@ -15,6 +15,7 @@
  * Score: NCC x support - see align.h. */
 #include <glib.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "align/internal.h"
@@ -248,8 +249,10 @@ static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, con
                     &roi_feat[3]);
         rf = roi_feat;
     }
+    gint64 tm0 = g_get_monotonic_time();
     al_match *m = NULL;
     int nm = al_match_features(&photo, &ref, rf, opts->seed, &m);
+    gint64 tm1 = g_get_monotonic_time();
     det->matches = nm;
     al_fit fit;
     int inl = al_ransac(&photo, &ref, m, nm, opts->seed, &fit);
@@ -270,7 +273,12 @@ static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, con
     if (check_plausible(&coarse, pname, rname, err))
         goto done;
     al_refine_result rr;
+    gint64 tm2 = g_get_monotonic_time();
     al_refine(&photo, &ref, &coarse, true, roi, &rr);
+    if (g_getenv("BA_ALIGN_DEBUG"))
+        fprintf(stderr, "DEBUG prep %.3f %.3f match %.3f ransac %.3f refine %.3f (%d it) total %.3f\n",
+                photo.seconds, ref.seconds, (tm1 - tm0) / 1e6, (tm2 - tm1) / 1e6,
+                (g_get_monotonic_time() - tm2) / 1e6, rr.iterations, (g_get_monotonic_time() - t0) / 1e6);
     det->ncc = rr.ncc;
     det->overlap = rr.overlap;
     det->drift_px = al_xf_corner_diff(&rr.xf, &coarse, photo.full_w, photo.full_h);

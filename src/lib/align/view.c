@@ -9,6 +9,7 @@
  * from full-resolution pixels to its own. */
 #include <glib.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "align/internal.h"
@@ -98,6 +99,7 @@ void al_view_prepare(al_view *v)
         s = 1.0;
     if (load_grey(v, s, &grey[0]))
         goto out;
+    gint64 tl = g_get_monotonic_time();
     ngrey = 1;
     if (s < 1.0)
         v->lev_frame[0] = al_xf_scale_shift(s, (grey[0].w - 1) / 2.0 - s * (v->full_w - 1) / 2.0,
@@ -125,6 +127,7 @@ void al_view_prepare(al_view *v)
         if (al_sift(v, &grey[f]))
             goto out;
     }
+    gint64 ts = g_get_monotonic_time();
     for (int i = 0; i < ngrey; i++) {
         if (!al_img_bandpass(&grey[i], &v->lev[i])) {
             ba_error_set(&v->err, BA_ERR_NOMEM, "%s: out of memory", v->name);
@@ -134,6 +137,9 @@ void al_view_prepare(al_view *v)
         al_img_free(&grey[i]);
     }
     v->rc = 0;
+    if (g_getenv("BA_ALIGN_DEBUG"))
+        fprintf(stderr, "DEBUG %s load %.3f sift %.3f bandpass %.3f\n", v->name, (tl - t0) / 1e6,
+                (ts - tl) / 1e6, (g_get_monotonic_time() - ts) / 1e6);
 out:
     for (int i = 0; i < AL_MAX_LEVELS; i++)
         al_img_free(&grey[i]);

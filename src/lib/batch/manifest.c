@@ -172,6 +172,40 @@ static void on_record(int terminator, void *ud)
     g_ptr_array_set_size(s->fields, 0);
 }
 
+int ba_batch_parse_manifest(const char *data, size_t len, const char *name, const char *base,
+                            ba_batch_list *out, ba_error *err)
+{
+    struct csv_parser p;
+    csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+    csv_state s = {.fields = g_ptr_array_new_with_free_func(g_free),
+                   .manifest = name,
+                   .base = g_strdup(base ? base : "."),
+                   .out = out,
+                   .err = err};
+    size_t before = out->count;
+    int rc = 0;
+    if (csv_parse(&p, data, len, on_field, on_record, &s) != len ||
+        csv_fini(&p, on_field, on_record, &s) != 0) {
+        ba_error_set(err, BA_ERR_USAGE, "%s: malformed CSV after row %d: %s", name, s.row,
+                     csv_strerror(csv_error(&p)));
+        rc = -1;
+    } else if (s.failed) {
+        rc = -1;
+    } else if (s.header_fields == 0) {
+        ba_error_set(err, BA_ERR_USAGE, "%s: empty manifest (no header row)", name);
+        rc = -1;
+    }
+    if (rc) {
+        for (size_t i = before; i < out->count; i++)
+            item_clear(&out->items[i]);
+        out->count = before;
+    }
+    csv_free(&p);
+    g_ptr_array_free(s.fields, TRUE);
+    g_free(s.base);
+    return rc;
+}
+
 int ba_batch_read_manifest(const char *path, ba_batch_list *out, ba_error *err)
 {
     char *data = NULL;
@@ -183,34 +217,9 @@ int ba_batch_read_manifest(const char *path, ba_batch_list *out, ba_error *err)
         g_error_free(gerr);
         return -1;
     }
-    struct csv_parser p;
-    csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
-    csv_state s = {.fields = g_ptr_array_new_with_free_func(g_free),
-                   .manifest = path,
-                   .base = g_path_get_dirname(path),
-                   .out = out,
-                   .err = err};
-    size_t before = out->count;
-    int rc = 0;
-    if (csv_parse(&p, data, len, on_field, on_record, &s) != len ||
-        csv_fini(&p, on_field, on_record, &s) != 0) {
-        ba_error_set(err, BA_ERR_USAGE, "%s: malformed CSV after row %d: %s", path, s.row,
-                     csv_strerror(csv_error(&p)));
-        rc = -1;
-    } else if (s.failed) {
-        rc = -1;
-    } else if (s.header_fields == 0) {
-        ba_error_set(err, BA_ERR_USAGE, "%s: empty manifest (no header row)", path);
-        rc = -1;
-    }
-    if (rc) {
-        for (size_t i = before; i < out->count; i++)
-            item_clear(&out->items[i]);
-        out->count = before;
-    }
-    csv_free(&p);
-    g_ptr_array_free(s.fields, TRUE);
-    g_free(s.base);
+    char *base = g_path_get_dirname(path);
+    int rc = ba_batch_parse_manifest(data, len, path, base, out, err);
+    g_free(base);
     g_free(data);
     return rc;
 }

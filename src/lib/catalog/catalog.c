@@ -1155,3 +1155,440 @@ int ba_catalog_comparison_list(ba_catalog *cat, const char *client, ba_compariso
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "listing comparisons");
 }
+
+/* ---- consents, exports, audit ---- */
+
+static int client_id_of(ba_catalog *cat, const char *code, int64_t *id, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, "SELECT id FROM clients WHERE code = ?", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, code ? code : "", -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE) {
+        ba_error_set(err, BA_ERR_NOT_FOUND,
+                     "client '%s' does not exist; add it with 'beforeafter client add %s'",
+                     code ? code : "", code ? code : "");
+        return -1;
+    }
+    return db_fail(cat, err, "reading a client");
+}
+
+/* Append one audit row inside the caller's transaction. */
+static int audit_insert(ba_catalog *cat, const ba_audit_entry *a, const char *objects,
+                        ba_error *err)
+{
+    char now[BA_STAMP_MAX];
+    utc_now(now, sizeof now);
+    sqlite3_stmt *st = prepare(cat,
+                               "INSERT INTO audit_log(at, action, client, objects, purpose, result,"
+                               " detail) VALUES(?,?,?,?,?,?,?)",
+                               err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, a->action ? a->action : "", -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 3, a->client);
+    bind_text_or_null(st, 4, objects ? objects : a->objects);
+    bind_text_or_null(st, 5, a->purpose);
+    sqlite3_bind_text(st, 6, a->result ? a->result : "", -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 7, a->detail);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "appending to the audit log");
+}
+
+int ba_catalog_consent_add(ba_catalog *cat, ba_consent *c, const ba_audit_entry *audit,
+                           ba_error *err)
+{
+    utc_now(c->recorded_at, sizeof c->recorded_at);
+    if (exec(cat, "BEGIN IMMEDIATE", err))
+        return -1;
+    int64_t client_id = 0;
+    if (client_id_of(cat, c->client, &client_id, err))
+        goto fail;
+    sqlite3_stmt *st = prepare(cat,
+                               "INSERT INTO consents(client_id, scope, granted_at, expires_at,"
+                               " revoked_at, evidence_sha256, evidence_original_sha256,"
+                               " evidence_path, allowed_deidentification, note, recorded_at)"
+                               " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                               err);
+    if (!st)
+        goto fail;
+    sqlite3_bind_int64(st, 1, client_id);
+    sqlite3_bind_text(st, 2, c->scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, c->granted_at, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 4, c->expires_at);
+    bind_text_or_null(st, 5, c->revoked_at);
+    bind_text_or_null(st, 6, c->evidence_sha256);
+    bind_text_or_null(st, 7, c->evidence_original_sha256);
+    bind_text_or_null(st, 8, c->evidence_path);
+    bind_text_or_null(st, 9, c->allowed_deidentification);
+    bind_text_or_null(st, 10, c->note);
+    sqlite3_bind_text(st, 11, c->recorded_at, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        ba_error_set(err, BA_ERR_USAGE, "consent of client '%s' refused by the catalog: %s",
+                     c->client, sqlite3_errmsg(cat->db));
+        goto fail;
+    }
+    if (rc != SQLITE_DONE) {
+        db_fail(cat, err, "recording a consent");
+        goto fail;
+    }
+    c->id = sqlite3_last_insert_rowid(cat->db);
+    if (audit) {
+        char objects[48];
+        snprintf(objects, sizeof objects, "consent %" G_GINT64_FORMAT, c->id);
+        if (audit_insert(cat, audit, audit->objects ? NULL : objects, err))
+            goto fail;
+    }
+    if (exec(cat, "COMMIT", err))
+        goto fail;
+    return 0;
+fail:
+    sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+#define CONSENT_COLS                                                                     \
+    "SELECT k.id, c.code, k.scope, k.granted_at, k.expires_at, k.revoked_at,"            \
+    " k.evidence_sha256, k.evidence_original_sha256, k.evidence_path,"                   \
+    " k.allowed_deidentification, k.note, k.recorded_at"                                 \
+    " FROM consents k JOIN clients c ON c.id = k.client_id "
+
+static void read_consent(sqlite3_stmt *st, ba_consent *k)
+{
+    memset(k, 0, sizeof *k);
+    k->id = sqlite3_column_int64(st, 0);
+    copy_col(st, 1, k->client, sizeof k->client);
+    copy_col(st, 2, k->scope, sizeof k->scope);
+    copy_col(st, 3, k->granted_at, sizeof k->granted_at);
+    copy_col(st, 4, k->expires_at, sizeof k->expires_at);
+    copy_col(st, 5, k->revoked_at, sizeof k->revoked_at);
+    copy_col(st, 6, k->evidence_sha256, sizeof k->evidence_sha256);
+    copy_col(st, 7, k->evidence_original_sha256, sizeof k->evidence_original_sha256);
+    copy_col(st, 8, k->evidence_path, sizeof k->evidence_path);
+    copy_col(st, 9, k->allowed_deidentification, sizeof k->allowed_deidentification);
+    copy_col(st, 10, k->note, sizeof k->note);
+    copy_col(st, 11, k->recorded_at, sizeof k->recorded_at);
+}
+
+int ba_catalog_consent_get(ba_catalog *cat, int64_t id, ba_consent *out, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, CONSENT_COLS "WHERE k.id = ?", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_consent(st, out);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE) {
+        ba_error_set(err, BA_ERR_NOT_FOUND, "consent %" G_GINT64_FORMAT " does not exist", id);
+        return -1;
+    }
+    return db_fail(cat, err, "reading a consent");
+}
+
+int ba_catalog_consent_list(ba_catalog *cat, const char *client, const char *scope,
+                            ba_consent_fn fn, void *ud, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat,
+                               CONSENT_COLS "WHERE (?1 IS NULL OR c.code = ?1)"
+                                            " AND (?2 IS NULL OR k.scope = ?2) ORDER BY k.id",
+                               err);
+    if (!st)
+        return -1;
+    bind_text_or_null(st, 1, client);
+    bind_text_or_null(st, 2, scope);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ba_consent k;
+        read_consent(st, &k);
+        if (fn(&k, ud)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "listing consents");
+}
+
+int ba_catalog_consent_revoke(ba_catalog *cat, const int64_t *ids, int n,
+                              const char *revoked_at, const ba_audit_entry *audit,
+                              int *n_revoked, ba_error *err)
+{
+    int changed = 0;
+    if (exec(cat, "BEGIN IMMEDIATE", err))
+        return -1;
+    sqlite3_stmt *st = prepare(
+        cat, "UPDATE consents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", err);
+    if (!st)
+        goto fail;
+    for (int i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, revoked_at, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, ids[i]);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            db_fail(cat, err, "revoking a consent");
+            sqlite3_finalize(st);
+            goto fail;
+        }
+        changed += sqlite3_changes(cat->db);
+    }
+    sqlite3_finalize(st);
+    if (audit && audit_insert(cat, audit, NULL, err))
+        goto fail;
+    if (exec(cat, "COMMIT", err))
+        goto fail;
+    if (n_revoked)
+        *n_revoked = changed;
+    return 0;
+fail:
+    sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+int ba_catalog_export_add(ba_catalog *cat, ba_export_record *e, ba_export_item *items,
+                          int n_items, ba_audit_entry *audits, int n_audits,
+                          const ba_store_hooks *hooks, ba_error *err)
+{
+    bool stored = false;
+    if (exec(cat, "BEGIN IMMEDIATE", err))
+        return -1;
+    sqlite3_stmt *st = prepare(cat,
+                               "INSERT INTO exports(purpose, created_at, destination,"
+                               " deidentification, caption, item_count, tool_version)"
+                               " VALUES(?,?,?,?,?,?,?)",
+                               err);
+    if (!st)
+        goto fail;
+    sqlite3_bind_text(st, 1, e->purpose ? e->purpose : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, e->created_at ? e->created_at : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, e->destination ? e->destination : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, e->deidentification ? e->deidentification : "none", -1,
+                      SQLITE_TRANSIENT);
+    bind_text_or_null(st, 5, e->caption);
+    sqlite3_bind_int(st, 6, n_items);
+    sqlite3_bind_text(st, 7, e->tool_version ? e->tool_version : "", -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_fail(cat, err, "recording an export");
+        goto fail;
+    }
+    e->id = sqlite3_last_insert_rowid(cat->db);
+    e->item_count = n_items;
+    if (hooks && hooks->store) {
+        if (hooks->store(hooks->ud, err))
+            goto fail;
+        stored = true;
+    }
+    st = prepare(cat,
+                 "INSERT INTO export_items(export_id, n, comparison_id, file, sha256)"
+                 " VALUES(?,?,?,?,?)",
+                 err);
+    if (!st)
+        goto fail;
+    for (int i = 0; i < n_items; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, e->id);
+        sqlite3_bind_int(st, 2, items[i].n);
+        sqlite3_bind_int64(st, 3, items[i].comparison_id);
+        sqlite3_bind_text(st, 4, items[i].file ? items[i].file : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, items[i].sha256 ? items[i].sha256 : "", -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            db_fail(cat, err, "recording an exported image");
+            sqlite3_finalize(st);
+            goto fail;
+        }
+    }
+    sqlite3_finalize(st);
+    st = prepare(cat,
+                 "INSERT OR IGNORE INTO export_consents(export_id, consent_id) VALUES(?,?)",
+                 err);
+    if (!st)
+        goto fail;
+    for (int i = 0; i < e->n_consents; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, e->id);
+        sqlite3_bind_int64(st, 2, e->consent_ids[i]);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            db_fail(cat, err, "recording the consents of an export");
+            sqlite3_finalize(st);
+            goto fail;
+        }
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; i < n_audits; i++)
+        if (audit_insert(cat, &audits[i], NULL, err))
+            goto fail;
+    if (exec(cat, "COMMIT", err))
+        goto fail;
+    return 0;
+fail:
+    sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+    if (stored && hooks->unstore)
+        hooks->unstore(hooks->ud);
+    return -1;
+}
+
+/* Items and consents of export @e->id, then the callback. */
+static int export_emit(ba_catalog *cat, ba_export_record *e, ba_export_fn fn, void *ud,
+                       int *stop, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat,
+                               "SELECT n, comparison_id, file, sha256 FROM export_items"
+                               " WHERE export_id = ? ORDER BY n",
+                               err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, e->id);
+    GArray *items = g_array_new(FALSE, TRUE, sizeof(ba_export_item));
+    GPtrArray *strings = g_ptr_array_new_with_free_func(g_free);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ba_export_item it = {0};
+        it.n = sqlite3_column_int(st, 0);
+        it.comparison_id = sqlite3_column_int64(st, 1);
+        char *file = g_strdup((const char *)sqlite3_column_text(st, 2));
+        char *sha = g_strdup((const char *)sqlite3_column_text(st, 3));
+        g_ptr_array_add(strings, file);
+        g_ptr_array_add(strings, sha);
+        it.file = file;
+        it.sha256 = sha;
+        g_array_append_val(items, it);
+    }
+    sqlite3_finalize(st);
+    GArray *consents = g_array_new(FALSE, TRUE, sizeof(int64_t));
+    int r = -1;
+    if (rc != SQLITE_DONE) {
+        db_fail(cat, err, "listing exported images");
+        goto out;
+    }
+    st = prepare(cat,
+                 "SELECT consent_id FROM export_consents WHERE export_id = ? ORDER BY consent_id",
+                 err);
+    if (!st)
+        goto out;
+    sqlite3_bind_int64(st, 1, e->id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        g_array_append_val(consents, id);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_fail(cat, err, "listing the consents of an export");
+        goto out;
+    }
+    e->consent_ids = (const int64_t *)consents->data;
+    e->n_consents = (int)consents->len;
+    *stop = fn(e, (const ba_export_item *)items->data, (int)items->len, ud);
+    e->consent_ids = NULL;
+    r = 0;
+out:
+    g_array_free(consents, TRUE);
+    g_array_free(items, TRUE);
+    g_ptr_array_free(strings, TRUE);
+    return r;
+}
+
+int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *f, ba_export_fn fn,
+                           void *ud, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(
+        cat,
+        "SELECT e.id, e.purpose, e.created_at, e.destination, e.deidentification, e.caption,"
+        " e.tool_version, e.item_count FROM exports e"
+        " WHERE (?1 = 0 OR e.id = ?1)"
+        " AND (?2 = 0 OR e.id IN (SELECT export_id FROM export_consents WHERE consent_id = ?2))"
+        " AND (?3 IS NULL OR e.id IN (SELECT ec.export_id FROM export_consents ec"
+        "  JOIN consents k ON k.id = ec.consent_id JOIN clients c ON c.id = k.client_id"
+        "  WHERE c.code = ?3 AND (?4 = 0 OR k.revoked_at IS NOT NULL)))"
+        " AND (?4 = 0 OR e.id IN (SELECT ec.export_id FROM export_consents ec"
+        "  JOIN consents k ON k.id = ec.consent_id WHERE k.revoked_at IS NOT NULL))"
+        " ORDER BY e.id",
+        err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, f ? f->export_id : 0);
+    sqlite3_bind_int64(st, 2, f ? f->consent_id : 0);
+    bind_text_or_null(st, 3, f ? f->client : NULL);
+    sqlite3_bind_int(st, 4, f && f->revoked_only ? 1 : 0);
+    /* Read the rows first: the callback may use the catalog. */
+    GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *strings = g_ptr_array_new_with_free_func(g_free);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ba_export_record *e = g_new0(ba_export_record, 1);
+        e->id = sqlite3_column_int64(st, 0);
+        const char **fields[] = {&e->purpose, &e->created_at, &e->destination,
+                                 &e->deidentification, &e->caption, &e->tool_version};
+        for (int i = 0; i < (int)G_N_ELEMENTS(fields); i++) {
+            const unsigned char *s = sqlite3_column_text(st, 1 + i);
+            char *copy = s ? g_strdup((const char *)s) : NULL;
+            if (copy)
+                g_ptr_array_add(strings, copy);
+            *fields[i] = copy;
+        }
+        e->item_count = sqlite3_column_int(st, 7);
+        g_ptr_array_add(rows, e);
+    }
+    sqlite3_finalize(st);
+    int r = 0;
+    if (rc != SQLITE_DONE)
+        r = db_fail(cat, err, "listing exports");
+    for (guint i = 0; r == 0 && i < rows->len; i++) {
+        int stop = 0;
+        r = export_emit(cat, g_ptr_array_index(rows, i), fn, ud, &stop, err);
+        if (stop)
+            break;
+    }
+    g_ptr_array_free(rows, TRUE);
+    g_ptr_array_free(strings, TRUE);
+    return r;
+}
+
+int ba_catalog_audit_add(ba_catalog *cat, const ba_audit_entry *a, ba_error *err)
+{
+    return audit_insert(cat, a, NULL, err);
+}
+
+int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, void *ud,
+                          ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat,
+                               "SELECT id, at, action, client, objects, purpose, result, detail"
+                               " FROM audit_log WHERE ?1 IS NULL OR client = ?1 ORDER BY id",
+                               err);
+    if (!st)
+        return -1;
+    bind_text_or_null(st, 1, client);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ba_audit_entry a;
+        a.id = sqlite3_column_int64(st, 0);
+        a.at = (const char *)sqlite3_column_text(st, 1);
+        a.action = (const char *)sqlite3_column_text(st, 2);
+        a.client = (const char *)sqlite3_column_text(st, 3);
+        a.objects = (const char *)sqlite3_column_text(st, 4);
+        a.purpose = (const char *)sqlite3_column_text(st, 5);
+        a.result = (const char *)sqlite3_column_text(st, 6);
+        a.detail = (const char *)sqlite3_column_text(st, 7);
+        if (fn(&a, ud)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "listing the audit log");
+}

@@ -968,10 +968,11 @@ vips_failed: {
     ba_error_set(err, BA_ERR_INTERNAL, "%s: cannot make the overlay: %s", output, why);
     g_free(why);
 }
-out:
+out: {
     VipsImage *all[] = {img, small, grey, edge, rgba, alpha};
     for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
         if (all[i])
             g_object_unref(all[i]);
+}
     return rc;
 }

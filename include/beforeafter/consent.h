@@ -1,0 +1,267 @@
+/**
+ * @file consent.h
+ * @brief Consent records, the export policy, de-identification and the audit trail.
+ *
+ * Clinical photos are health data.  A clinic may always use a client's photos
+ * for its own record (scope @c clinical, implied for every client); for staff
+ * education (@c education) and for publication (@c marketing) it needs the
+ * client's consent: granted on a date, optionally expiring, revocable at any
+ * time, backed by an evidence file (the signed form) kept in the library
+ * under `consents/` with its SHA-256.
+ *
+ * An export writes comparisons into a folder for one purpose.  It is refused,
+ * naming the client and the missing scope, when any photo of any comparison
+ * belongs to a client without a consent for that purpose active on the
+ * export date; nothing is written then (all or nothing) unless the caller
+ * asks to skip the refused comparisons.  A consent may restrict how its
+ * photos are shown (the de-identification it allows); the export enforces it.
+ * Exported files carry no client code or name (`<export-id>-<n>.png`), no
+ * metadata, and come with an `export.json` manifest holding the purpose, date,
+ * disclosure caption, tool version and per image the provenance (masters,
+ * alignments, crop, every pixel operation) — and no personal data.
+ *
+ * Every consent change, export and refusal is appended to the catalog's
+ * append-only audit log; revoking a consent reports every export made under
+ * it, to be taken down.  docs/CONSENT.md describes the policy in full.
+ */
+#ifndef BEFOREAFTER_CONSENT_H
+#define BEFOREAFTER_CONSENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "beforeafter/catalog.h"
+#include "beforeafter/compose.h"
+#include "beforeafter/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What a consent (or an export) is for. */
+typedef enum ba_consent_scope {
+    BA_SCOPE_CLINICAL = 0, /**< the clinic's own record; implied for every client */
+    BA_SCOPE_EDUCATION,    /**< staff training, lectures */
+    BA_SCOPE_MARKETING     /**< publication: website, social media, print */
+} ba_consent_scope;
+
+/** Parse "clinical", "education", "marketing"; -1 when unknown. */
+int ba_consent_scope_parse(const char *name);
+
+/** The name of @p scope ("clinical", ...). */
+const char *ba_consent_scope_name(ba_consent_scope scope);
+
+/** How an export hides who the client is. */
+typedef enum ba_deidentify {
+    BA_DEID_NONE = 0,        /**< shown as photographed */
+    BA_DEID_EYES,            /**< a solid bar over both eyes */
+    BA_DEID_HALF_LETTERBOX,  /**< a bar over the upper half of the eye region */
+    BA_DEID_BLUR_FACE        /**< the face blurred beyond recognition */
+} ba_deidentify;
+
+/** Parse "none", "eyes", "half-letterbox", "blur-face"; -1 when unknown. */
+int ba_consent_deid_parse(const char *name);
+
+/** The name of @p d ("none", "eyes", ...). */
+const char *ba_consent_deid_name(ba_deidentify d);
+
+/**
+ * Check a consent's list of allowed de-identifications: names of
+ * ba_consent_deid_parse() separated by commas (spaces around them ignored).
+ * The normalised list ("eyes,half-letterbox") goes to @p out.
+ * BA_ERR_USAGE naming the first unknown entry.
+ */
+int ba_consent_deid_list_check(const char *list, char *out, size_t out_size, ba_error *err);
+
+/* ---- policy ------------------------------------------------------------ */
+
+/** Outcome of the consent policy for one client and purpose. */
+typedef enum ba_consent_verdict {
+    BA_CONSENT_ALLOWED = 0,       /**< an active consent allows it (or the purpose is clinical) */
+    BA_CONSENT_NONE,              /**< no consent of that scope was ever recorded */
+    BA_CONSENT_NOT_YET,           /**< the consent starts after the date */
+    BA_CONSENT_EXPIRED,           /**< the consent expired before the date */
+    BA_CONSENT_REVOKED,           /**< the consent was revoked */
+    BA_CONSENT_DEID_NOT_ALLOWED   /**< active, but not for this de-identification */
+} ba_consent_verdict;
+
+/**
+ * True when consent @p c allows a use on @p date (YYYY-MM-DD): granted on or
+ * before it, not expired (the expiry date is the last day it holds) and never
+ * revoked — a revocation takes effect at once and for good, so a revoked
+ * consent is active on no date at all.  The scope is not looked at.
+ */
+bool ba_consent_is_active(const ba_consent *c, const char *date);
+
+/**
+ * The export policy, without the catalog: may photos of client @p client be
+ * used for @p purpose on @p date, shown with de-identification @p deid, given
+ * the client's @p n consents @p consents (any scope, any client: others are
+ * ignored)?  Clinical use is always allowed (@p *consent_id = 0).  Otherwise
+ * the newest active consent of scope @p purpose whose allowed list contains
+ * @p deid (or is empty) is chosen (@p *consent_id, may be NULL).  When
+ * refused, @p reason (may be NULL) receives one line naming the client, the
+ * scope and why (e.g. "client C-7 has no active marketing consent: consent
+ * 3 expired on 2025-12-31").
+ */
+ba_consent_verdict ba_consent_decide(const ba_consent *consents, int n, const char *client,
+                                     ba_consent_scope purpose, const char *date,
+                                     ba_deidentify deid, int64_t *consent_id, char *reason,
+                                     size_t reason_size);
+
+/**
+ * ba_consent_decide() on the consents recorded in @p cat for @p client.
+ * Returns 0 when allowed (@p consent_id set, may be NULL), -1 with
+ * BA_ERR_REFUSED and the reason in @p err when not, or another error when
+ * the catalog cannot be read or the client does not exist.
+ */
+int ba_consent_check(ba_catalog *cat, const char *client, ba_consent_scope purpose,
+                     const char *date, ba_deidentify deid, int64_t *consent_id, ba_error *err);
+
+/* ---- recording consents ---------------------------------------------- */
+
+/** What ba_consent_grant() records. */
+typedef struct ba_consent_grant_options {
+    const char *client;            /**< client code (must exist) */
+    const char *scope;             /**< clinical, education or marketing */
+    const char *granted;           /**< YYYY-MM-DD, not in the future; NULL = today */
+    const char *expires;           /**< YYYY-MM-DD, last day it holds, not before granted; NULL = none */
+    const char *evidence;          /**< the signed form: a PDF or an image file; NULL = none */
+    const char *allow_deidentify;  /**< allowed de-identifications (see
+                                        ba_consent_deid_list_check()); NULL = any */
+    const char *note;              /**< free text (< 256 bytes, one line); NULL = none */
+} ba_consent_grant_options;
+
+/** Fill @p o with the defaults (all NULL). */
+void ba_consent_grant_options_init(ba_consent_grant_options *o);
+
+/**
+ * Record a consent and its audit row in one transaction.  The evidence file
+ * is copied into LIBRARY/consents/<sha256>.<ext>, named by the SHA-256 of
+ * the stored bytes: an image (JPEG, PNG, HEIF, TIFF, WebP — recognised by its
+ * content, decoded with ingest's checks) is re-encoded with no metadata at
+ * all (JPEG stays JPEG, the others become PNG); a PDF is copied byte for byte
+ * so its signature stays valid; anything else is refused (BA_ERR_FORMAT).
+ * The SHA-256 of the file as given is recorded too.
+ *
+ * Errors (nothing recorded, no file left behind): BA_ERR_USAGE for an
+ * unknown scope, a malformed date, an expiry before the grant, a grant in the
+ * future, an unknown de-identification; BA_ERR_NOT_FOUND for an unknown
+ * client or a missing evidence file; BA_ERR_FORMAT / BA_ERR_CORRUPT /
+ * BA_ERR_TOO_LARGE for evidence that cannot be read.  @p out (may be NULL)
+ * receives the recorded consent.
+ */
+int ba_consent_grant(ba_catalog *cat, const ba_consent_grant_options *o, ba_consent *out,
+                     ba_error *err);
+
+/**
+ * Revoke every unrevoked consent of @p client for @p scope (one audit row),
+ * then call @p takedown (may be NULL) once for each export made under one of
+ * them: the published images that must now be taken down.  @p *n_revoked
+ * (may be NULL) receives the number of consents revoked.  BA_ERR_NOT_FOUND
+ * when the client does not exist or has no unrevoked consent of that scope
+ * (nothing recorded); BA_ERR_USAGE for an unknown scope.
+ */
+int ba_consent_revoke(ba_catalog *cat, const char *client, const char *scope,
+                      ba_export_fn takedown, void *ud, int *n_revoked, ba_error *err);
+
+/** Call @p fn for every consent of @p client (NULL = every client), by id.
+ *  BA_ERR_NOT_FOUND when the client does not exist. */
+int ba_consent_list(ba_catalog *cat, const char *client, ba_consent_fn fn, void *ud,
+                    ba_error *err);
+
+/**
+ * Call @p fn for every export made under a consent that has been revoked
+ * since (of @p client's consents when not NULL): the images to take down.
+ */
+int ba_consent_takedown_list(ba_catalog *cat, const char *client, ba_export_fn fn, void *ud,
+                             ba_error *err);
+
+/* ---- de-identification -------------------------------------------------- */
+
+/**
+ * The regions @p mode hides, in pixels of a reference photo of
+ * @p width x @p height, clipped to it.  @p eyes (x1, y1, x2, y2: the two eye
+ * centres) and @p face (x, y, w, h) may be NULL.  With d the distance
+ * between the eye centres:
+ *   - eyes: a solid bar from 0.5 d left of the leftmost eye centre to 0.5 d
+ *     right of the rightmost, from 0.3 d above the higher eye centre to 0.3 d
+ *     below the lower (the lids and the corners of both eyes);
+ *   - half-letterbox: the upper half of that bar (from its top edge down to
+ *     halfway, i.e. the eye line for a level head);
+ *   - blur-face: @p face when given, else a box from the eyes: 2.6 d wide
+ *     centred on the midpoint of the eyes, from 1.3 d above it to 2.1 d below
+ *     (hairline to chin for typical proportions), blurred.
+ * BA_ERR_USAGE when what the mode needs is missing, when d < 4 px, or when
+ * the points or the box lie outside the photo.  @p *n receives the count
+ * (at most @p max).
+ */
+int ba_consent_deid_regions(ba_deidentify mode, const double *eyes, const double *face,
+                            int width, int height, ba_redaction *out, int max, int *n,
+                            ba_error *err);
+
+/* ---- export ------------------------------------------------------------- */
+
+/** Called for each comparison an export refuses (with skip_refused, or before refusing). */
+typedef void (*ba_export_refused_fn)(int64_t comparison_id, const char *client,
+                                     const char *reason, void *ud);
+
+/** What to export, where and how. */
+typedef struct ba_export_options {
+    const int64_t *comparisons; /**< comparison ids, or NULL to select by client */
+    int n_comparisons;          /**< entries of @c comparisons */
+    const char *client;         /**< every comparison of this client (when no ids) */
+    const char *area;           /**< ... whose reference photo is of this area (may be NULL) */
+    const char *purpose;        /**< clinical, education or marketing */
+    const char *destination;    /**< folder (created if missing) */
+    const char *deidentify;     /**< none (NULL), eyes, half-letterbox, blur-face */
+    const double *eyes;         /**< x1, y1, x2, y2 in reference master px, or NULL */
+    const double *face;         /**< x, y, w, h in reference master px, or NULL */
+    const char *caption;        /**< disclosure caption (footer and manifest); NULL = the
+                                     comparison's own caption */
+    const char *label_style;    /**< none, stage, date, full; NULL = as the comparison */
+    bool skip_refused;          /**< export the rest when some comparisons are refused */
+    ba_export_refused_fn refused; /**< told about each refused comparison, may be NULL */
+    void *ud;                   /**< passed to @c refused */
+} ba_export_options;
+
+/** Fill @p o with the defaults (nothing selected, no de-identification). */
+void ba_export_options_init(ba_export_options *o);
+
+/** What an export did. */
+typedef struct ba_export_result {
+    int64_t export_id;   /**< the export, 0 when nothing was exported */
+    int n_items;         /**< images written */
+    int n_refused;       /**< comparisons refused (skipped with skip_refused) */
+    char date[BA_DATE_MAX]; /**< the export date the policy was checked on */
+} ba_export_result;
+
+/**
+ * Export comparisons as described in the file comment: check the policy for
+ * every client of every photo on today's (local) date; re-render each allowed
+ * comparison from its masters with its recorded layout and parameters (plus
+ * the de-identification and caption) into a temporary folder inside the
+ * destination; then, in one catalog transaction, record the export, its
+ * images, the consents it relied on and one audit row per client, and move
+ * the images to `<export-id>-<n>.png` and the manifest to `export.json`.
+ *
+ * Refusals: BA_ERR_REFUSED (the message names the client and the scope) when
+ * any comparison is refused and @c skip_refused is false, or when every one
+ * is; nothing is written to the destination and one audit row per refused
+ * client is appended.  With @c skip_refused the rest is exported and
+ * @p out->n_refused says how many were skipped.
+ * Other errors: BA_ERR_USAGE (bad options, a de-identification the mode
+ * cannot do without --eyes/--face, eye points for comparisons with different
+ * reference photos), BA_ERR_NOT_FOUND (unknown comparison, client or area;
+ * nothing to export), BA_ERR_EXISTS (the destination already holds an
+ * export.json), or a render/file-system error; in every case nothing is left
+ * in the destination or recorded (a failed export is audited as "failed").
+ */
+int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_result *out,
+                      ba_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

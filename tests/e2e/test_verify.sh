@@ -1,0 +1,227 @@
+#!/bin/sh
+# verify [--repair] (issue 7, docs/CLI.md "Verify"). A library of 6 photos:
+# clean -> exit 0 and no problem line. Then each inconsistency planted alone
+# in a fresh copy, and verify must exit 1 with exactly one line naming it
+# (text "KIND: ..." and --json {"problem","photo_id","path",...}):
+#   a deleted master (missing), a stray file in masters/xx/ and one directly in
+#   masters/ (orphan), a flipped byte (corrupt), a deleted photo row (its
+#   master becomes an orphan), a deleted session row with foreign keys off
+#   (catalog: foreign key), a stale tmp/ingest-99999999-abcdef.jpg (stray-tmp;
+#   a tmp file of a live process is not one), EXIF injected with exiftool in
+#   place (hash changes: corrupt), and masters that hash right but carry an
+#   EXIF APP1 or a COM segment (metadata).
+# Then all of them at once and verify --repair: orphans and stale files
+# removed, missing/corrupt photos marked (show --json master_problem), no
+# photo row deleted; a second verify reports only the marked photos; a
+# restored master loses its mark on the next --repair.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+F=$T/in
+B=$T/base
+$PY "$E2E_DIR/fixtures/gen_photos.py" "$F" 6 --prefix v --size 128 96 || fail "generating photos"
+new_library "$B" C-1
+run_ba --library "$B" ingest --client C-1 --area cheeks --date 2026-03-01 "$F"/v*.jpg
+expect_rc "ingest 6 photos" 0
+assert_eq "photos" 6 "$(rows "$B" photos)"
+
+# master ID: the master's path relative to the library
+master() { sqlite3 "$L/catalog.db" "SELECT 'masters/' || substr(master_sha256, 1, 2) || '/' || master_sha256 || '.jpg' FROM photos WHERE id = $1;"; }
+# fresh: L = a new copy of the clean library
+n=0
+fresh() {
+    n=$((n + 1))
+    L=$T/lib$n
+    cp -a "$B" "$L"
+}
+# expect_problem WHAT KIND PATH [PHOTO_ID]: verify exits 1 with exactly one
+# problem, of KIND, naming PATH (text and --json).
+expect_problem() {
+    run_ba --library "$L" verify
+    expect_rc "$1: verify" 1
+    assert_eq "$1: problem lines (got: $(cat "$T/out"))" 1 "$(nlines "$T/out")"
+    grep -q "^$2: " "$T/out" || fail "$1: expected a '$2: ...' line, got: $(cat "$T/out")"
+    assert_contains "$1: names the file" "$T/out" "$3"
+    case $2 in missing | corrupt)
+        grep -qw "photo $4" "$T/out" || fail "$1: the line should name photo $4: $(cat "$T/out")" ;;
+    esac
+    cp "$T/out" "$T/vline"
+    run_ba --library "$L" --json verify
+    expect_rc "$1: verify --json" 1
+    $PY - "$T/out" "$2" "$3" "${4:-}" <<'EOF' || fail "$1: verify --json: $(cat "$T/out")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(lines) == 1, 'expected one object, got %d' % len(lines)
+o = lines[0]
+assert set(o) >= {'problem', 'photo_id', 'path', 'message', 'repaired'}, 'fields: %s' % sorted(o)
+assert o['problem'] == sys.argv[2], 'problem %r' % o['problem']
+assert sys.argv[3] in o['path'] or sys.argv[3] in o['message'], 'path %r' % o['path']
+if sys.argv[4]:
+    assert o['photo_id'] == int(sys.argv[4]), 'photo_id %r' % o['photo_id']
+assert o['repaired'] is False
+EOF
+}
+
+# --- clean ---------------------------------------------------------------------
+L=$B
+run_ba --library "$L" verify
+expect_rc "verify on a clean library" 0
+assert_eq "clean: stderr" "" "$(cat "$T/err")"
+grep -qi 'no problems' "$T/out" || fail "clean: expected 'no problems', got: $(cat "$T/out")"
+cleanmsg=$(cat "$T/out")
+run_ba --library "$L" --json verify
+expect_rc "verify --json on a clean library" 0
+assert_eq "clean: --json output" "" "$(cat "$T/out")"
+ok "clean library: verify exits 0 ($cleanmsg), --json prints nothing"
+
+# --- one problem at a time ---------------------------------------------------------------
+fresh
+m=$(master 2)
+rm "$L/$m"
+expect_problem "deleted master" missing "$m" 2
+ok "deleted master -> $(cat "$T/vline")"
+
+fresh
+sub=$(dirname "$(master 3)")
+cp "$F/v0000.jpg" "$L/$sub/stray.jpg"
+expect_problem "stray file in $sub" orphan "$sub/stray.jpg"
+ok "stray file -> $(cat "$T/vline")"
+
+fresh
+echo junk >"$L/masters/junk.txt"
+expect_problem "stray file in masters/" orphan "masters/junk.txt"
+ok "stray file directly in masters/ -> $(cat "$T/vline")"
+
+fresh
+m=$(master 4)
+printf '\125' | dd of="$L/$m" bs=1 seek=600 count=1 conv=notrunc 2>/dev/null
+cmp -s "$L/$m" "$B/$m" && fail "the byte flip did not change $m"
+expect_problem "flipped byte" corrupt "$m" 4
+ok "one changed byte -> $(cat "$T/vline")"
+
+fresh
+m=$(master 5)
+sqlite3 "$L/catalog.db" "DELETE FROM photos WHERE id = 5;"
+assert_eq "row deleted" 5 "$(rows "$L" photos)"
+expect_problem "deleted photo row" orphan "$m"
+ok "deleted photo row -> $(cat "$T/vline")"
+
+fresh
+sqlite3 "$L/catalog.db" "PRAGMA foreign_keys = OFF; DELETE FROM sessions;"
+run_ba --library "$L" verify
+expect_rc "deleted session row: verify" 1
+grep -q '^catalog: ' "$T/out" || fail "deleted session: expected a 'catalog: ...' line, got: $(cat "$T/out")"
+grep -qi 'foreign' "$T/out" || fail "deleted session: the line should say 'foreign key': $(cat "$T/out")"
+assert_eq "deleted session: one catalog line per dangling photo" 6 "$(grep -c '^catalog: .*foreign' "$T/out" || true)"
+ok "deleted session row (foreign keys off) -> $(head -1 "$T/out") (6 such lines)"
+LFK=$L # checked again at the end: its masters belong to photo rows
+
+fresh
+cp "$F/v0001.jpg" "$L/tmp/ingest-99999999-abcdef.jpg"
+cp "$F/v0001.jpg" "$L/tmp/ingest-$$-livefi.jpg" # this shell is alive: not stale
+expect_problem "stale tmp file" stray-tmp "tmp/ingest-99999999-abcdef.jpg"
+ok "stale tmp file -> $(cat "$T/vline") (a live process's tmp file is not reported)"
+rm "$L/tmp/ingest-$$-livefi.jpg"
+
+fresh
+m=$(master 6)
+cp "$L/$m" "$T/x.jpg"
+exiftool -q -q -overwrite_original -Artist=x "$T/x.jpg" || fail "exiftool -Artist"
+cp "$T/x.jpg" "$L/$m"
+expect_problem "EXIF injected in place" corrupt "$m" 6
+ok "EXIF injected in place (hash changed) -> $(cat "$T/vline")"
+
+# plant_meta ID TAG: the master of photo ID replaced by a copy carrying TAG,
+# stored under its own hash, the row pointing at it: only the metadata is wrong.
+plant_meta() {
+    old=$(master "$1")
+    cp "$L/$old" "$T/meta.jpg"
+    exiftool -q -q -overwrite_original "$2" "$T/meta.jpg" || fail "exiftool $2"
+    sha=$(sha256sum "$T/meta.jpg" | cut -d' ' -f1)
+    mkdir -p "$L/masters/$(echo "$sha" | cut -c1-2)"
+    mv "$T/meta.jpg" "$L/masters/$(echo "$sha" | cut -c1-2)/$sha.jpg"
+    rm "$L/$old"
+    sqlite3 "$L/catalog.db" "UPDATE photos SET master_sha256 = '$sha' WHERE id = $1;"
+    master "$1"
+}
+fresh
+m=$(plant_meta 1 -Artist=x)
+exiftool -s -s -s -Artist "$L/$m" | grep -qx x || fail "the planted master has no Artist tag"
+expect_problem "EXIF APP1 in a master" metadata "$m" 1
+ok "a master carrying EXIF (hash consistent) -> $(cat "$T/vline")"
+
+fresh
+m=$(plant_meta 2 -Comment=hello)
+expect_problem "COM segment in a master" metadata "$m" 2
+ok "a master carrying a JPEG comment -> $(cat "$T/vline")"
+
+# --- everything at once, then --repair ----------------------------------------------
+fresh
+m1=$(master 1)
+m2=$(master 2)
+m5=$(master 5)
+sub=$(dirname "$(master 3)")
+rm "$L/$m1"                                                   # missing
+printf '\125' | dd of="$L/$m2" bs=1 seek=600 count=1 conv=notrunc 2>/dev/null # corrupt
+cp "$F/v0000.jpg" "$L/$sub/stray.jpg"                         # orphan
+echo junk >"$L/masters/junk.txt"                               # orphan
+sqlite3 "$L/catalog.db" "DELETE FROM photos WHERE id = 5;"    # orphan master
+cp "$F/v0001.jpg" "$L/tmp/ingest-99999999-abcdef.jpg"          # stale
+run_ba --library "$L" verify
+expect_rc "all problems: verify" 1
+assert_eq "all problems: lines (got: $(cat "$T/out"))" 6 "$(nlines "$T/out")"
+assert_eq "all problems: kinds" "corrupt missing orphan orphan orphan stray-tmp" \
+    "$(cut -d: -f1 "$T/out" | sort | tr '\n' ' ' | sed 's/ $//')"
+ok "six planted problems at once -> six lines"
+
+run_ba --library "$L" --json verify --repair
+expect_rc "verify --repair" 1
+assert_eq "--repair: lines" 6 "$(nlines "$T/out")"
+assert_eq "--repair: every problem repaired" 0 "$($PY -c 'import json,sys
+print(sum(1 for l in open(sys.argv[1]) if not json.loads(l)["repaired"]))' "$T/out")"
+[ ! -e "$L/$sub/stray.jpg" ] || fail "--repair left the stray file"
+[ ! -e "$L/masters/junk.txt" ] || fail "--repair left masters/junk.txt"
+[ ! -e "$L/$m5" ] || fail "--repair left the orphan master of the deleted row"
+assert_eq "--repair: tmp/" 0 "$(nfiles "$L/tmp")"
+assert_eq "--repair: photo rows" 5 "$(rows "$L" photos)"
+assert_eq "--repair: masters" 4 "$(nfiles "$L/masters")"
+[ -e "$L/$m2" ] || fail "--repair deleted the corrupt master (it should only mark the photo)"
+run_ba --library "$L" --json show 1
+expect_rc "show 1" 0
+assert_eq "photo 1 master_problem" missing "$(json_field master_problem <"$T/out")"
+run_ba --library "$L" --json show 2
+assert_eq "photo 2 master_problem" corrupt "$(json_field master_problem <"$T/out")"
+run_ba --library "$L" --json show 3
+assert_eq "photo 3 master_problem" null "$(json_field master_problem <"$T/out")"
+run_ba --library "$L" show 1
+expect_rc "show 1 (text)" 0
+assert_contains "show prints the mark" "$T/out" "missing"
+ok "--repair: stray files, orphan master and stale tmp removed, photos 1/2 marked missing/corrupt, 5 rows kept"
+
+run_ba --library "$L" verify
+expect_rc "verify after --repair" 1
+assert_eq "after --repair: kinds" "corrupt missing" "$(cut -d: -f1 "$T/out" | sort | tr '\n' ' ' | sed 's/ $//')"
+grep -q "$m1" "$T/out" && grep -q "$m2" "$T/out" || fail "after --repair: the marked photos should still be reported: $(cat "$T/out")"
+ok "second verify: exit 1, still reports the 2 marked photos, no orphan or stale file"
+
+cp "$B/$m1" "$L/$m1"
+run_ba --library "$L" verify --repair
+expect_rc "verify --repair with photo 1 restored" 1
+run_ba --library "$L" --json show 1
+assert_eq "restored photo 1 master_problem" null "$(json_field master_problem <"$T/out")"
+run_ba --library "$L" verify
+assert_eq "after the restore: kinds" "corrupt" "$(cut -d: -f1 "$T/out" | tr '\n' ' ' | sed 's/ $//')"
+ok "a restored master loses its mark on the next --repair"
+
+# --- photos whose session row is gone still own their masters ------------------------
+# (the foreign-key problem is reported; but their masters are referenced by
+# photo rows, so they are not orphans, and --repair must not delete them)
+L=$LFK
+run_ba --library "$L" verify
+expect_rc "dangling photos: verify" 1
+assert_eq "dangling photos: orphan lines (got: $(grep '^orphan' "$T/out" | head -2))" 0 "$(grep -c '^orphan: ' "$T/out" || true)"
+run_ba --library "$L" verify --repair
+expect_rc "dangling photos: verify --repair" 1
+assert_eq "dangling photos: photo rows after --repair" 6 "$(rows "$L" photos)"
+assert_eq "dangling photos: masters after --repair" 6 "$(nfiles "$L/masters")"
+ok "photos whose session row is missing: masters not called orphans, --repair keeps all 6"
