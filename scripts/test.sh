@@ -29,4 +29,16 @@ cmake --build build-asan -j"$JOBS"
 # allocations make LeakSanitizer noisy); ASan/UBSan check every access here.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+echo "== fuzzing: regression inputs, then every target for ${BA_FUZZ_SECONDS:-60} s"
+CC=clang cmake -S . -B build-fuzz -DBA_FUZZ=ON -DBA_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-fuzz -j"$JOBS" >/dev/null
+for f in fuzz/regressions/*; do
+    [ -f "$f" ] || continue
+    target=$(basename "$f" | cut -d- -f1)
+    ASAN_OPTIONS=detect_leaks=0 "build-fuzz/fuzz/fuzz_$target" "$f" >/dev/null 2>&1 ||
+        { echo "fuzz regression $f fails" >&2; exit 1; }
+    echo "ok - fuzz regression $f"
+done
+sh fuzz/make-corpus.sh >/dev/null
+sh fuzz/run.sh "${BA_FUZZ_SECONDS:-60}"
 echo "all tests passed"
