@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <webp/encode.h>
 
 ba_out_format ba_output_format(const char *path)
 {
@@ -102,11 +103,33 @@ static int write_png(VipsImage *img, FILE *fp, ba_error *err, const char *path)
     return 0;
 }
 
-int ba_output_write(VipsImage *img, const char *path, ba_out_format fmt, int quality,
+/* A copy of @in without a single metadata field: whatever a saver's "strip"
+ * does or does not cover (libvips 8.14's webpsave writes EXIF from fields),
+ * there is nothing left for it to write. */
+static VipsImage *without_metadata(VipsImage *in)
+{
+    VipsImage *c = NULL;
+    if (vips_copy(in, &c, NULL))
+        return NULL;
+    char **fields = vips_image_get_fields(c);
+    for (int i = 0; fields[i]; i++)
+        vips_image_remove(c, fields[i]); /* core header fields cannot be removed: fine */
+    g_strfreev(fields);
+    return c;
+}
+
+int ba_output_write(VipsImage *in, const char *path, ba_out_format fmt, int quality,
                     char *sha256, ba_error *err)
 {
     if (fmt == BA_OUT_UNKNOWN) {
         ba_error_set(err, BA_ERR_USAGE, "%s: unknown output format; use .png, .jpg or .webp", path);
+        return -1;
+    }
+    VipsImage *img = without_metadata(in);
+    if (!img) {
+        char *why = vips_error_buffer_copy();
+        ba_error_set(err, BA_ERR_INTERNAL, "%s: cannot prepare the image: %s", path, why);
+        g_free(why);
         return -1;
     }
     char *dir = g_path_get_dirname(path);
@@ -138,11 +161,36 @@ int ba_output_write(VipsImage *img, const char *path, ba_out_format fmt, int qua
                          path, g_strerror(e));
             goto fail;
         }
+    } else if (fmt == BA_OUT_WEBP) {
+        /* libwebp's simple encoder writes a bare VP8 bitstream in RIFF: no EXIF,
+         * XMP or ICC chunk can exist (libvips 8.14's webpsave writes EXIF even
+         * with strip). The canvas is at output resolution, so holding it is fine. */
+        int q = quality > 0 ? quality : 92;
+        size_t len = 0;
+        VipsPel *rgb = vips_image_write_to_memory(img, &len);
+        uint8_t *webp = NULL;
+        size_t n = 0;
+        if (rgb && (img->Bands == 3 || img->Bands == 4))
+            n = img->Bands == 4
+                    ? WebPEncodeRGBA(rgb, img->Xsize, img->Ysize, img->Xsize * 4, (float)q, &webp)
+                    : WebPEncodeRGB(rgb, img->Xsize, img->Ysize, img->Xsize * 3, (float)q, &webp);
+        g_free(rgb);
+        ssize_t wrote = n ? write(fd, webp, n) : -1;
+        int e = errno;
+        WebPFree(webp);
+        int synced = wrote == (ssize_t)n && n > 0 && fsync(fd) == 0;
+        if (!synced && wrote == (ssize_t)n && n > 0)
+            e = errno;
+        close(fd);
+        if (!synced) {
+            ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot write WebP: %s",
+                         path, n ? g_strerror(e) : "the encoder failed");
+            goto fail;
+        }
     } else {
         VipsTarget *t = vips_target_new_to_descriptor(fd);
         int q = quality > 0 ? quality : 92;
-        int s = fmt == BA_OUT_JPEG ? vips_jpegsave_target(img, t, "Q", q, "strip", TRUE, NULL)
-                                   : vips_webpsave_target(img, t, "Q", q, "strip", TRUE, NULL);
+        int s = vips_jpegsave_target(img, t, "Q", q, "strip", TRUE, NULL);
         if (s == 0)
             s = vips_target_end(t);
         g_object_unref(t);
@@ -181,5 +229,6 @@ out:
     g_free(tmpl);
     g_free(base);
     g_free(dir);
+    g_object_unref(img);
     return rc;
 }
