@@ -15,6 +15,7 @@
 #include "beforeafter/batch.h"
 #include "beforeafter/verify.h"
 #include "beforeafter/compose.h"
+#include "beforeafter/consent.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -227,7 +227,7 @@ typedef struct ba_export_options {
 } ba_export_options;
 
 /** Fill @p o with the defaults (nothing selected, no de-identification). */
-void ba_export_options_init(ba_export_options *o);
+void ba_consent_export_options_init(ba_export_options *o);
 
 /** What an export did. */
 typedef struct ba_export_result {

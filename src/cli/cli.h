@@ -87,5 +87,13 @@ int cmd_batch(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_ghost(int argc, char **argv);
+int cmd_consent(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+/* Print export @e (with its @n @items) as one to take down: a text or JSON
+ * line appended to the GString @ud, or printed when @ud is NULL.  A
+ * ba_export_fn for ba_consent_revoke() and ba_consent_takedown_list(). */
+int cli_print_takedown(const ba_export_record *e, const ba_export_item *items, int n, void *ud);
 
 #endif

@@ -17,6 +17,9 @@ static const cli_command COMMANDS[] = {
     {"compare", "render an aligned, labelled comparison of photos", cmd_compare},
     {"ghost", "write a faint overlay of a photo to frame the next session", cmd_ghost},
     {"verify", "check the library and its catalog agree; --repair", cmd_verify},
+    {"consent", "grant, revoke or list a client's consent to education/marketing use", cmd_consent},
+    {"export", "export comparisons for a purpose, after the consent check", cmd_export},
+    {"audit", "the audit log and the exports to take down", cmd_audit},
 };
 
 static void print_help(FILE *out)

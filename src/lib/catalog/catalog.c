@@ -1413,12 +1413,15 @@ int ba_catalog_export_add(ba_catalog *cat, ba_export_record *e, ba_export_item *
         }
     }
     sqlite3_finalize(st);
-    st = prepare(cat,
-                 "INSERT OR IGNORE INTO export_consents(export_id, consent_id) VALUES(?,?)",
-                 err);
+    st = prepare(cat, "INSERT INTO export_consents(export_id, consent_id) VALUES(?,?)", err);
     if (!st)
         goto fail;
     for (int i = 0; i < e->n_consents; i++) {
+        bool dup = false;
+        for (int k = 0; k < i && !dup; k++)
+            dup = e->consent_ids[k] == e->consent_ids[i];
+        if (dup)
+            continue;
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, e->id);
         sqlite3_bind_int64(st, 2, e->consent_ids[i]);

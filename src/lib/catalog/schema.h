@@ -165,6 +165,23 @@ static const char *const ba_schema_migrations[] = {
     "CREATE TRIGGER export_consents_no_update BEFORE UPDATE ON export_consents"
     "  BEGIN SELECT RAISE(ABORT, 'exports are append-only'); END;"
     "CREATE TRIGGER export_consents_no_delete BEFORE DELETE ON export_consents"
+    "  BEGIN SELECT RAISE(ABORT, 'exports are append-only'); END;"
+    /* INSERT OR REPLACE deletes the old row without firing DELETE triggers. */
+    "CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log"
+    "  WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id)"
+    "  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+    "CREATE TRIGGER consents_no_replace BEFORE INSERT ON consents"
+    "  WHEN EXISTS (SELECT 1 FROM consents WHERE id = NEW.id)"
+    "  BEGIN SELECT RAISE(ABORT, 'consents are kept: revoke instead'); END;"
+    "CREATE TRIGGER exports_no_replace BEFORE INSERT ON exports"
+    "  WHEN EXISTS (SELECT 1 FROM exports WHERE id = NEW.id)"
+    "  BEGIN SELECT RAISE(ABORT, 'exports are append-only'); END;"
+    "CREATE TRIGGER export_items_no_replace BEFORE INSERT ON export_items"
+    "  WHEN EXISTS (SELECT 1 FROM export_items WHERE export_id = NEW.export_id AND n = NEW.n)"
+    "  BEGIN SELECT RAISE(ABORT, 'exports are append-only'); END;"
+    "CREATE TRIGGER export_consents_no_replace BEFORE INSERT ON export_consents"
+    "  WHEN EXISTS (SELECT 1 FROM export_consents WHERE export_id = NEW.export_id"
+    "   AND consent_id = NEW.consent_id)"
     "  BEGIN SELECT RAISE(ABORT, 'exports are append-only'); END;",
 };
 

@@ -15,7 +15,7 @@
 
 #define MANIFEST "export.json"
 
-void ba_export_options_init(ba_export_options *o)
+void ba_consent_export_options_init(ba_export_options *o)
 {
     memset(o, 0, sizeof *o);
 }
@@ -68,7 +68,8 @@ typedef struct job {
     ba_export_record rec;
     GPtrArray *placed;             /* absolute paths moved into dest */
     GPtrArray *strings;            /* owned strings of audit rows */
-    GArray *audits;                /* ba_audit_entry */
+    GArray *audits;                /* ba_audit_entry: refusals, then ok_base.. the exported */
+    guint ok_base;
 } job;
 
 typedef struct decision {
@@ -105,14 +106,9 @@ static int load_item(job *j, const ba_comparison_record *rec, item **out, ba_err
     return 0;
 }
 
-typedef struct by_client {
-    job *j;
-    GArray *recs; /* ba_comparison_record */
-} by_client;
-
 static int collect_comparison(const ba_comparison_record *c, void *ud)
 {
-    g_array_append_val(((by_client *)ud)->recs, *c);
+    g_array_append_val((GArray *)ud, *c);
     return 0;
 }
 
@@ -140,11 +136,11 @@ static int select_items(job *j, ba_error *err)
         return -1;
     if (o->area && ba_catalog_area_check(j->cat, o->area, err))
         return -1;
-    by_client b = {j, g_array_new(FALSE, FALSE, sizeof(ba_comparison_record))};
-    int rc = ba_catalog_comparison_list(j->cat, o->client, collect_comparison, &b, err);
-    for (guint i = 0; rc == 0 && i < b.recs->len; i++) {
+    GArray *recs = g_array_new(FALSE, FALSE, sizeof(ba_comparison_record));
+    int rc = ba_catalog_comparison_list(j->cat, o->client, collect_comparison, recs, err);
+    for (guint i = 0; rc == 0 && i < recs->len; i++) {
         item *it;
-        rc = load_item(j, &g_array_index(b.recs, ba_comparison_record, i), &it, err);
+        rc = load_item(j, &g_array_index(recs, ba_comparison_record, i), &it, err);
         if (rc)
             break;
         if (o->area && strcmp(it->photos[0].area, o->area) != 0)
@@ -152,7 +148,7 @@ static int select_items(job *j, ba_error *err)
         else
             g_ptr_array_add(j->items, it);
     }
-    g_array_free(b.recs, TRUE);
+    g_array_free(recs, TRUE);
     if (rc == 0 && j->items->len == 0) {
         ba_error_set(err, BA_ERR_NOT_FOUND,
                      "client %s has no comparisons%s%s to export; make one with 'beforeafter "
@@ -476,6 +472,47 @@ static void image_entry(JsonBuilder *b, const item *it)
     json_builder_end_object(b);
 }
 
+/* json-glib writes doubles with 17 digits (0.99519999999999997): rewrite every
+ * number outside strings with 15 significant digits (0.9952), which is exact
+ * for the rounded values the manifest holds. */
+static char *tidy_numbers(const char *json)
+{
+    GString *out = g_string_sized_new(strlen(json));
+    bool in_string = false;
+    for (const char *p = json; *p;) {
+        if (in_string) {
+            if (*p == '\\' && p[1]) {
+                g_string_append_len(out, p, 2);
+                p += 2;
+                continue;
+            }
+            if (*p == '"')
+                in_string = false;
+            g_string_append_c(out, *p++);
+        } else if (*p == '"') {
+            in_string = true;
+            g_string_append_c(out, *p++);
+        } else if (*p == '-' || g_ascii_isdigit(*p)) {
+            const char *start = p;
+            bool real = false;
+            while (*p && (g_ascii_isdigit(*p) || strchr("+-.eE", *p))) {
+                real = real || strchr(".eE", *p) != NULL;
+                p++;
+            }
+            if (real) {
+                char buf[G_ASCII_DTOSTR_BUF_SIZE];
+                g_ascii_formatd(buf, sizeof buf, "%.15g", g_ascii_strtod(start, NULL));
+                g_string_append(out, buf);
+            } else {
+                g_string_append_len(out, start, p - start);
+            }
+        } else {
+            g_string_append_c(out, *p++);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
 static char *manifest_text(job *j)
 {
     JsonBuilder *b = json_builder_new();
@@ -519,7 +556,9 @@ static char *manifest_text(job *j)
     json_node_unref(root);
     g_object_unref(gen);
     g_object_unref(b);
-    char *with_nl = g_strconcat(text, "\n", NULL);
+    char *tidy = tidy_numbers(text);
+    char *with_nl = g_strconcat(tidy, "\n", NULL);
+    g_free(tidy);
     g_free(text);
     return with_nl;
 }
@@ -562,9 +601,44 @@ static void unplace(void *ud)
     g_ptr_array_set_size(j->placed, 0);
 }
 
-/* Audit rows of the exported clients, now that the export id is known. */
+/* Exported comparisons showing @client; their files go to @files when not NULL. */
+static int items_of(job *j, const char *client, GString *objects, GString *files)
+{
+    int n = 0;
+    for (guint i = 0; i < j->items->len; i++) {
+        item *it = g_ptr_array_index(j->items, i);
+        bool has = false;
+        for (guint k = 0; k < it->clients->len && !has; k++)
+            has = strcmp(g_ptr_array_index(it->clients, k), client) == 0;
+        if (!has || it->refused)
+            continue;
+        if (objects)
+            g_string_append_printf(objects, "%s%" G_GINT64_FORMAT, n ? "," : "", it->rec.id);
+        if (files)
+            g_string_append_printf(files, "%s%s", n ? ", " : "", it->file);
+        n++;
+    }
+    return n;
+}
+
+/* Number of audit rows export_audits() fills. */
+static guint count_exported_clients(job *j)
+{
+    guint n = 0;
+    GHashTableIter hi;
+    gpointer key, value;
+    g_hash_table_iter_init(&hi, j->decisions);
+    while (g_hash_table_iter_next(&hi, &key, &value))
+        if (((decision *)value)->allowed && items_of(j, key, NULL, NULL) > 0)
+            n++;
+    return n;
+}
+
+/* Audit rows of the exported clients, now that the export id is known: they
+ * fill the slots from ok_base on, reserved before the transaction. */
 static void export_audits(job *j)
 {
+    guint slot = j->ok_base;
     GHashTableIter hi;
     gpointer key, value;
     g_hash_table_iter_init(&hi, j->decisions);
@@ -576,19 +650,7 @@ static void export_audits(job *j)
         GString *objects = g_string_new(NULL);
         g_string_printf(objects, "export %" G_GINT64_FORMAT "; comparisons ", j->rec.id);
         GString *files = g_string_new(NULL);
-        int n = 0;
-        for (guint i = 0; i < j->items->len; i++) {
-            item *it = g_ptr_array_index(j->items, i);
-            bool has = false;
-            for (guint k = 0; k < it->clients->len && !has; k++)
-                has = strcmp(g_ptr_array_index(it->clients, k), client) == 0;
-            if (!has || it->refused)
-                continue;
-            g_string_append_printf(objects, "%s%" G_GINT64_FORMAT, n ? "," : "", it->rec.id);
-            g_string_append_printf(files, "%s%s", n ? ", " : "", it->file);
-            n++;
-        }
-        if (n == 0) {
+        if (items_of(j, client, objects, files) == 0 || slot >= j->audits->len) {
             g_string_free(objects, TRUE);
             g_string_free(files, TRUE);
             continue;
@@ -608,7 +670,7 @@ static void export_audits(job *j)
                             .result = "ok", .detail = detail};
         g_ptr_array_add(j->strings, g_string_free(objects, FALSE));
         g_ptr_array_add(j->strings, detail);
-        g_array_append_val(j->audits, a);
+        g_array_index(j->audits, ba_audit_entry, slot++) = a;
     }
 }
 
@@ -892,11 +954,12 @@ int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_res
         g_array_append_val(items, x);
     }
     ba_store_hooks hooks = {store, unplace, &j};
-    /* The audit array grows inside store(): pass it through a stable wrapper. */
-    guint n_before = j.audits->len;
-    (void)n_before;
+    /* Reserve the rows store() fills in: the array must not move meanwhile. */
+    j.ok_base = j.audits->len;
+    g_array_set_size(j.audits, j.ok_base + count_exported_clients(&j));
     rc = ba_catalog_export_add(cat, &j.rec, (ba_export_item *)items->data, (int)items->len,
-                               NULL, 0, &hooks, err);
+                               (ba_audit_entry *)j.audits->data, (int)j.audits->len, &hooks,
+                               err);
     g_array_free(items, TRUE);
     if (rc) {
         audit_failure(&j, err);

@@ -1,0 +1,159 @@
+/* beforeafter audit: the append-only audit log and the exports to take down. */
+#include <string.h>
+
+#include "cli.h"
+
+static void member_text(JsonBuilder *b, const char *name, const char *value)
+{
+    json_builder_set_member_name(b, name);
+    if (value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+/* @b as one line of text (b is freed). */
+static char *json_text(JsonBuilder *b)
+{
+    JsonNode *root = json_builder_get_root(b);
+    JsonGenerator *gen = json_generator_new();
+    json_generator_set_root(gen, root);
+    char *s = json_generator_to_data(gen, NULL);
+    g_object_unref(gen);
+    json_node_unref(root);
+    g_object_unref(b);
+    return s;
+}
+
+int cli_print_takedown(const ba_export_record *e, const ba_export_item *items, int n, void *ud)
+{
+    GString *out = ud;
+    char *line;
+    if (g_cli.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        member_text(b, "kind", "take-down");
+        json_builder_set_member_name(b, "export_id");
+        json_builder_add_int_value(b, e->id);
+        member_text(b, "purpose", e->purpose);
+        member_text(b, "created_at", e->created_at);
+        member_text(b, "destination", e->destination);
+        member_text(b, "deidentification", e->deidentification);
+        json_builder_set_member_name(b, "files");
+        json_builder_begin_array(b);
+        for (int i = 0; i < n; i++)
+            json_builder_add_string_value(b, items[i].file);
+        json_builder_add_string_value(b, "export.json");
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "sha256");
+        json_builder_begin_array(b);
+        for (int i = 0; i < n; i++)
+            json_builder_add_string_value(b, items[i].sha256);
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "consents");
+        json_builder_begin_array(b);
+        for (int i = 0; i < e->n_consents; i++)
+            json_builder_add_int_value(b, e->consent_ids[i]);
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        char *s = json_text(b);
+        line = g_strconcat(s, "\n", NULL);
+        g_free(s);
+    } else {
+        GString *t = g_string_new(NULL);
+        g_string_printf(t, "take down export %" G_GINT64_FORMAT " (%s, %s) in %s:", e->id,
+                        e->purpose, e->created_at, e->destination);
+        for (int i = 0; i < n; i++)
+            g_string_append_printf(t, " %s", items[i].file);
+        g_string_append(t, " export.json\n");
+        line = g_string_free(t, FALSE);
+    }
+    if (out)
+        g_string_append(out, line);
+    else if (g_cli.json || !g_cli.quiet)
+        fputs(line, stdout);
+    g_free(line);
+    return 0;
+}
+
+static int print_row(const ba_audit_entry *a, void *ud)
+{
+    (void)ud;
+    if (g_cli.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        member_text(b, "kind", "audit");
+        json_builder_set_member_name(b, "audit_id");
+        json_builder_add_int_value(b, a->id);
+        member_text(b, "at", a->at);
+        member_text(b, "action", a->action);
+        member_text(b, "client", a->client);
+        member_text(b, "objects", a->objects);
+        member_text(b, "purpose", a->purpose);
+        member_text(b, "result", a->result);
+        member_text(b, "detail", a->detail);
+        json_builder_end_object(b);
+        cli_json_line(b);
+    } else if (!g_cli.quiet) {
+        printf("%-5" G_GINT64_FORMAT " %s %-14s %-10s %-10s %-8s %s%s%s\n", a->id, a->at,
+               a->action, a->client ? a->client : "-", a->purpose ? a->purpose : "-", a->result,
+               a->objects ? a->objects : "", a->detail ? ": " : "", a->detail ? a->detail : "");
+    }
+    return 0;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+    char *client = NULL;
+    const GOptionEntry entries[] = {
+        {"client", 0, 0, G_OPTION_ARG_STRING, &client, "Only rows about this client", "CODE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    int rc = EXIT_OK;
+    ba_catalog *cat = NULL;
+    if (!cli_parse(&argc, &argv, entries, "[--client CODE]",
+                   "List the audit log (consent changes, exports, refusals), then every export\n"
+                   "made under a consent revoked since: the images to take down.",
+                   "--json: {\"kind\":\"audit\",...} per row, then {\"kind\":\"take-down\",...} per "
+                   "export.")) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (argc != 1) {
+        rc = cli_usage("audit", "takes no arguments (did you mean --client %s?)", argv[1]);
+        goto out;
+    }
+    cat = cli_open_library();
+    if (!cat) {
+        rc = EXIT_LIBRARY;
+        goto out;
+    }
+    ba_error err;
+    ba_client cl;
+    if (client && ba_catalog_client_get(cat, client, &cl, &err)) {
+        cli_error("audit: %s", err.message);
+        rc = cli_exit_for(&err);
+        goto out;
+    }
+    if (ba_catalog_audit_list(cat, client, print_row, NULL, &err)) {
+        cli_error("audit: %s", err.message);
+        rc = cli_exit_for(&err);
+        goto out;
+    }
+    GString *takedown = g_string_new(NULL);
+    if (ba_consent_takedown_list(cat, client, cli_print_takedown, takedown, &err)) {
+        cli_error("audit: %s", err.message);
+        rc = cli_exit_for(&err);
+    } else if (g_cli.json) {
+        fputs(takedown->str, stdout);
+    } else if (!g_cli.quiet) {
+        printf("\n%s\n%s", takedown->len ? "To take down (consent revoked since):"
+                                         : "Nothing to take down.",
+               takedown->str);
+    }
+    g_string_free(takedown, TRUE);
+out:
+    ba_catalog_close(cat);
+    g_free(client);
+    return rc;
+}

@@ -1,0 +1,215 @@
+/* beforeafter consent grant|revoke|list */
+#include <string.h>
+
+#include "cli.h"
+
+/* Exit code of a failed consent command: bad input is a usage error. */
+static int consent_exit(const ba_error *err)
+{
+    switch (err->code) {
+    case BA_ERR_CATALOG:
+    case BA_ERR_BUSY:
+        return EXIT_LIBRARY;
+    case BA_ERR_USAGE:
+    case BA_ERR_NOT_FOUND:
+    case BA_ERR_EXISTS:
+    case BA_ERR_FORMAT:
+    case BA_ERR_CORRUPT:
+    case BA_ERR_TOO_LARGE:
+        return EXIT_USAGE;
+    default:
+        return EXIT_PARTIAL;
+    }
+}
+
+static void member_text(JsonBuilder *b, const char *name, const char *value)
+{
+    json_builder_set_member_name(b, name);
+    if (value && *value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+static int print_consent(const ba_consent *c, void *ud)
+{
+    const char *today = ud;
+    gboolean active = ba_consent_is_active(c, today);
+    if (g_cli.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "consent_id");
+        json_builder_add_int_value(b, c->id);
+        member_text(b, "client", c->client);
+        member_text(b, "scope", c->scope);
+        member_text(b, "granted_at", c->granted_at);
+        member_text(b, "expires_at", c->expires_at);
+        member_text(b, "revoked_at", c->revoked_at);
+        json_builder_set_member_name(b, "active");
+        json_builder_add_boolean_value(b, active);
+        member_text(b, "evidence", c->evidence_path);
+        member_text(b, "evidence_sha256", c->evidence_sha256);
+        member_text(b, "evidence_original_sha256", c->evidence_original_sha256);
+        member_text(b, "allowed_deidentification", c->allowed_deidentification);
+        member_text(b, "note", c->note);
+        member_text(b, "recorded_at", c->recorded_at);
+        json_builder_end_object(b);
+        cli_json_line(b);
+        return 0;
+    }
+    if (g_cli.quiet)
+        return 0;
+    char state[64];
+    if (c->revoked_at[0])
+        snprintf(state, sizeof state, "revoked %.10s", c->revoked_at);
+    else if (active)
+        g_strlcpy(state, "active", sizeof state);
+    else if (strcmp(c->granted_at, today) > 0)
+        g_strlcpy(state, "not yet", sizeof state);
+    else
+        g_strlcpy(state, "expired", sizeof state);
+    printf("consent %-4" G_GINT64_FORMAT " %-12s %-10s %s..%-10s %-18s evidence %s; allows %s%s%s\n",
+           c->id, c->client, c->scope, c->granted_at, c->expires_at[0] ? c->expires_at : "",
+           state, c->evidence_path[0] ? c->evidence_path : "none",
+           c->allowed_deidentification[0] ? c->allowed_deidentification : "any",
+           c->note[0] ? "; " : "", c->note);
+    return 0;
+}
+
+static void today(char out[BA_DATE_MAX])
+{
+    GDateTime *now = g_date_time_new_now_local();
+    char *s = g_date_time_format(now, "%Y-%m-%d");
+    g_strlcpy(out, s, BA_DATE_MAX);
+    g_free(s);
+    g_date_time_unref(now);
+}
+
+int cmd_consent(int argc, char **argv)
+{
+    char *scope = NULL, *evidence = NULL, *expires = NULL, *granted = NULL, *allow = NULL,
+         *note = NULL;
+    const GOptionEntry entries[] = {
+        {"scope", 0, 0, G_OPTION_ARG_STRING, &scope, "clinical, education or marketing",
+         "SCOPE"},
+        {"evidence", 0, 0, G_OPTION_ARG_FILENAME, &evidence,
+         "The signed form (PDF, or an image: stored without metadata)", "FILE"},
+        {"expires", 0, 0, G_OPTION_ARG_STRING, &expires, "Last day the consent holds",
+         "YYYY-MM-DD"},
+        {"granted", 0, 0, G_OPTION_ARG_STRING, &granted, "Day it was given (default today)",
+         "YYYY-MM-DD"},
+        {"allow-deidentify", 0, 0, G_OPTION_ARG_STRING, &allow,
+         "Allowed de-identifications: none,eyes,half-letterbox,blur-face (default any)", "LIST"},
+        {"note", 0, 0, G_OPTION_ARG_STRING, &note, "Free text", "TEXT"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    int rc = EXIT_OK;
+    ba_catalog *cat = NULL;
+    if (!cli_parse(&argc, &argv, entries,
+                   "grant CODE --scope S [...] | revoke CODE --scope S | list [CODE]",
+                   "Record, revoke or list a client's consent to education or marketing use\n"
+                   "of their photos (clinical use is implied for every client).",
+                   "'revoke' prints every export made under the revoked consent: the images to\n"
+                   "take down.  Exit codes: 0 done, 2 bad input (nothing recorded), 3 library "
+                   "unusable.")) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (argc < 2) {
+        rc = cli_usage("consent", "say 'grant CODE', 'revoke CODE' or 'list [CODE]'");
+        goto out;
+    }
+    const char *sub = argv[1];
+    gboolean is_grant = strcmp(sub, "grant") == 0, is_revoke = strcmp(sub, "revoke") == 0,
+             is_list = strcmp(sub, "list") == 0;
+    if (!is_grant && !is_revoke && !is_list) {
+        rc = cli_usage("consent", "unknown subcommand '%s'; say 'grant', 'revoke' or 'list'", sub);
+        goto out;
+    }
+    if ((is_grant || is_revoke) && argc != 3) {
+        rc = cli_usage("consent", "'consent %s' takes exactly one client CODE", sub);
+        goto out;
+    }
+    if (is_list && argc > 3) {
+        rc = cli_usage("consent", "'consent list' takes at most one client CODE");
+        goto out;
+    }
+    if ((is_grant || is_revoke) && !scope) {
+        rc = cli_usage("consent", "'consent %s' needs --scope clinical|education|marketing", sub);
+        goto out;
+    }
+    if (!is_grant && (evidence || expires || granted || allow || note)) {
+        rc = cli_usage("consent", "--evidence, --expires, --granted, --allow-deidentify and "
+                                  "--note belong to 'consent grant'");
+        goto out;
+    }
+    if (is_list && scope) {
+        rc = cli_usage("consent", "'consent list' takes no --scope");
+        goto out;
+    }
+    cat = cli_open_library();
+    if (!cat) {
+        rc = EXIT_LIBRARY;
+        goto out;
+    }
+    ba_error err;
+    char day[BA_DATE_MAX];
+    today(day);
+    if (is_grant) {
+        ba_consent_grant_options o;
+        ba_consent_grant_options_init(&o);
+        o.client = argv[2];
+        o.scope = scope;
+        o.evidence = evidence;
+        o.expires = expires;
+        o.granted = granted;
+        o.allow_deidentify = allow;
+        o.note = note;
+        ba_consent c;
+        if (ba_consent_grant(cat, &o, &c, &err)) {
+            cli_error("consent grant: %s", err.message);
+            rc = consent_exit(&err);
+        } else {
+            if (!g_cli.json)
+                cli_say("recorded ");
+            print_consent(&c, day);
+        }
+    } else if (is_revoke) {
+        int n = 0;
+        GString *takedown = g_string_new(NULL);
+        if (ba_consent_revoke(cat, argv[2], scope, cli_print_takedown, takedown, &n, &err)) {
+            cli_error("consent revoke: %s", err.message);
+            rc = consent_exit(&err);
+        } else if (g_cli.json) {
+            JsonBuilder *b = json_builder_new();
+            json_builder_begin_object(b);
+            member_text(b, "kind", "revoked");
+            member_text(b, "client", argv[2]);
+            member_text(b, "scope", scope);
+            json_builder_set_member_name(b, "consents_revoked");
+            json_builder_add_int_value(b, n);
+            json_builder_end_object(b);
+            cli_json_line(b);
+        } else {
+            cli_say("revoked %d %s consent(s) of %s; %s\n", n, scope, argv[2],
+                    takedown->len ? "take these exports down:" : "no exports to take down");
+        }
+        if (rc == EXIT_OK && (g_cli.json || !g_cli.quiet))
+            fputs(takedown->str, stdout);
+        g_string_free(takedown, TRUE);
+    } else {
+        if (ba_consent_list(cat, argc == 3 ? argv[2] : NULL, print_consent, day, &err)) {
+            cli_error("consent list: %s", err.message);
+            rc = consent_exit(&err);
+        }
+    }
+out:
+    ba_catalog_close(cat);
+    g_free(scope);
+    g_free(evidence);
+    g_free(expires);
+    g_free(granted);
+    g_free(allow);
+    g_free(note);
+    return rc;
+}

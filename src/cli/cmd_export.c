@@ -1,0 +1,223 @@
+/* beforeafter export: comparisons out of the library, for one purpose, after the consent check. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Parse "a,b,c,d" into four finite numbers. */
+static gboolean parse_four(const char *s, double v[4])
+{
+    if (!s)
+        return FALSE;
+    char **parts = g_strsplit(s, ",", -1);
+    gboolean ok = g_strv_length(parts) == 4;
+    for (int i = 0; ok && i < 4; i++) {
+        char *end = NULL;
+        errno = 0;
+        v[i] = g_ascii_strtod(g_strstrip(parts[i]), &end);
+        ok = parts[i][0] && end && *end == '\0' && errno == 0 && isfinite(v[i]);
+    }
+    g_strfreev(parts);
+    return ok;
+}
+
+typedef struct refused_ctx {
+    gboolean report; /* with --skip-refused: one result per refused comparison */
+} refused_ctx;
+
+static void on_refused(int64_t comparison_id, const char *client, const char *reason, void *ud)
+{
+    const refused_ctx *r = ud;
+    if (!r->report)
+        return; /* the export is refused as a whole: one error line says why */
+    if (g_cli.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "kind");
+        json_builder_add_string_value(b, "refused");
+        json_builder_set_member_name(b, "comparison_id");
+        json_builder_add_int_value(b, comparison_id);
+        json_builder_set_member_name(b, "client");
+        json_builder_add_string_value(b, client);
+        json_builder_set_member_name(b, "reason");
+        json_builder_add_string_value(b, reason);
+        json_builder_end_object(b);
+        cli_json_line(b);
+    } else {
+        cli_error("export: skipped comparison %" G_GINT64_FORMAT ": %s", comparison_id, reason);
+    }
+}
+
+static int print_export(const ba_export_record *e, const ba_export_item *items, int n, void *ud)
+{
+    const ba_export_result *r = ud;
+    if (g_cli.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "kind");
+        json_builder_add_string_value(b, "export");
+        json_builder_set_member_name(b, "export_id");
+        json_builder_add_int_value(b, e->id);
+        json_builder_set_member_name(b, "purpose");
+        json_builder_add_string_value(b, e->purpose);
+        json_builder_set_member_name(b, "date");
+        json_builder_add_string_value(b, r->date);
+        json_builder_set_member_name(b, "destination");
+        json_builder_add_string_value(b, e->destination);
+        json_builder_set_member_name(b, "deidentification");
+        json_builder_add_string_value(b, e->deidentification);
+        json_builder_set_member_name(b, "files");
+        json_builder_begin_array(b);
+        for (int i = 0; i < n; i++)
+            json_builder_add_string_value(b, items[i].file);
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "comparisons");
+        json_builder_begin_array(b);
+        for (int i = 0; i < n; i++)
+            json_builder_add_int_value(b, items[i].comparison_id);
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "manifest");
+        json_builder_add_string_value(b, "export.json");
+        json_builder_set_member_name(b, "refused");
+        json_builder_add_int_value(b, r->n_refused);
+        json_builder_end_object(b);
+        cli_json_line(b);
+    } else {
+        cli_say("export %" G_GINT64_FORMAT ": %d image(s) for %s use to %s (de-identification "
+                "%s)\n",
+                e->id, n, e->purpose, e->destination, e->deidentification);
+        for (int i = 0; i < n; i++)
+            cli_say("  %s  comparison %" G_GINT64_FORMAT "  sha256 %s\n", items[i].file,
+                    items[i].comparison_id, items[i].sha256);
+        cli_say("  export.json\n");
+    }
+    return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    char *client = NULL, *area = NULL, *purpose = NULL, *to = NULL, *deid = NULL, *eyes = NULL,
+         *face = NULL, *caption = NULL, *labels = NULL;
+    gboolean skip = FALSE;
+    const GOptionEntry entries[] = {
+        {"client", 0, 0, G_OPTION_ARG_STRING, &client, "Every comparison of this client", "CODE"},
+        {"area", 0, 0, G_OPTION_ARG_STRING, &area, "... of this area only", "AREA"},
+        {"purpose", 0, 0, G_OPTION_ARG_STRING, &purpose, "clinical, education or marketing",
+         "PURPOSE"},
+        {"to", 0, 0, G_OPTION_ARG_FILENAME, &to, "Destination folder (created if missing)", "DIR"},
+        {"deidentify", 0, 0, G_OPTION_ARG_STRING, &deid, "eyes, half-letterbox or blur-face",
+         "MODE"},
+        {"eyes", 0, 0, G_OPTION_ARG_STRING, &eyes,
+         "The two eye centres in the reference photo's master pixels", "X1,Y1,X2,Y2"},
+        {"face", 0, 0, G_OPTION_ARG_STRING, &face,
+         "Face box to blur, reference master pixels (blur-face)", "X,Y,W,H"},
+        {"caption", 0, 0, G_OPTION_ARG_STRING, &caption,
+         "Disclosure caption: footer of each image and in export.json", "TEXT"},
+        {"label-style", 0, 0, G_OPTION_ARG_STRING, &labels,
+         "none, stage, date, full (default: as the comparison)", "STYLE"},
+        {"skip-refused", 0, 0, G_OPTION_ARG_NONE, &skip,
+         "Export the rest when some comparisons are refused", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    int rc = EXIT_OK;
+    ba_catalog *cat = NULL;
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    if (!cli_parse(&argc, &argv, entries,
+                   "(ID... | --client C [--area A]) --purpose P --to DIR [--deidentify MODE ...]",
+                   "Export comparisons for clinical, education or marketing use.  Refused, with\n"
+                   "nothing written, when a client shown lacks an active consent for the purpose.\n"
+                   "Files are named <export-id>-<n>.png (no client code or name), carry no\n"
+                   "metadata, and come with an export.json manifest (provenance, no personal data).",
+                   "Exit codes: 0 done, 1 refused (or some refused with --skip-refused) or failed,\n"
+                   "2 usage error, 3 library unusable.")) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    for (int i = 1; i < argc; i++) {
+        gint64 id;
+        if (!cli_parse_id(argv[i], &id)) {
+            rc = cli_usage("export", "'%s' is not a comparison id", argv[i]);
+            goto out;
+        }
+        g_array_append_val(ids, id);
+    }
+    if (!purpose || !to) {
+        rc = cli_usage("export", "--purpose and --to are required");
+        goto out;
+    }
+    if (ids->len && client) {
+        rc = cli_usage("export", "give comparison ids or --client, not both");
+        goto out;
+    }
+    if (!ids->len && !client) {
+        rc = cli_usage("export", "give comparison ids or --client");
+        goto out;
+    }
+    if (area && !client) {
+        rc = cli_usage("export", "--area needs --client");
+        goto out;
+    }
+    double eyes_v[4], face_v[4];
+    if (eyes && !parse_four(eyes, eyes_v)) {
+        rc = cli_usage("export", "--eyes '%s' is not X1,Y1,X2,Y2", eyes);
+        goto out;
+    }
+    if (face && !parse_four(face, face_v)) {
+        rc = cli_usage("export", "--face '%s' is not X,Y,W,H", face);
+        goto out;
+    }
+    cat = cli_open_library();
+    if (!cat) {
+        rc = EXIT_LIBRARY;
+        goto out;
+    }
+    refused_ctx rctx = {.report = skip};
+    ba_export_options o;
+    ba_consent_export_options_init(&o);
+    o.comparisons = (const int64_t *)ids->data;
+    o.n_comparisons = (int)ids->len;
+    o.client = client;
+    o.area = area;
+    o.purpose = purpose;
+    o.destination = to;
+    o.deidentify = deid;
+    o.eyes = eyes ? eyes_v : NULL;
+    o.face = face ? face_v : NULL;
+    o.caption = caption;
+    o.label_style = labels;
+    o.skip_refused = skip;
+    o.refused = on_refused;
+    o.ud = &rctx;
+    ba_export_result r;
+    ba_error err;
+    if (ba_consent_export(cat, &o, &r, &err)) {
+        cli_error("export: %s", err.message);
+        rc = err.code == BA_ERR_USAGE || err.code == BA_ERR_NOT_FOUND || err.code == BA_ERR_EXISTS
+                 ? EXIT_USAGE
+             : err.code == BA_ERR_CATALOG || err.code == BA_ERR_BUSY ? EXIT_LIBRARY
+                                                                     : EXIT_PARTIAL;
+        goto out;
+    }
+    ba_export_filter f = {.export_id = r.export_id};
+    if (ba_catalog_export_list(cat, &f, print_export, &r, &err)) {
+        cli_error("export: %s", err.message);
+        rc = cli_exit_for(&err);
+        goto out;
+    }
+    if (r.n_refused)
+        rc = EXIT_PARTIAL;
+out:
+    ba_catalog_close(cat);
+    g_array_free(ids, TRUE);
+    g_free(client);
+    g_free(area);
+    g_free(purpose);
+    g_free(to);
+    g_free(deid);
+    g_free(eyes);
+    g_free(face);
+    g_free(caption);
+    g_free(labels);
+    return rc;
+}
