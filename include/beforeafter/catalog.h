@@ -281,6 +281,16 @@ int ba_catalog_comparison_list(ba_catalog *cat, const char *client, ba_compariso
 int ba_catalog_photo_mark_master(ba_catalog *cat, int64_t id, const char *problem,
                                  ba_error *err);
 
+/** Callback for ba_catalog_master_list(): a photo row's id, master hash and problem mark. */
+typedef int (*ba_master_fn)(int64_t photo_id, const char *master_sha256, const char *problem,
+                            void *ud);
+
+/**
+ * Call @p fn for every row of photos, straight from the table (no joins), so
+ * that a check sees every master a row names even when the catalog is damaged.
+ */
+int ba_catalog_master_list(ba_catalog *cat, ba_master_fn fn, void *ud, ba_error *err);
+
 /** Callback for ba_catalog_check(): one line per problem. */
 typedef void (*ba_check_fn)(const char *problem, void *ud);
 

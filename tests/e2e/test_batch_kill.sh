@@ -1,21 +1,25 @@
 #!/bin/sh
 # A batch killed with SIGKILL at a random point, then run again (issue 6,
 # DESIGN invariants 4 and 5). A manifest of 60 rows: 58 distinct photos, a
-# byte-identical copy of one of them and a broken file. 15 rounds, each on a
-# fresh library: 5 rounds with BA_FAULT_KILL at each step of the ingest
-# pipeline, 10 rounds with kill -9 after a random delay within the measured
-# duration of a full run (so the kills land mid-batch whatever the build's
-# speed; seed in $BA_KILL_SEED, printed). After each kill: PRAGMA
+# byte-identical copy of one of them and a broken file. 12 rounds, each on a
+# fresh library: 3 rounds with BA_FAULT_KILL at the steps that leave files
+# behind (after-master-write, after-master-rename, after-commit), 5 with
+# kill -9 a random 0-60 ms after a random number (1-45) of photos were
+# committed, 3 with kill -9 after a random delay within the measured
+# duration of a full run (so the kills land mid-batch whatever the
+# build's speed; seed in $BA_KILL_SEED, printed). After each kill: PRAGMA
 # integrity_check = ok and verify reports at most orphan/stray-tmp files
 # (never a row without its master). After each re-run: exit 1 (only the
 # broken file fails), integrity ok, verify exit 0, 58 rows = 58 distinct
 # originals = 58 files under masters/ = the masters the rows name, tmp/ empty,
 # and the report's statuses add up (58 photos, 1 duplicate, 1 error).
+# A 12th round sends SIGINT after 10 results: exit 130, the library
+# consistent without repair (verify exit 0 at once), the re-run finishes it.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 F=$T/in
-$PY "$E2E_DIR/fixtures/gen_photos.py" "$F" 58 --prefix k --size 320 240 || fail "generating photos"
+$PY "$E2E_DIR/fixtures/gen_photos.py" "$F" 58 --prefix k --size 160 120 || fail "generating photos"
 cp "$F/k0007.jpg" "$F/copy7.jpg"
 sz=$(wc -c <"$F/k0030.jpg")
 head -c $((sz / 3)) "$F/k0030.jpg" >"$F/broken.jpg"
@@ -39,9 +43,7 @@ batch() { # batch LIB [env assignments via the caller]
     "$BA" --library "$1" batch ingest "$F/m.csv" --create-clients --jobs 2 --report "$1.report"
 }
 
-# A full run, to time it (the second of two: warm caches, like the rounds).
-"$BA" --library "$T/warm" -q init >/dev/null || fail "init"
-batch "$T/warm" >/dev/null 2>&1 || true
+# A full run, to time it.
 L=$T/lib0
 "$BA" --library "$L" -q init >/dev/null || fail "init"
 t0=$(now_ms)
@@ -88,7 +90,8 @@ after_rerun() {
 
 partial=0
 round=0
-for step in start after-tmp-create after-master-write after-master-rename after-commit; do
+# (start and after-tmp-create are covered for one photo in test_faults.sh)
+for step in after-master-write after-master-rename after-commit; do
     round=$((round + 1))
     L=$T/lib$round
     "$BA" --library "$L" -q init >/dev/null || fail "init"
@@ -115,11 +118,18 @@ for step in start after-tmp-create after-master-write after-master-rename after-
     ok "round $round: BA_FAULT_KILL=$step -> killed with $n rows; re-run: $GOOD photos once, masters = rows, verify ok"
 done
 
-# Random kill delays in [20 ms, 95% of a full run], reproducible from the seed.
-DELAYS=$($PY -c 'import random,sys
+# 8 more rounds, reproducible from the seed: 5 "after R results + J ms" (R in
+# 1..45 lines of the report, which is written as each photo is committed; J
+# in 0..60 ms, landing anywhere in the pipeline of the photos in flight) and
+# 3 "after MS ms" (MS in 20 ms .. 95% of a full run, so also before the first
+# commit or near the end).
+SPECS=$($PY -c 'import random,sys
 random.seed(int(sys.argv[1])); d = int(sys.argv[2])
-print(" ".join(str(random.randint(20, max(40, d * 95 // 100))) for _ in range(10)))' "$SEED" "$DUR")
-for ms in $DELAYS; do
+s = ["n:%d:%d" % (random.randint(1, 45), random.randint(0, 60)) for _ in range(5)]
+s += ["t:%d" % random.randint(20, max(40, d * 95 // 100)) for _ in range(3)]
+print(" ".join(s))' "$SEED" "$DUR")
+msec() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
+for spec in $SPECS; do
     round=$((round + 1))
     L=$T/lib$round
     "$BA" --library "$L" -q init >/dev/null || fail "init"
@@ -128,7 +138,24 @@ for ms in $DELAYS; do
     "$BA" --library "$L" batch ingest "$F/m.csv" --create-clients --jobs 2 --report "$L.report" \
         >"$T/out" 2>"$T/err" &
     pid=$!
-    sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+    case $spec in
+    n:*)
+        want=$(echo "$spec" | cut -d: -f2)
+        jit=$(echo "$spec" | cut -d: -f3)
+        how="kill -9 after $want results + $jit ms"
+        while kill -0 $pid 2>/dev/null; do
+            got=$({ wc -l <"$L.report"; } 2>/dev/null || echo 0)
+            [ "$got" -lt "$want" ] || break
+            sleep 0.005
+        done
+        sleep "$(msec "$jit")"
+        ;;
+    t:*)
+        ms=${spec#t:}
+        how="kill -9 after $ms ms"
+        sleep "$(msec "$ms")"
+        ;;
+    esac
     kill -9 $pid 2>/dev/null || true
     set +e
     wait $pid 2>/dev/null
@@ -136,14 +163,57 @@ for ms in $DELAYS; do
     set -e
     n=$(rows "$L" photos)
     [ "$n" -le $GOOD ] || fail "round $round: $n rows after the kill"
-    [ $krc = 137 ] && [ "$n" -gt 0 ] && [ "$n" -lt $GOOD ] && partial=$((partial + 1))
-    after_kill "$L" "round $round (kill after $ms ms)"
+    case $spec in
+    n:*) [ $krc = 137 ] && [ "$n" -gt 0 ] && [ "$n" -lt $GOOD ] && partial=$((partial + 1)) ;;
+    esac
+    after_kill "$L" "round $round ($how)"
     set +e
     batch "$L" >"$T/out" 2>"$T/err"
     RC=$?
     set -e
-    after_rerun "$L" "round $round (kill after $ms ms)"
-    ok "round $round: kill -9 after $ms ms (exit $krc, $n rows committed); re-run: $GOOD photos once, masters = rows, verify ok"
+    after_rerun "$L" "round $round ($how)"
+    ok "round $round: $how (exit $krc, $n rows committed); re-run: $GOOD photos once, masters = rows, verify ok"
 done
-[ $partial -ge 2 ] || fail "only $partial of 10 random kills landed mid-batch (full run: $DUR ms)"
-ok "$partial of 10 random kills interrupted the batch mid-way"
+[ $partial -ge 3 ] || fail "only $partial of the 5 kills after R results landed mid-batch"
+ok "$partial of 5 result-triggered kills interrupted the batch mid-way"
+
+# Ctrl-C (SIGINT) after some results: the photos in flight finish, the rest
+# are not started, exit 130, and the library is consistent as it stands (no
+# repair needed: no orphan master, no tmp file); the re-run finishes it.
+round=$((round + 1))
+L=$T/lib$round
+"$BA" --library "$L" -q init >/dev/null || fail "init"
+# (an asynchronous command of a non-interactive shell starts with SIGINT
+# ignored: give the binary the default disposition, as a terminal would)
+$PY -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$BA" --library "$L" batch ingest "$F/m.csv" --create-clients \
+    --jobs 2 --report "$L.report" >"$T/out" 2>"$T/err" &
+pid=$!
+while kill -0 $pid 2>/dev/null; do
+    got=$({ wc -l <"$L.report"; } 2>/dev/null || echo 0)
+    [ "$got" -lt 10 ] || break
+    sleep 0.005
+done
+kill -INT $pid 2>/dev/null || true
+set +e
+wait $pid 2>/dev/null
+irc=$?
+set -e
+n=$(rows "$L" photos)
+assert_eq "SIGINT: exit (stdout: $(cat "$T/out"))" 130 "$irc"
+[ "$n" -ge 9 ] && [ "$n" -lt $GOOD ] || fail "SIGINT after 10 results: $n rows"
+grep -q 'interrupted' "$T/out" || fail "SIGINT: the summary should say interrupted: $(cat "$T/out")"
+assert_eq "SIGINT: results reported = inputs finished" "$(nlines "$L.report")" \
+    "$(($(grep -c '"status":"ingested"' "$L.report") + $(grep -c '"status":"duplicate"' "$L.report" || true) + $(grep -c '"status":"error"' "$L.report" || true)))"
+assert_eq "SIGINT: rows = ingested results" "$(grep -c '"status":"ingested"' "$L.report")" "$n"
+assert_eq "SIGINT: masters = rows" "$n" "$(nfiles "$L/masters")"
+assert_eq "SIGINT: tmp/" 0 "$(nfiles "$L/tmp")"
+run_ba --library "$L" verify
+expect_rc "SIGINT: verify without repair ($(head -3 "$T/out"))" 0
+set +e
+batch "$L" >"$T/out" 2>"$T/err"
+RC=$?
+set -e
+after_rerun "$L" "round $round (SIGINT)"
+ok "round $round: SIGINT after 10 results -> exit 130 with $n photos committed, nothing to repair; re-run: $GOOD photos once, verify ok"

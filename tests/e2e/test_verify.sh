@@ -27,6 +27,11 @@ assert_eq "photos" 6 "$(rows "$B" photos)"
 
 # master ID: the master's path relative to the library
 master() { sqlite3 "$L/catalog.db" "SELECT 'masters/' || substr(master_sha256, 1, 2) || '/' || master_sha256 || '.jpg' FROM photos WHERE id = $1;"; }
+# flip_byte FILE OFFSET: change one byte in place (dd conv=notrunc)
+flip_byte() {
+    b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    printf "\\$(printf %03o $(((b + 1) % 256)))" | dd of="$1" bs=1 seek="$2" count=1 conv=notrunc 2>/dev/null
+}
 # fresh: L = a new copy of the clean library
 n=0
 fresh() {
@@ -94,7 +99,7 @@ ok "stray file directly in masters/ -> $(cat "$T/vline")"
 
 fresh
 m=$(master 4)
-printf '\125' | dd of="$L/$m" bs=1 seek=600 count=1 conv=notrunc 2>/dev/null
+flip_byte "$L/$m" 600
 cmp -s "$L/$m" "$B/$m" && fail "the byte flip did not change $m"
 expect_problem "flipped byte" corrupt "$m" 4
 ok "one changed byte -> $(cat "$T/vline")"
@@ -162,7 +167,7 @@ m2=$(master 2)
 m5=$(master 5)
 sub=$(dirname "$(master 3)")
 rm "$L/$m1"                                                   # missing
-printf '\125' | dd of="$L/$m2" bs=1 seek=600 count=1 conv=notrunc 2>/dev/null # corrupt
+flip_byte "$L/$m2" 600                                        # corrupt
 cp "$F/v0000.jpg" "$L/$sub/stray.jpg"                         # orphan
 echo junk >"$L/masters/junk.txt"                               # orphan
 sqlite3 "$L/catalog.db" "DELETE FROM photos WHERE id = 5;"    # orphan master

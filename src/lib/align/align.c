@@ -15,7 +15,6 @@
  * Score: NCC x support - see align.h. */
 #include <glib.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "align/internal.h"
@@ -92,6 +91,40 @@ static int prepare_both(al_view *photo, al_view *ref, ba_error *err)
         g_thread_join(t);
     else
         al_view_prepare(ref);
+    if (photo->rc) {
+        *err = photo->err;
+        return -1;
+    }
+    if (ref->rc) {
+        *err = ref->err;
+        return -1;
+    }
+    return 0;
+}
+
+static gpointer bandpass_thread(gpointer data)
+{
+    al_view_bandpass(data);
+    return NULL;
+}
+
+/* Band-pass both pyramids so that their pass bands are the same in the
+ * reference's frame under @xf (photo full px -> reference full px): the
+ * coarser image keeps the base sigmas, the finer one is blurred more. */
+static int bandpass_both(al_view *photo, al_view *ref, const al_xf *xf, ba_error *err)
+{
+    /* Size of a photo level pixel in reference level pixels. */
+    double s = hypot(xf->m[0], xf->m[3]) * ref->lev_frame[0].m[0] / photo->lev_frame[0].m[0];
+    if (!(s > 0) || !isfinite(s))
+        s = 1.0;
+    photo->bp_factor = s >= 1.0 ? 1.0 : 1.0 / s;
+    ref->bp_factor = s >= 1.0 ? s : 1.0;
+    GThread *t = g_thread_try_new("ba-align", bandpass_thread, ref, NULL);
+    al_view_bandpass(photo);
+    if (t)
+        g_thread_join(t);
+    else
+        al_view_bandpass(ref);
     if (photo->rc) {
         *err = photo->err;
         return -1;
@@ -219,6 +252,8 @@ static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, con
             goto done;
         al_xf f = al_xf_similarity(out->matrix[1][1], out->matrix[1][0], out->matrix[0][2],
                                    out->matrix[1][2]);
+        if (bandpass_both(&photo, &ref, &f, err))
+            goto done;
         al_measure(&photo, &ref, &f, roi, &det->ncc, &det->overlap);
         out->score = score_of(det->ncc, 0, true);
         rc = 0;
@@ -249,10 +284,8 @@ static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, con
                     &roi_feat[3]);
         rf = roi_feat;
     }
-    gint64 tm0 = g_get_monotonic_time();
     al_match *m = NULL;
     int nm = al_match_features(&photo, &ref, rf, opts->seed, &m);
-    gint64 tm1 = g_get_monotonic_time();
     det->matches = nm;
     al_fit fit;
     int inl = al_ransac(&photo, &ref, m, nm, opts->seed, &fit);
@@ -270,15 +303,10 @@ static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, con
     al_xf_invert(&ref.feat_frame, &finv);
     t1 = al_xf_compose(&fit.xf, &photo.feat_frame);
     al_xf coarse = al_xf_compose(&finv, &t1);
-    if (check_plausible(&coarse, pname, rname, err))
+    if (check_plausible(&coarse, pname, rname, err) || bandpass_both(&photo, &ref, &coarse, err))
         goto done;
     al_refine_result rr;
-    gint64 tm2 = g_get_monotonic_time();
     al_refine(&photo, &ref, &coarse, true, roi, &rr);
-    if (g_getenv("BA_ALIGN_DEBUG"))
-        fprintf(stderr, "DEBUG prep %.3f %.3f match %.3f ransac %.3f refine %.3f (%d it) total %.3f\n",
-                photo.seconds, ref.seconds, (tm1 - tm0) / 1e6, (tm2 - tm1) / 1e6,
-                (g_get_monotonic_time() - tm2) / 1e6, rr.iterations, (g_get_monotonic_time() - t0) / 1e6);
     det->ncc = rr.ncc;
     det->overlap = rr.overlap;
     det->drift_px = al_xf_corner_diff(&rr.xf, &coarse, photo.full_w, photo.full_h);

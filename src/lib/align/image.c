@@ -75,19 +75,18 @@ static inline void st4(float *p, v4f v)
 }
 
 /* Separable Gaussian blur with replicated borders; @tmp holds w*h floats
- * and @row (w + 2r) floats. */
-static void gauss_blur(const al_img *in, float *out, double sigma, float *tmp, float *row)
+ * and @row (w + 64) floats; @out may be @in. */
+void al_blur(const float *src, float *out, int w, int h, double sigma, float *tmp, float *row)
 {
     float k[32];
     int r = gauss_kernel(sigma, k, 31);
-    int w = in->w, h = in->h;
     int w8 = w & ~7;
     /* Vertical pass into tmp, eight columns at a time. */
     const float *rows[64];
     for (int y = 0; y < h; y++) {
         for (int j = -r; j <= r; j++) {
             int yy = y + j < 0 ? 0 : y + j >= h ? h - 1 : y + j;
-            rows[j + r] = in->px + (size_t)yy * w;
+            rows[j + r] = src + (size_t)yy * w;
         }
         float *o = tmp + (size_t)y * w;
         int x = 0;
@@ -136,16 +135,18 @@ static void gauss_blur(const al_img *in, float *out, double sigma, float *tmp, f
     }
 }
 
-bool al_img_bandpass(const al_img *in, al_img *out)
+bool al_img_bandpass(const al_img *in, double factor, al_img *out)
 {
     size_t n = (size_t)in->w * in->h;
     float *tmp = g_try_malloc(n * sizeof(float));
     float *coarse = g_try_malloc(n * sizeof(float));
     float *row = g_try_malloc(((size_t)in->w + 64) * sizeof(float));
+    if (factor > 3.0)
+        factor = 3.0; /* kernel radius stays <= 31 */
     bool ok = tmp && coarse && row && al_img_alloc(out, in->w, in->h);
     if (ok) {
-        gauss_blur(in, out->px, AL_BP_SIGMA_FINE, tmp, row);
-        gauss_blur(in, coarse, AL_BP_SIGMA_COARSE, tmp, row);
+        al_blur(in->px, out->px, in->w, in->h, AL_BP_SIGMA_FINE * factor, tmp, row);
+        al_blur(in->px, coarse, in->w, in->h, AL_BP_SIGMA_COARSE * factor, tmp, row);
         for (size_t i = 0; i < n; i++)
             out->px[i] -= coarse[i];
     }

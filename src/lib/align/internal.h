@@ -68,8 +68,12 @@ void al_img_free(al_img *im);
 bool al_img_alloc(al_img *im, int w, int h);
 /* Half-size by 2x2 box means (floor size): level coords x' = (x + 0.5) / 2 - 0.5. */
 bool al_img_half(const al_img *in, al_img *out);
-/* Band-pass (difference of Gaussians) of @in into @out (allocated). */
-bool al_img_bandpass(const al_img *in, al_img *out);
+/* Separable Gaussian blur of a w x h float image with replicated borders
+ * (sigma <= 7.5); @tmp holds w*h floats, @row w + 64; @out may be @src. */
+void al_blur(const float *src, float *out, int w, int h, double sigma, float *tmp, float *row);
+/* Band-pass (difference of Gaussians, sigmas times @factor) of @in into
+ * @out (allocated). */
+bool al_img_bandpass(const al_img *in, double factor, al_img *out);
 /* Bilinear sample; the caller keeps (x, y) inside [0, w-1] x [0, h-1]. */
 static inline float al_img_bilinear(const al_img *im, double x, double y)
 {
@@ -100,11 +104,13 @@ typedef struct al_view {
     const char *name;     /* for messages: a path or "photo 17" */
     VipsImage *src;       /* full-resolution 8-bit sRGB (borrowed) */
     int full_w, full_h;
-    /* Refinement pyramid: band-passed levels, 0 = finest; frames map
-     * full-resolution px to level px. */
+    /* Refinement pyramid, 0 = finest: grey levels (until band-passed) and
+     * band-passed levels; frames map full-resolution px to level px. */
     int nlev;
+    al_img grey[AL_MAX_LEVELS];
     al_img lev[AL_MAX_LEVELS];
     al_xf lev_frame[AL_MAX_LEVELS];
+    double bp_factor;     /* band-pass sigmas are multiplied by this */
     /* Features (when wanted). */
     bool want_features;
     int work_size;
@@ -122,7 +128,16 @@ typedef struct al_view {
 /* Decode @v->src into grey working copies, the refinement pyramid and (when
  * @v->want_features) SIFT features.  Sets v->rc / v->err. */
 void al_view_prepare(al_view *v);
+/* Band-pass every grey level with sigmas times v->bp_factor (then drop the
+ * grey levels).  Sets v->rc / v->err. */
+void al_view_bandpass(al_view *v);
 void al_view_clear(al_view *v);
+
+/* SIFT keypoints and RootSIFT descriptors of @grey (levels 0..255) into
+ * v->kp / v->desc, in @grey's pixels (features.c). */
+int al_sift(al_view *v, const al_img *grey);
+/* Tests only: let VLFeat build the scale space itself (slower, same result). */
+extern bool al_sift_vlfeat_scalespace;
 
 /* ---- matching and robust fit ------------------------------------------------ */
 

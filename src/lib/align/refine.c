@@ -60,12 +60,6 @@ static void roi_level(const al_view *ref, int l, const double *roi, double *box)
     box[0] = x0, box[1] = y0, box[2] = x1, box[3] = y1;
 }
 
-static int cmp_float_desc(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x < y) - (x > y);
-}
-
 /* Samples of the photo level: the strongest gradients of each cell among
  * pixels that the current estimate maps into the reference. */
 static int select_points(const al_img *T, const al_img *R, const al_xf *m, const double *box,
@@ -86,26 +80,29 @@ static int select_points(const al_img *T, const al_img *R, const al_xf *m, const
     size_t cap = (size_t)((w / AL_CELL + 1) * (h / AL_CELL + 1)) * AL_PER_CELL;
     gpt *pts = g_new(gpt, cap);
     int n = 0;
-    /* key = magnitude, index packed alongside */
     typedef struct cand {
         float mag;
         int x, y;
     } cand;
-    cand c[AL_CELL * AL_CELL];
     for (int y0 = 1; y0 < h - 1; y0 += AL_CELL)
         for (int x0 = 1; x0 < w - 1; x0 += AL_CELL) {
+            /* The AL_PER_CELL strongest, by insertion (ties: first seen). */
+            cand c[AL_PER_CELL];
             int nc = 0;
             for (int y = y0; y < y0 + AL_CELL && y < h - 1; y++)
                 for (int x = x0; x < x0 + AL_CELL && x < w - 1; x++) {
                     const float *p = T->px + (size_t)y * w + x;
                     float gx = 0.5f * (p[1] - p[-1]), gy = 0.5f * (p[w] - p[-w]);
                     float mag = gx * gx + gy * gy;
-                    if (mag > thr)
-                        c[nc++] = (cand){mag, x, y};
+                    if (!(mag > thr) || (nc == AL_PER_CELL && !(mag > c[nc - 1].mag)))
+                        continue;
+                    int i = nc < AL_PER_CELL ? nc++ : nc - 1;
+                    while (i > 0 && c[i - 1].mag < mag) {
+                        c[i] = c[i - 1];
+                        i--;
+                    }
+                    c[i] = (cand){mag, x, y};
                 }
-            if (!nc)
-                continue;
-            qsort(c, (size_t)nc, sizeof c[0], cmp_float_desc);
             for (int k = 0; k < nc && k < AL_PER_CELL; k++) {
                 double qx, qy;
                 al_xf_apply(m, c[k].x, c[k].y, &qx, &qy);

@@ -9,13 +9,10 @@
  * from full-resolution pixels to its own. */
 #include <glib.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "align/internal.h"
 
-/* SIFT on the feature copy (features.c). */
-int al_sift(al_view *v, const al_img *grey);
 
 static void vips_fail(al_view *v, const char *what)
 {
@@ -29,56 +26,57 @@ static void vips_fail(al_view *v, const char *what)
     g_free(why);
 }
 
-/* Grey float copy of @v->src resized by @s (<= 1) into @out. */
+/* Grey float copy (levels 0..255) of @v->src resized by @s (<= 1) into
+ * @out: libvips decodes and resamples, the grey conversion is ours. */
 static int load_grey(al_view *v, double s, al_img *out)
 {
-    VipsImage *base = v->src, *t[6] = {NULL};
+    VipsImage *base = v->src, *t[3] = {NULL};
     int rc = -1;
-    /* 8-bit sRGB from ingest; be lenient with grey and alpha. */
-    if (base->Bands >= 3) {
-        if (vips_extract_band(base, &t[0], 0, "n", 3, NULL))
-            goto vips_error;
-    } else {
-        if (vips_extract_band(base, &t[0], 0, NULL))
-            goto vips_error;
-    }
-    if (s < 1.0) {
-        if (vips_resize(t[0], &t[1], s, "kernel", VIPS_KERNEL_LANCZOS3, NULL))
-            goto vips_error;
-    } else {
+    unsigned char *px = NULL;
+    /* 8-bit sRGB from ingest; be lenient with grey, alpha and 16 bits. */
+    int bands = base->Bands >= 3 ? 3 : 1;
+    if (vips_extract_band(base, &t[0], 0, "n", bands, NULL))
+        goto vips_error;
+    if (base->BandFmt == VIPS_FORMAT_UCHAR) {
         t[1] = t[0];
         g_object_ref(t[1]);
+    } else if (vips_cast_uchar(t[0], &t[1], "shift", base->BandFmt == VIPS_FORMAT_USHORT, NULL)) {
+        goto vips_error;
     }
-    if (t[1]->Bands == 3) {
-        t[2] = vips_image_new_matrixv(3, 1, 0.299, 0.587, 0.114);
-        if (vips_recomb(t[1], &t[3], t[2], NULL))
+    if (s < 1.0) {
+        if (vips_resize(t[1], &t[2], s, "kernel", VIPS_KERNEL_LANCZOS3, NULL))
             goto vips_error;
     } else {
-        t[3] = t[1];
-        g_object_ref(t[3]);
+        t[2] = t[1];
+        g_object_ref(t[2]);
     }
-    /* Levels 0..255 whatever the sample format. */
-    double unit = base->BandFmt == VIPS_FORMAT_USHORT ? 1.0 / 257.0 : 1.0;
-    if (vips_linear1(t[3], &t[4], unit, 0.0, NULL) || vips_cast_float(t[4], &t[5], NULL))
-        goto vips_error;
     size_t len = 0;
-    float *px = vips_image_write_to_memory(t[5], &len);
+    px = vips_image_write_to_memory(t[2], &len);
     if (!px)
         goto vips_error;
-    if (len != (size_t)t[5]->Xsize * t[5]->Ysize * sizeof(float)) {
-        g_free(px);
+    int w = t[2]->Xsize, h = t[2]->Ysize;
+    size_t n = (size_t)w * h;
+    if (len != n * bands) {
         ba_error_set(&v->err, BA_ERR_INTERNAL, "%s: unexpected working copy size", v->name);
         goto done;
     }
-    out->w = t[5]->Xsize;
-    out->h = t[5]->Ysize;
-    out->px = px;
+    if (!al_img_alloc(out, w, h)) {
+        ba_error_set(&v->err, BA_ERR_NOMEM, "%s: out of memory", v->name);
+        goto done;
+    }
+    if (bands == 3)
+        for (size_t i = 0; i < n; i++)
+            out->px[i] = 0.299f * px[3 * i] + 0.587f * px[3 * i + 1] + 0.114f * px[3 * i + 2];
+    else
+        for (size_t i = 0; i < n; i++)
+            out->px[i] = px[i];
     rc = 0;
     goto done;
 vips_error:
     vips_fail(v, "decode the image");
 done:
-    for (int i = 5; i >= 0; i--)
+    g_free(px);
+    for (int i = 2; i >= 0; i--)
         if (t[i])
             g_object_unref(t[i]);
     return rc;
@@ -92,15 +90,15 @@ void al_view_prepare(al_view *v)
     v->full_w = v->src->Xsize;
     v->full_h = v->src->Ysize;
     int long_full = MAX(v->full_w, v->full_h);
+    /* Refine at full resolution unless it is well above twice the feature
+     * size (resampling would cost more than it saves). */
     double s = (double)(AL_REFINE_FACTOR * v->work_size) / long_full;
-    al_img grey[AL_MAX_LEVELS] = {{0}};
-    int ngrey = 0;
-    if (s >= 1.0)
+    if (s >= 0.8)
         s = 1.0;
+    al_img *grey = v->grey;
     if (load_grey(v, s, &grey[0]))
         goto out;
-    gint64 tl = g_get_monotonic_time();
-    ngrey = 1;
+    v->nlev = 1;
     if (s < 1.0)
         v->lev_frame[0] = al_xf_scale_shift(s, (grey[0].w - 1) / 2.0 - s * (v->full_w - 1) / 2.0,
                                             (grey[0].h - 1) / 2.0 - s * (v->full_h - 1) / 2.0);
@@ -108,18 +106,18 @@ void al_view_prepare(al_view *v)
         v->lev_frame[0] = al_xf_identity();
     /* Pyramid while the half stays at least 48 px on its short edge. */
     const al_xf half = al_xf_scale_shift(0.5, -0.25, -0.25);
-    while (ngrey < AL_MAX_LEVELS && MIN(grey[ngrey - 1].w, grey[ngrey - 1].h) / 2 >= 48) {
-        if (!al_img_half(&grey[ngrey - 1], &grey[ngrey])) {
+    while (v->nlev < AL_MAX_LEVELS && MIN(grey[v->nlev - 1].w, grey[v->nlev - 1].h) / 2 >= 48) {
+        if (!al_img_half(&grey[v->nlev - 1], &grey[v->nlev])) {
             ba_error_set(&v->err, BA_ERR_NOMEM, "%s: out of memory", v->name);
             goto out;
         }
-        v->lev_frame[ngrey] = al_xf_compose(&half, &v->lev_frame[ngrey - 1]);
-        ngrey++;
+        v->lev_frame[v->nlev] = al_xf_compose(&half, &v->lev_frame[v->nlev - 1]);
+        v->nlev++;
     }
     if (v->want_features) {
         /* The finest level whose long edge is at most 1.5x the feature size. */
         int f = 0;
-        while (f + 1 < ngrey && MAX(grey[f].w, grey[f].h) > 1.5 * v->work_size)
+        while (f + 1 < v->nlev && MAX(grey[f].w, grey[f].h) > 1.5 * v->work_size)
             f++;
         v->feat_frame = v->lev_frame[f];
         v->feat_w = grey[f].w;
@@ -127,29 +125,30 @@ void al_view_prepare(al_view *v)
         if (al_sift(v, &grey[f]))
             goto out;
     }
-    gint64 ts = g_get_monotonic_time();
-    for (int i = 0; i < ngrey; i++) {
-        if (!al_img_bandpass(&grey[i], &v->lev[i])) {
+    v->rc = 0;
+out:
+    v->seconds = (g_get_monotonic_time() - t0) / 1e6;
+}
+
+void al_view_bandpass(al_view *v)
+{
+    v->rc = -1;
+    for (int i = 0; i < v->nlev; i++) {
+        if (!al_img_bandpass(&v->grey[i], v->bp_factor > 0 ? v->bp_factor : 1.0, &v->lev[i])) {
             ba_error_set(&v->err, BA_ERR_NOMEM, "%s: out of memory", v->name);
-            goto out;
+            return;
         }
-        v->nlev = i + 1;
-        al_img_free(&grey[i]);
+        al_img_free(&v->grey[i]);
     }
     v->rc = 0;
-    if (g_getenv("BA_ALIGN_DEBUG"))
-        fprintf(stderr, "DEBUG %s load %.3f sift %.3f bandpass %.3f\n", v->name, (tl - t0) / 1e6,
-                (ts - tl) / 1e6, (g_get_monotonic_time() - ts) / 1e6);
-out:
-    for (int i = 0; i < AL_MAX_LEVELS; i++)
-        al_img_free(&grey[i]);
-    v->seconds = (g_get_monotonic_time() - t0) / 1e6;
 }
 
 void al_view_clear(al_view *v)
 {
-    for (int i = 0; i < AL_MAX_LEVELS; i++)
+    for (int i = 0; i < AL_MAX_LEVELS; i++) {
         al_img_free(&v->lev[i]);
+        al_img_free(&v->grey[i]);
+    }
     v->nlev = 0;
     g_free(v->kp);
     g_free(v->desc);

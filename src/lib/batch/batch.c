@@ -1,6 +1,9 @@
 /* The batch engine: N preparing workers, one in-order committing writer. */
 #include <glib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <vips/vips.h>
 
 #include "beforeafter/batch.h"
@@ -140,9 +143,11 @@ int ba_batch_ingest(ba_catalog *cat, const ba_batch_list *list, const ba_batch_o
     int jobs = opts->jobs > 0 ? opts->jobs : cores;
     if ((size_t)jobs > list->count)
         jobs = list->count > 0 ? (int)list->count : 1;
-    /* N photos at once, each with its share of the cores: no oversubscription. */
+    /* N photos at once, each with its share of the cores: no oversubscription.
+     * An explicit VIPS_CONCURRENCY in the environment wins (operators pin it). */
     int old_concurrency = vips_concurrency_get();
-    vips_concurrency_set(MAX(1, cores / jobs));
+    if (!g_getenv("VIPS_CONCURRENCY"))
+        vips_concurrency_set(MAX(1, cores / jobs));
 
     run r = {.list = list, .o = opts, .dir = ba_catalog_dir(cat)};
     r.slots = g_new0(slot, list->count ? list->count : 1);
@@ -172,6 +177,11 @@ int ba_batch_ingest(ba_catalog *cat, const ba_batch_list *list, const ba_batch_o
             ba_ingest_job_free(s->job);
             s->job = NULL;
         }
+#ifdef __GLIBC__
+        /* Decoded photos come and go in N threads' malloc arenas: give the
+         * freed memory back so the peak stays flat over thousands of photos. */
+        malloc_trim(0);
+#endif
         ba_batch_event ev = {.index = i, .item = &list->items[i], .total = list->count};
         if (s->rc == 0) {
             ev.status = s->result.status == BA_INGEST_DUPLICATE ? BA_BATCH_DUPLICATE

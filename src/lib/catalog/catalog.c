@@ -281,6 +281,10 @@ static ba_catalog *open_db(const char *dir, bool create, ba_error *err)
     if (configure(cat, err) || migrate(cat, create, err)) {
         if (err && err->code == BA_ERR_INTERNAL)
             err->code = BA_ERR_CATALOG;
+        /* SQLite only says "unable to open database file": say why. */
+        if (access(dir, W_OK) != 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
+            ba_error_set(err, BA_ERR_CATALOG, "%s: the library cannot be written (%s)", dir,
+                         errno == EROFS ? "read-only file system" : g_strerror(errno));
         ba_catalog_close(cat);
         return NULL;
     }
@@ -985,6 +989,25 @@ int ba_catalog_photo_mark_master(ba_catalog *cat, int64_t id, const char *proble
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "marking a photo");
+}
+
+int ba_catalog_master_list(ba_catalog *cat, ba_master_fn fn, void *ud, ba_error *err)
+{
+    sqlite3_stmt *st =
+        prepare(cat, "SELECT id, master_sha256, master_problem FROM photos ORDER BY id", err);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *sha = (const char *)sqlite3_column_text(st, 1);
+        const char *problem = (const char *)sqlite3_column_text(st, 2);
+        if (fn(sqlite3_column_int64(st, 0), sha ? sha : "", problem ? problem : "", ud)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "listing masters");
 }
 
 int ba_catalog_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err)

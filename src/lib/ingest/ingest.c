@@ -36,19 +36,89 @@ void ba_ingest_options_init(ba_ingest_options *o)
     o->master_quality = BA_INGEST_DEFAULT_QUALITY;
 }
 
-/* The first line of libvips' error buffer (which is cleared), lower-cased start. */
+/* Photos being decoded right now, in this process (batch runs several). */
+static gint decoding_now;
+
+/* libvips' error buffer is one for the whole process.  With several photos
+ * in flight, a failing photo must not take another's message: pick the last
+ * line that comes from its own format's loader, and clear the buffer only
+ * when no other photo is being decoded (or it is filling up). */
+static char *take_vips_error_for(const char *format)
+{
+    static const char *const domains[][5] = {
+        {"jpeg", "VipsJpeg", "jpegload", "VipsForeignLoadJpeg", NULL},
+        {"png", "VipsForeignLoadPng", "pngload", "png2vips", "libpng"},
+        {"heif", "heif", "VipsForeignLoadHeif", NULL, NULL},
+        {"tiff", "tiff", "VipsForeignLoadTiff", NULL, NULL},
+        {"webp", "webp", "VipsForeignLoadWebp", NULL, NULL},
+    };
+    const char *all = vips_error_buffer();
+    char **lines = g_strsplit(all, "\n", -1);
+    char *pick = NULL;
+    int n = (int)g_strv_length(lines);
+    for (int i = n - 1; i >= 0 && !pick; i--) {
+        const char *l = g_strstrip(lines[i]);
+        if (!*l)
+            continue;
+        if (!format) {
+            pick = g_strdup(l);
+            break;
+        }
+        for (size_t d = 0; d < G_N_ELEMENTS(domains) && !pick; d++) {
+            if (strcmp(domains[d][0], format) != 0)
+                continue;
+            for (int k = 1; k < 5 && domains[d][k] && !pick; k++)
+                if (g_ascii_strncasecmp(l, domains[d][k], strlen(domains[d][k])) == 0)
+                    pick = g_strdup(l);
+        }
+    }
+    g_strfreev(lines);
+    if (g_atomic_int_get(&decoding_now) <= 1 || strlen(vips_error_buffer()) > 4096)
+        vips_error_clear();
+    if (!pick)
+        pick = g_strdup(*ba_last_warning() ? ba_last_warning() : "the decoder gave no detail");
+    return pick;
+}
+
 static char *take_vips_error(void)
 {
-    char *all = vips_error_buffer_copy();
-    char *nl = strchr(all, '\n');
-    if (nl)
-        *nl = '\0';
-    g_strstrip(all);
-    if (!*all) {
-        g_free(all);
-        all = g_strdup(*ba_last_warning() ? ba_last_warning() : "libvips failed");
+    return take_vips_error_for(NULL);
+}
+
+/* A truncated file is the commonest damage, and it can be seen in the bytes
+ * themselves: say so precisely and deterministically, whatever libvips' shared
+ * error buffer holds at the moment.  NULL when the file looks whole. */
+static const char *truncation(const char *format, const unsigned char *d, size_t n)
+{
+    if (strcmp(format, "jpeg") == 0) {
+        while (n > 2 && d[n - 1] == 0)
+            n--; /* some writers pad */
+        if (n < 4 || d[n - 2] != 0xff || d[n - 1] != 0xd9)
+            return "the file ends before its end-of-image marker (truncated)";
+    } else if (strcmp(format, "png") == 0) {
+        static const unsigned char iend[8] = {'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+        if (n < 20 || memcmp(d + n - 8, iend, 8) != 0)
+            return "the file ends before its IEND chunk (truncated)";
+    } else if (strcmp(format, "webp") == 0) {
+        if (n >= 12) {
+            size_t riff = (size_t)d[4] | (size_t)d[5] << 8 | (size_t)d[6] << 16 |
+                          (size_t)d[7] << 24;
+            if (riff + 8 > n)
+                return "the file is shorter than its RIFF header says (truncated)";
+        }
     }
-    return all;
+    return NULL;
+}
+
+/* The cause of a decode failure of job @j, for its message. */
+static char *decode_cause(const char *format, const unsigned char *data, size_t len)
+{
+    const char *cut = data ? truncation(format, data, len) : NULL;
+    char *vips = take_vips_error_for(format);
+    if (!cut)
+        return vips;
+    g_free(vips);
+    return g_strdup(cut);
 }
 
 /* ---- the master writer: a vips target that hashes while it writes ------- */
@@ -134,7 +204,6 @@ static const char *loader_format(const char *loader)
 static int identify(job *j, const ba_ingest_options *o, VipsImage **header, ba_error *err)
 {
     const char *loader = vips_foreign_find_load_buffer(j->data, j->len);
-    vips_error_clear();
     for (size_t i = 0; loader && i < G_N_ELEMENTS(ACCEPTED); i++)
         if (strcmp(loader, ACCEPTED[i].loader) == 0)
             j->format = ACCEPTED[i].format;
@@ -149,7 +218,7 @@ static int identify(job *j, const ba_ingest_options *o, VipsImage **header, ba_e
                                               VIPS_ACCESS_SEQUENTIAL, "fail_on",
                                               VIPS_FAIL_ON_TRUNCATED, NULL);
     if (!h) {
-        char *why = take_vips_error();
+        char *why = decode_cause(j->format, j->data, j->len);
         ba_error_set(err, BA_ERR_CORRUPT, "%s: cannot read the %s header: %s", j->name,
                      j->format, why);
         g_free(why);
@@ -308,7 +377,7 @@ static int upright_srgb(job *j, VipsImage *header, VipsImage **out, char *warnin
     if (up)
         g_object_unref(up);
     if (rc) {
-        char *why = take_vips_error();
+        char *why = decode_cause(j->format, j->data, j->len);
         ba_error_set(err, BA_ERR_CORRUPT, "%s: the %s image data is truncated or corrupt: %s",
                      j->name, j->format, why);
         g_free(why);
@@ -376,7 +445,7 @@ static int render_master(ba_catalog *cat, job *j, VipsImage *header, const ba_in
     goto out;
 
 vips_failed: {
-    char *why = take_vips_error();
+    char *why = decode_cause(j->format, j->data, j->len);
     ba_error_set(err, BA_ERR_CORRUPT, "%s: the %s image data is truncated or corrupt: %s",
                  j->name, j->format ? j->format : "image", why);
     g_free(why);
@@ -483,6 +552,7 @@ int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned c
     }
     *out = NULL;
     memset(result, 0, sizeof *result);
+    g_atomic_int_add(&decoding_now, 1);
     ba_ingest_job *jb = g_new0(ba_ingest_job, 1);
     jb->name = g_strdup(name ? name : "(buffer)");
     job *j = &jb->j;
@@ -579,7 +649,14 @@ int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned c
 out:
     if (header)
         g_object_unref(header);
+    /* Every failure names its file first, whichever check it came from. */
+    if (rc && err && jb && strncmp(err->message, jb->name, strlen(jb->name)) != 0) {
+        char msg[sizeof err->message];
+        g_strlcpy(msg, err->message, sizeof msg);
+        ba_error_set(err, err->code, "%s: %s", jb->name, msg);
+    }
     ba_ingest_job_free(jb);
+    g_atomic_int_add(&decoding_now, -1);
     return rc;
 }
 

@@ -43,9 +43,16 @@ static void on_catalog_problem(const char *msg, void *ud)
     report(ud, BA_PROBLEM_CATALOG, 0, "catalog.db", false, "catalog.db: %s", msg);
 }
 
-static int check_photo(const ba_photo *p, void *ud)
+static int check_photo(int64_t id, const char *master_sha256, const char *master_problem,
+                       void *ud)
 {
     checker *c = ud;
+    /* The fields this check uses, as a photo would hold them. */
+    struct {
+        int64_t id;
+        const char *master_sha256;
+        const char *master_problem;
+    } photo = {id, master_sha256, master_problem}, *p = &photo;
     char rel[96];
     ba_catalog_master_relpath(p->master_sha256, rel, sizeof rel);
     g_hash_table_add(c->known, g_strdup(rel));
@@ -156,7 +163,7 @@ int ba_verify_library(ba_catalog *cat, bool repair, ba_problem_fn fn, void *ud,
     int rc = -1;
     if (ba_catalog_check(cat, on_catalog_problem, &c, err) < 0)
         goto out;
-    if (ba_catalog_photo_list(cat, NULL, check_photo, &c, err))
+    if (ba_catalog_master_list(cat, check_photo, &c, err))
         goto out;
     check_orphans(&c);
     check_tmp(&c);
