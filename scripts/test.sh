@@ -16,7 +16,7 @@ ctest --test-dir build --output-on-failure -j"$JOBS"
 echo "== unit tests under valgrind (definite leaks and memory errors fail)"
 for t in build/tests/test_*; do
     [ -x "$t" ] || continue
-    VIPS_CONCURRENCY=1 valgrind -q --error-exitcode=99 --leak-check=full \
+    VIPS_CONCURRENCY=1 VIPS_NOVECTOR=1 valgrind -q --error-exitcode=99 --leak-check=full \
         --errors-for-leak-kinds=definite --show-leak-kinds=definite \
         --suppressions=tests/valgrind.supp "$t" >/dev/null
     echo "ok - valgrind $t"

@@ -22,6 +22,14 @@
 
 #define REFUSE_HINT "; align by landmarks instead (--points)"
 
+/* One image to align: its pixels, possibly decoded at 1 / shrink, and its
+ * full-resolution size. */
+typedef struct source {
+    VipsImage *img;
+    int shrink;
+    int w, h;
+} source;
+
 void ba_align_options_init(ba_align_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -55,14 +63,20 @@ static void fill_result(const al_xf *f, ba_alignment *out)
 }
 
 /* Refuse a transform outside the plausible range. */
-static int check_plausible(const al_xf *f, const char *pname, const char *rname, ba_error *err)
+/* The plausible range is about the camera (distance, zoom), not about file
+ * sizes: a 12 MP phone photo and a 24 MP camera photo of the same framing
+ * differ by 1.41 in pixels and not at all on the skin.  So the scale is
+ * judged relative to what the two images' sizes alone would give: @res is the
+ * photo's long edge over the reference's. */
+static int check_plausible(const al_xf *f, double res, const char *pname, const char *rname,
+                           ba_error *err)
 {
     double a = f->m[0], b = f->m[3];
-    double s = hypot(a, b), ang = atan2(-b, a) * 180.0 / G_PI;
+    double s = hypot(a, b) * res, ang = atan2(-b, a) * 180.0 / G_PI;
     if (!(s >= BA_ALIGN_MIN_SCALE && s <= BA_ALIGN_MAX_SCALE)) {
         ba_error_set(err, BA_ERR_REFUSED,
-                     "%s onto %s: the photo would have to be scaled by %.2f (plausible: %.1f to "
-                     "%.1f)" REFUSE_HINT,
+                     "%s onto %s: the photo would have to be scaled by %.2f relative to its frame "
+                     "(plausible: %.1f to %.1f)" REFUSE_HINT,
                      pname, rname, s, BA_ALIGN_MIN_SCALE, BA_ALIGN_MAX_SCALE);
         return -1;
     }
@@ -136,18 +150,17 @@ static int bandpass_both(al_view *photo, al_view *ref, const al_xf *xf, ba_error
     return 0;
 }
 
-static int check_roi(const ba_align_options *o, const al_view *ref, const char *rname,
+static int check_roi(const ba_align_options *o, const source *ref, const char *rname,
                      const double **roi, ba_error *err)
 {
     *roi = NULL;
     if (!(o->roi[2] > 0 && o->roi[3] > 0))
         return 0;
     const double *r = o->roi;
-    if (!(r[0] >= 0 && r[1] >= 0 && r[0] + r[2] <= ref->full_w + 0.5 &&
-          r[1] + r[3] <= ref->full_h + 0.5)) {
+    if (!(r[0] >= 0 && r[1] >= 0 && r[0] + r[2] <= ref->w + 0.5 && r[1] + r[3] <= ref->h + 0.5)) {
         ba_error_set(err, BA_ERR_USAGE,
                      "region of interest %g,%g,%g,%g lies outside %s (%d x %d)", r[0], r[1], r[2],
-                     r[3], rname, ref->full_w, ref->full_h);
+                     r[3], rname, ref->w, ref->h);
         return -1;
     }
     if (r[2] < 32 || r[3] < 32) {
@@ -161,7 +174,7 @@ static int check_roi(const ba_align_options *o, const al_view *ref, const char *
 }
 
 static int align_points(const ba_align_options *o, const char *pname, const char *rname,
-                        VipsImage *pimg, VipsImage *rimg, ba_alignment *out, ba_error *err)
+                        const source *pimg, const source *rimg, ba_alignment *out, ba_error *err)
 {
     int n = o->n_points;
     if (n < 2 || !o->points) {
@@ -173,11 +186,11 @@ static int align_points(const ba_align_options *o, const char *pname, const char
     for (int i = 0; i < n; i++) {
         const double *p = o->points + 4 * i;
         for (int k = 0; k < 2; k++) {
-            VipsImage *im = k ? pimg : rimg;
+            const source *im = k ? pimg : rimg;
             double x = p[2 * k], y = p[2 * k + 1];
-            if (!(x >= -0.5 && y >= -0.5 && x <= im->Xsize - 0.5 && y <= im->Ysize - 0.5)) {
+            if (!(x >= -0.5 && y >= -0.5 && x <= im->w - 0.5 && y <= im->h - 0.5)) {
                 ba_error_set(err, BA_ERR_USAGE, "landmark %g,%g lies outside %s (%d x %d)", x, y,
-                             k ? pname : rname, im->Xsize, im->Ysize);
+                             k ? pname : rname, im->w, im->h);
                 goto out;
             }
         }
@@ -208,7 +221,8 @@ static int align_points(const ba_align_options *o, const char *pname, const char
                      pname, rname, rms, rad);
         goto out;
     }
-    if (check_plausible(&f, pname, rname, err))
+    if (check_plausible(&f, (double)MAX(pimg->w, pimg->h) / MAX(rimg->w, rimg->h), pname, rname,
+                        err))
         goto out;
     fill_result(&f, out);
     out->inliers = 0;
@@ -220,9 +234,15 @@ out:
     return rc;
 }
 
-/* The core: align @pimg onto @rimg (full-resolution sRGB images). */
-static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, const char *rname,
-                        const ba_align_options *opts, ba_alignment *out, ba_error *err)
+static int work_size(const ba_align_options *opts)
+{
+    return opts && opts->work_size > 0 ? opts->work_size : AL_WORK_SIZE;
+}
+
+/* The core: align @pimg onto @rimg (sRGB images). */
+static int align_images(const source *pimg, const source *rimg, const char *pname,
+                        const char *rname, const ba_align_options *opts, ba_alignment *out,
+                        ba_error *err)
 {
     gint64 t0 = g_get_monotonic_time();
     ba_align_options defaults;
@@ -233,22 +253,37 @@ static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, con
     ba_align_details scratch, *det = opts->details ? opts->details : &scratch;
     memset(det, 0, sizeof *det);
     memset(out, 0, sizeof *out);
-    int work = opts->work_size > 0 ? opts->work_size : AL_WORK_SIZE;
+    int work = work_size(opts);
     if (work < 64 || work > 8192) {
         ba_error_set(err, BA_ERR_USAGE, "working size %d px is outside 64..8192", work);
         return -1;
     }
     bool points = opts->points != NULL || opts->n_points > 0;
-    al_view photo = {.name = pname, .src = pimg, .work_size = work, .want_features = !points};
-    al_view ref = {.name = rname, .src = rimg, .work_size = work, .want_features = !points};
+    for (int k = 0; k < 2; k++) {
+        const source *im = k ? rimg : pimg;
+        if (im->w < AL_MIN_SIZE || im->h < AL_MIN_SIZE) {
+            ba_error_set(err, BA_ERR_REFUSED,
+                         "%s onto %s: %s is too small to align (%d x %d, at least %d x %d)" REFUSE_HINT,
+                         pname, rname, k ? "the reference" : "the photo", im->w, im->h,
+                         AL_MIN_SIZE,
+                         AL_MIN_SIZE);
+            return -1;
+        }
+    }
     const double *roi = NULL;
+    if (check_roi(opts, rimg, rname, &roi, err))
+        return -1;
+    al_view photo = {.name = pname, .src = pimg->img, .shrink = pimg->shrink, .full_w = pimg->w,
+                     .full_h = pimg->h, .work_size = work, .want_features = !points};
+    al_view ref = {.name = rname, .src = rimg->img, .shrink = rimg->shrink, .full_w = rimg->w,
+                   .full_h = rimg->h, .work_size = work, .want_features = !points, .roi = roi};
     int rc = -1;
 
     if (points) {
         /* The fit needs no pixels; check it before decoding. */
         if (align_points(opts, pname, rname, pimg, rimg, out, err))
             goto done;
-        if (prepare_both(&photo, &ref, err) || check_roi(opts, &ref, rname, &roi, err))
+        if (prepare_both(&photo, &ref, err))
             goto done;
         al_xf f = al_xf_similarity(out->matrix[1][1], out->matrix[1][0], out->matrix[0][2],
                                    out->matrix[1][2]);
@@ -260,7 +295,7 @@ static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, con
         goto done;
     }
 
-    if (prepare_both(&photo, &ref, err) || check_roi(opts, &ref, rname, &roi, err))
+    if (prepare_both(&photo, &ref, err))
         goto done;
     det->keypoints_photo = photo.nkp;
     det->keypoints_reference = ref.nkp;
@@ -271,8 +306,11 @@ static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, con
         if (v->nkp < AL_MIN_KEYPOINTS) {
             ba_error_set(err, BA_ERR_REFUSED,
                          "%s onto %s: %s shows too little detail to align (%d feature%s)" REFUSE_HINT,
-                         pname, rname, k ? "the reference" : "the photo", v->nkp,
-                         v->nkp == 1 ? "" : "s");
+                         pname, rname,
+                         !k ? "the photo"
+                         : roi ? "the region of interest on the reference"
+                               : "the reference",
+                         v->nkp, v->nkp == 1 ? "" : "s");
             goto done;
         }
     }
@@ -303,7 +341,9 @@ static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, con
     al_xf_invert(&ref.feat_frame, &finv);
     t1 = al_xf_compose(&fit.xf, &photo.feat_frame);
     al_xf coarse = al_xf_compose(&finv, &t1);
-    if (check_plausible(&coarse, pname, rname, err) || bandpass_both(&photo, &ref, &coarse, err))
+    double res = (double)MAX(photo.full_w, photo.full_h) / MAX(ref.full_w, ref.full_h);
+    if (check_plausible(&coarse, res, pname, rname, err) ||
+        bandpass_both(&photo, &ref, &coarse, err))
         goto done;
     al_refine_result rr;
     al_refine(&photo, &ref, &coarse, true, roi, &rr);
@@ -317,7 +357,7 @@ static int align_images(VipsImage *pimg, VipsImage *rimg, const char *pname, con
                      pname, rname, det->drift_px);
         goto done;
     }
-    if (check_plausible(&rr.xf, pname, rname, err))
+    if (check_plausible(&rr.xf, res, pname, rname, err))
         goto done;
     if (!(rr.overlap >= AL_MIN_OVERLAP)) {
         ba_error_set(err, BA_ERR_REFUSED,
@@ -359,10 +399,47 @@ int ba_align_files(const char *reference_path, const char *photo_path,
         g_object_unref(ref);
         return -1;
     }
-    int rc = align_images(photo, ref, photo_path, reference_path, opts, out, err);
+    source r = {ref, 1, ref->Xsize, ref->Ysize}, p = {photo, 1, photo->Xsize, photo->Ysize};
+    int rc = align_images(&p, &r, photo_path, reference_path, opts, out, err);
     g_object_unref(ref);
     g_object_unref(photo);
     return rc;
+}
+
+/* Open a master; when it is a JPEG needed at half size or less, decode it
+ * at 1/2, 1/4 or 1/8 with libjpeg's DCT scaling (far cheaper than decoding
+ * it whole; view.c accounts for the exact geometry). */
+static int open_master(ba_catalog *cat, const ba_photo *ph, const ba_align_options *opts,
+                       source *out, ba_error *err)
+{
+    memset(out, 0, sizeof *out);
+    VipsImage *full = NULL;
+    if (ba_ingest_open_master(ba_catalog_dir(cat), ph->master_sha256, &full, err))
+        return -1;
+    out->img = full;
+    out->shrink = 1;
+    out->w = full->Xsize;
+    out->h = full->Ysize;
+    double s = (double)(AL_REFINE_FACTOR * work_size(opts)) / MAX(out->w, out->h);
+    int shrink = s <= 0.125 ? 8 : s <= 0.25 ? 4 : s <= 0.5 ? 2 : 1;
+    if (shrink == 1)
+        return 0;
+    char rel[96];
+    ba_catalog_master_relpath(ph->master_sha256, rel, sizeof rel);
+    char *path = g_build_filename(ba_catalog_dir(cat), rel, NULL);
+    const char *loader = vips_foreign_find_load(path);
+    VipsImage *small = NULL;
+    if (loader && strcmp(loader, "VipsForeignLoadJpegFile") == 0)
+        small = vips_image_new_from_file(path, "shrink", shrink, "access",
+                                         VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                         VIPS_FAIL_ON_TRUNCATED, NULL);
+    g_free(path);
+    if (!small)
+        return 0; /* decode it whole */
+    g_object_unref(full);
+    out->img = small;
+    out->shrink = shrink;
+    return 0;
 }
 
 int ba_align_photos(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
@@ -384,16 +461,16 @@ int ba_align_photos(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
     char pname[48], rname[48];
     g_snprintf(pname, sizeof pname, "photo %" G_GINT64_FORMAT, photo_id);
     g_snprintf(rname, sizeof rname, "photo %" G_GINT64_FORMAT, reference_id);
-    VipsImage *pimg = NULL, *rimg = NULL;
-    if (ba_ingest_open_master(ba_catalog_dir(cat), r.master_sha256, &rimg, err))
+    source ps, rs;
+    if (open_master(cat, &r, opts, &rs, err))
         return -1;
-    if (ba_ingest_open_master(ba_catalog_dir(cat), p.master_sha256, &pimg, err)) {
-        g_object_unref(rimg);
+    if (open_master(cat, &p, opts, &ps, err)) {
+        g_object_unref(rs.img);
         return -1;
     }
-    int rc = align_images(pimg, rimg, pname, rname, opts, out, err);
-    g_object_unref(pimg);
-    g_object_unref(rimg);
+    int rc = align_images(&ps, &rs, pname, rname, opts, out, err);
+    g_object_unref(ps.img);
+    g_object_unref(rs.img);
     if (rc)
         return -1;
     out->photo_id = photo_id;

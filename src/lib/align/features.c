@@ -20,12 +20,10 @@
 #define AL_SIFT_STD 0.2
 /* At most this many detections per image (the strongest), which bounds the
  * time spent on descriptors and matching for busy textures. */
-#define AL_SIFT_MAX_KP 700
+#define AL_SIFT_MAX_KP 400
 /* Nearest-neighbour search: trees and leaf comparisons per query. */
 #define AL_KD_TREES 2
 #define AL_KD_CHECKS 128
-
-int al_sift(al_view *v, const al_img *grey);
 
 bool al_sift_vlfeat_scalespace = false;
 
@@ -188,6 +186,14 @@ int al_sift(al_view *v, const al_img *grey)
         ba_error_set(&v->err, BA_ERR_NOMEM, "%s: out of memory (SIFT)", v->name);
         return -1;
     }
+    /* The region of interest in the pixels of @grey. */
+    double roi_buf[4], *roi = NULL;
+    if (v->roi) {
+        al_xf_apply(&v->feat_frame, v->roi[0] - 0.5, v->roi[1] - 0.5, &roi_buf[0], &roi_buf[1]);
+        al_xf_apply(&v->feat_frame, v->roi[0] + v->roi[2] - 0.5, v->roi[1] + v->roi[3] - 0.5,
+                    &roi_buf[2], &roi_buf[3]);
+        roi = roi_buf;
+    }
     vl_sift_set_peak_thresh(f, AL_SIFT_PEAK);
     vl_sift_set_edge_thresh(f, AL_SIFT_EDGE);
     GArray *kps = g_array_new(FALSE, FALSE, sizeof(al_kp));
@@ -203,20 +209,24 @@ int al_sift(al_view *v, const al_img *grey)
         const VlSiftKeypoint *all = vl_sift_get_keypoints(f);
         int nall = vl_sift_get_nkeypoints(f);
         /* Keep the strongest of this octave: its share of the cap is its
-         * share of the pixels (3/4, 3/16, ...), at least 32. */
+         * share of the pixels (3/4, 3/16, ...), at least 16. */
         int quota = (int)(AL_SIFT_MAX_KP * 0.75 / (double)(1 << (2 * f->o_cur)));
-        if (quota < 32)
-            quota = 32;
+        if (quota < 16)
+            quota = 16;
         kp_rank *rank = g_new(kp_rank, nall > 0 ? nall : 1);
         int w = f->octave_width, h = f->octave_height;
+        int nk = 0;
         for (int i = 0; i < nall; i++) {
+            if (roi && (all[i].x < roi[0] || all[i].y < roi[1] || all[i].x > roi[2] ||
+                        all[i].y > roi[3]))
+                continue; /* outside the region of interest: not worth a descriptor */
             const float *dog = f->dog + (size_t)(all[i].is - f->s_min) * w * h;
-            rank[i].strength = fabsf(dog[(size_t)all[i].iy * w + all[i].ix]);
-            rank[i].index = i;
+            rank[nk].strength = fabsf(dog[(size_t)all[i].iy * w + all[i].ix]);
+            rank[nk].index = i;
+            nk++;
         }
-        int nk = nall;
         if (nk > quota) {
-            qsort(rank, (size_t)nall, sizeof *rank, cmp_rank);
+            qsort(rank, (size_t)nk, sizeof *rank, cmp_rank);
             nk = quota;
             /* back to detection order, so results do not depend on qsort */
             qsort(rank, (size_t)nk, sizeof *rank, cmp_index);

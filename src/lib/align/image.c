@@ -41,10 +41,10 @@ bool al_img_half(const al_img *in, al_img *out)
     return true;
 }
 
-/* Normalised Gaussian taps k[0..r] (symmetric). */
-static int gauss_kernel(double sigma, float *k, int max_r)
+/* Normalised Gaussian taps k[0..r] (symmetric), r = ceil(trunc sigma). */
+static int gauss_kernel(double sigma, double trunc, float *k, int max_r)
 {
-    int r = (int)ceil(3.0 * sigma);
+    int r = (int)ceil(trunc * sigma);
     if (r > max_r)
         r = max_r;
     double sum = 0;
@@ -74,12 +74,13 @@ static inline void st4(float *p, v4f v)
     memcpy(p, &v, sizeof v);
 }
 
-/* Separable Gaussian blur with replicated borders; @tmp holds w*h floats
- * and @row (w + 64) floats; @out may be @in. */
-void al_blur(const float *src, float *out, int w, int h, double sigma, float *tmp, float *row)
+/* Separable Gaussian blur with replicated borders, kernel cut at trunc x
+ * sigma; @tmp holds w*h floats and @row (w + 64) floats; @out may be @src. */
+static void blur(const float *src, float *out, int w, int h, double sigma, double trunc,
+                 float *tmp, float *row)
 {
     float k[32];
-    int r = gauss_kernel(sigma, k, 31);
+    int r = gauss_kernel(sigma, trunc, k, 31);
     int w8 = w & ~7;
     /* Vertical pass into tmp, eight columns at a time. */
     const float *rows[64];
@@ -135,20 +136,75 @@ void al_blur(const float *src, float *out, int w, int h, double sigma, float *tm
     }
 }
 
-bool al_img_bandpass(const al_img *in, double factor, al_img *out)
+void al_blur(const float *src, float *out, int w, int h, double sigma, float *tmp, float *row)
+{
+    blur(src, out, w, h, sigma, 4.0, tmp, row); /* VLFeat's kernel width */
+}
+
+/* @out (w x h) = @half (the 2x2 box half of a w x h image) interpolated
+ * back to full size: x_half = x / 2 - 0.25, bilinear, clamped. */
+static void upsample2(const float *half, int hw, int hh, float *out, int w, int h, float *tmp)
+{
+    /* Horizontally into tmp (w x hh). */
+    for (int y = 0; y < hh; y++) {
+        const float *r = half + (size_t)y * hw;
+        float *o = tmp + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            int i = x >> 1, j = (x & 1) ? i + 1 : i - 1;
+            if (i > hw - 1)
+                i = hw - 1;
+            if (j < 0)
+                j = 0;
+            else if (j > hw - 1)
+                j = hw - 1;
+            o[x] = 0.75f * r[i] + 0.25f * r[j];
+        }
+    }
+    for (int y = 0; y < h; y++) {
+        int i = y >> 1, j = (y & 1) ? i + 1 : i - 1;
+        if (i > hh - 1)
+            i = hh - 1;
+        if (j < 0)
+            j = 0;
+        else if (j > hh - 1)
+            j = hh - 1;
+        const float *a = tmp + (size_t)i * w, *b = tmp + (size_t)j * w;
+        float *o = out + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            o[x] = 0.75f * a[x] + 0.25f * b[x];
+    }
+}
+
+bool al_img_bandpass(const al_img *in, const al_img *half, double factor, al_img *out)
 {
     size_t n = (size_t)in->w * in->h;
+    if (factor > 3.0)
+        factor = 3.0; /* kernel radius stays <= 31 */
+    double coarse_sigma = AL_BP_SIGMA_COARSE * factor;
     float *tmp = g_try_malloc(n * sizeof(float));
     float *coarse = g_try_malloc(n * sizeof(float));
     float *row = g_try_malloc(((size_t)in->w + 64) * sizeof(float));
-    if (factor > 3.0)
-        factor = 3.0; /* kernel radius stays <= 31 */
     bool ok = tmp && coarse && row && al_img_alloc(out, in->w, in->h);
     if (ok) {
-        al_blur(in->px, out->px, in->w, in->h, AL_BP_SIGMA_FINE * factor, tmp, row);
-        al_blur(in->px, coarse, in->w, in->h, AL_BP_SIGMA_COARSE * factor, tmp, row);
-        for (size_t i = 0; i < n; i++)
-            out->px[i] -= coarse[i];
+        blur(in->px, out->px, in->w, in->h, AL_BP_SIGMA_FINE * factor, 3.0, tmp, row);
+        if (half && half->w >= 2 && half->h >= 2) {
+            /* The wide blur at half resolution (a quarter of the work): the
+             * box half already carries a variance of about 0.5 px^2. */
+            size_t hn = (size_t)half->w * half->h;
+            float *hb = g_try_malloc(hn * sizeof(float));
+            ok = hb != NULL;
+            if (ok) {
+                double hs = sqrt(coarse_sigma * coarse_sigma - 0.5) / 2.0;
+                blur(half->px, hb, half->w, half->h, hs, 3.0, tmp, row);
+                upsample2(hb, half->w, half->h, coarse, in->w, in->h, tmp);
+            }
+            g_free(hb);
+        } else {
+            blur(in->px, coarse, in->w, in->h, coarse_sigma, 3.0, tmp, row);
+        }
+        if (ok)
+            for (size_t i = 0; i < n; i++)
+                out->px[i] -= coarse[i];
     }
     g_free(tmp);
     g_free(coarse);

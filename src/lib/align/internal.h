@@ -15,6 +15,8 @@
 #define AL_WORK_SIZE 560
 /* The photometric refinement runs up to this multiple of the feature size. */
 #define AL_REFINE_FACTOR 2
+/* Images smaller than this (either edge, px) are refused. */
+#define AL_MIN_SIZE 32
 /* Below this many keypoints an image is "featureless". */
 #define AL_MIN_KEYPOINTS 12
 /* Lowe's ratio test on descriptor distances. */
@@ -68,12 +70,14 @@ void al_img_free(al_img *im);
 bool al_img_alloc(al_img *im, int w, int h);
 /* Half-size by 2x2 box means (floor size): level coords x' = (x + 0.5) / 2 - 0.5. */
 bool al_img_half(const al_img *in, al_img *out);
-/* Separable Gaussian blur of a w x h float image with replicated borders
- * (sigma <= 7.5); @tmp holds w*h floats, @row w + 64; @out may be @src. */
+/* Separable Gaussian blur of a w x h float image with replicated borders,
+ * kernel cut at 4 sigma like VLFeat's (sigma <= 7.5); @tmp holds w*h floats,
+ * @row w + 64; @out may be @src. */
 void al_blur(const float *src, float *out, int w, int h, double sigma, float *tmp, float *row);
 /* Band-pass (difference of Gaussians, sigmas times @factor) of @in into
- * @out (allocated). */
-bool al_img_bandpass(const al_img *in, double factor, al_img *out);
+ * @out (allocated).  With @half (al_img_half() of @in, may be NULL) the wide
+ * Gaussian is taken at half resolution and interpolated back. */
+bool al_img_bandpass(const al_img *in, const al_img *half, double factor, al_img *out);
 /* Bilinear sample; the caller keeps (x, y) inside [0, w-1] x [0, h-1]. */
 static inline float al_img_bilinear(const al_img *im, double x, double y)
 {
@@ -102,8 +106,10 @@ typedef struct al_kp {
 
 typedef struct al_view {
     const char *name;     /* for messages: a path or "photo 17" */
-    VipsImage *src;       /* full-resolution 8-bit sRGB (borrowed) */
-    int full_w, full_h;
+    VipsImage *src;       /* 8-bit sRGB (borrowed): the full-resolution image, or a
+                             JPEG decoded at 1 / shrink (libjpeg DCT scaling) */
+    int shrink;           /* 0 or 1: src is full resolution */
+    int full_w, full_h;   /* full-resolution size (given when shrink > 1) */
     /* Refinement pyramid, 0 = finest: grey levels (until band-passed) and
      * band-passed levels; frames map full-resolution px to level px. */
     int nlev;
@@ -114,6 +120,7 @@ typedef struct al_view {
     /* Features (when wanted). */
     bool want_features;
     int work_size;
+    const double *roi;    /* keep only keypoints inside (full px x, y, w, h), or NULL */
     al_xf feat_frame;     /* full-resolution px -> feature px */
     int feat_w, feat_h;
     int nkp;

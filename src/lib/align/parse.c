@@ -16,7 +16,8 @@ static bool number(const char **s, double *v)
         return false;
     char *end = NULL;
     double d = g_ascii_strtod(p, &end);
-    if (end == p || !isfinite(d))
+    /* No photo we accept has a side near a million pixels. */
+    if (end == p || !isfinite(d) || d > 1e6)
         return false;
     *v = d;
     *s = end;

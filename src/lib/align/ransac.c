@@ -12,8 +12,8 @@
 
 typedef struct pt {
     double px, py, rx, ry;
-    double lscale; /* log(sigma_ref / sigma_photo) */
-    double dang;   /* angle_ref - angle_photo, radians */
+    double lscale;     /* log(sigma_ref / sigma_photo) */
+    double dcos, dsin; /* of angle_ref - angle_photo */
 } pt;
 
 /* xorshift64*: small, fast, and the same everywhere. */
@@ -32,24 +32,21 @@ static int rng_below(uint64_t *s, int n)
     return (int)((rng_next(s) >> 33) % (uint64_t)n);
 }
 
-static double wrap_angle(double a)
-{
-    a = fmod(a, 2 * G_PI);
-    if (a > G_PI)
-        a -= 2 * G_PI;
-    else if (a < -G_PI)
-        a += 2 * G_PI;
-    return a;
-}
+/* Keypoint agreement tolerances: log of the scale ratio, cosine of the angle. */
+typedef struct tol {
+    double log_scale, cos_angle;
+} tol;
 
 /* Squared position error of @p under (a, b, tx, ty), or -1 when the
- * keypoints disagree with the transform's scale or rotation. */
-static double residual2(const pt *p, double a, double b, double tx, double ty, double lscale,
-                        double ang)
+ * keypoints disagree with the transform's scale (log @lscale) or rotation
+ * (cos, sin = @c, @sn). */
+static double residual2(const pt *p, const tol *t, double a, double b, double tx, double ty,
+                        double lscale, double c, double sn)
 {
-    if (fabs(p->lscale - lscale) > log(AL_KP_SCALE_TOL))
+    if (fabs(p->lscale - lscale) > t->log_scale)
         return -1;
-    if (fabs(wrap_angle(p->dang - ang)) > AL_KP_ANGLE_TOL * G_PI / 180.0)
+    /* cos(dang - angle) >= cos(tolerance) */
+    if (p->dcos * c + p->dsin * sn < t->cos_angle)
         return -1;
     double ex = a * p->px - b * p->py + tx - p->rx;
     double ey = b * p->px + a * p->py + ty - p->ry;
@@ -57,14 +54,16 @@ static double residual2(const pt *p, double a, double b, double tx, double ty, d
 }
 
 /* Inliers of @f among @pts into @mask; returns the count. */
-static int inliers_of(const pt *pts, int n, const al_xf *f, double eps2, bool *mask, double *sse)
+static int inliers_of(const pt *pts, const tol *t, int n, const al_xf *f, double eps2, bool *mask,
+                      double *sse)
 {
     double a = f->m[0], b = f->m[3], tx = f->m[2], ty = f->m[5];
-    double lscale = 0.5 * log(a * a + b * b), ang = atan2(b, a);
+    double r = hypot(a, b);
+    double lscale = log(r), ca = a / r, sa = b / r;
     int c = 0;
     double s = 0;
     for (int i = 0; i < n; i++) {
-        double e2 = residual2(&pts[i], a, b, tx, ty, lscale, ang);
+        double e2 = residual2(&pts[i], t, a, b, tx, ty, lscale, ca, sa);
         mask[i] = e2 >= 0 && e2 < eps2;
         if (mask[i]) {
             c++;
@@ -86,10 +85,11 @@ int al_ransac(const al_view *photo, const al_view *ref, const al_match *m, int n
     pt *pts = g_new(pt, n);
     for (int i = 0; i < n; i++) {
         const al_kp *p = &photo->kp[m[i].p], *r = &ref->kp[m[i].r];
-        pts[i] = (pt){p->x, p->y, r->x, r->y, log((double)r->sigma / p->sigma),
-                      (double)r->angle - p->angle};
+        double d = (double)r->angle - p->angle;
+        pts[i] = (pt){p->x, p->y, r->x, r->y, log((double)r->sigma / p->sigma), cos(d), sin(d)};
     }
     const double eps2 = AL_RANSAC_EPS * AL_RANSAC_EPS;
+    const tol t = {log(AL_KP_SCALE_TOL), cos(AL_KP_ANGLE_TOL * G_PI / 180.0)};
     uint64_t state = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
     if (!state)
         state = 1;
@@ -115,14 +115,15 @@ int al_ransac(const al_view *photo, const al_view *ref, const al_match *m, int n
         if (s2 < 1.0 / 64 || s2 > 64)
             continue;
         double tx = p->rx - (a * p->px - b * p->py), ty = p->ry - (b * p->px + a * p->py);
-        double lscale = 0.5 * log(s2), ang = atan2(b, a);
+        double sc = sqrt(s2), lscale = log(sc), ca = a / sc, sa = b / sc;
         /* Both samples must agree with their own hypothesis. */
-        if (residual2(p, a, b, tx, ty, lscale, ang) < 0 || residual2(q, a, b, tx, ty, lscale, ang) < 0)
+        if (residual2(p, &t, a, b, tx, ty, lscale, ca, sa) < 0 ||
+            residual2(q, &t, a, b, tx, ty, lscale, ca, sa) < 0)
             continue;
         double cost = 0;
         int count = 0;
         for (int k = 0; k < n && cost < best_cost; k++) {
-            double e2 = residual2(&pts[k], a, b, tx, ty, lscale, ang);
+            double e2 = residual2(&pts[k], &t, a, b, tx, ty, lscale, ca, sa);
             if (e2 >= 0 && e2 < eps2) {
                 cost += e2;
                 count++;
@@ -148,7 +149,7 @@ int al_ransac(const al_view *photo, const al_view *ref, const al_match *m, int n
         bool *mask = g_new(bool, n);
         double *src = g_new(double, 2 * n), *dst = g_new(double, 2 * n);
         al_xf cur = best;
-        int count = inliers_of(pts, n, &cur, eps2, mask, NULL);
+        int count = inliers_of(pts, &t, n, &cur, eps2, mask, NULL);
         for (int round = 0; round < 5 && count >= 2; round++) {
             int k = 0;
             for (int i = 0; i < n; i++)
@@ -160,7 +161,7 @@ int al_ransac(const al_view *photo, const al_view *ref, const al_match *m, int n
             al_xf fit;
             if (!al_fit_similarity(src, dst, NULL, k, &fit))
                 break;
-            int c2 = inliers_of(pts, n, &fit, eps2, mask, NULL);
+            int c2 = inliers_of(pts, &t, n, &fit, eps2, mask, NULL);
             if (c2 < 2)
                 break;
             cur = fit;
@@ -170,7 +171,7 @@ int al_ransac(const al_view *photo, const al_view *ref, const al_match *m, int n
                 break;
         }
         double sse = 0;
-        count = inliers_of(pts, n, &cur, eps2, mask, &sse);
+        count = inliers_of(pts, &t, n, &cur, eps2, mask, &sse);
         out->xf = cur;
         out->inliers = count;
         out->rms = count ? sqrt(sse / count) : 0;

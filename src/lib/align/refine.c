@@ -16,7 +16,10 @@
 #define AL_HUBER 1.345
 #define AL_MAX_ITER_COARSE 30
 #define AL_MAX_ITER_FINE 15
-#define AL_TOL_PX 0.004
+/* Stop when an update moves no corner by more than this (level px): tight at
+ * the finest level, looser on the way there. */
+#define AL_TOL_FINE 0.004
+#define AL_TOL_COARSE 0.02
 /* Levels used: from the coarsest whose long edge is at least this. */
 #define AL_START_EDGE 160
 /* Agreement is measured on the finest level whose long edge is at most this. */
@@ -191,7 +194,8 @@ static bool solve4(double H[4][4], const double b[4], double d[4])
 }
 
 /* Gauss-Newton at one level; returns iterations used. */
-static int refine_level(const al_img *T, const al_img *R, const double *box, al_xf *m, int max_iter)
+static int refine_level(const al_img *T, const al_img *R, const double *box, al_xf *m, int max_iter,
+                        double tol)
 {
     double cx = (T->w - 1) / 2.0, cy = (T->h - 1) / 2.0;
     double rho = 0.5 * hypot(T->w, T->h);
@@ -274,7 +278,7 @@ static int refine_level(const al_img *T, const al_img *R, const double *box, al_
         if (!isfinite(moved))
             break;
         *m = next;
-        if (moved < AL_TOL_PX)
+        if (moved < tol)
             break;
     }
     g_free(pts);
@@ -312,8 +316,9 @@ void al_measure(const al_view *photo, const al_view *ref, const al_xf *xf, const
     }
     double s1 = 0, s2 = 0, s11 = 0, s22 = 0, s12 = 0;
     long cnt = 0;
-    for (int y = 0; y < T->h; y++)
-        for (int x = 0; x < T->w; x++) {
+    /* Every other pixel both ways: plenty for a correlation. */
+    for (int y = 0; y < T->h; y += 2)
+        for (int x = 0; x < T->w; x += 2) {
             double qx, qy;
             al_xf_apply(&m, x, y, &qx, &qy);
             if (!inside(R, bp, qx, qy))
@@ -324,14 +329,15 @@ void al_measure(const al_view *photo, const al_view *ref, const al_xf *xf, const
         }
     *ncc = 0;
     *overlap = 0;
-    if (cnt < 64)
+    if (cnt < 32)
         return;
     double va = s11 - s1 * s1 / cnt, vb = s22 - s2 * s2 / cnt, cv = s12 - s1 * s2 / cnt;
     if (va > 0 && vb > 0)
         *ncc = cv / sqrt(va * vb);
     double det = fabs(m.m[0] * m.m[4] - m.m[1] * m.m[3]);
-    double photo_frac = (double)cnt / ((double)T->w * T->h);
-    double ref_frac = ref_area > 0 ? cnt * det / ref_area : 0;
+    double samples = (double)((T->w + 1) / 2) * ((T->h + 1) / 2);
+    double photo_frac = cnt / samples;
+    double ref_frac = ref_area > 0 ? photo_frac * (double)T->w * T->h * det / ref_area : 0;
     *overlap = MIN(1.0, MAX(photo_frac, ref_frac));
 }
 
@@ -355,7 +361,8 @@ void al_refine(const al_view *photo, const al_view *ref, const al_xf *init, bool
             }
             out->iterations +=
                 refine_level(&photo->lev[l], &ref->lev[l], bp, &m,
-                             l == 0 ? AL_MAX_ITER_FINE : AL_MAX_ITER_COARSE);
+                             l == 0 ? AL_MAX_ITER_FINE : AL_MAX_ITER_COARSE,
+                             l == 0 ? AL_TOL_FINE : AL_TOL_COARSE);
             cur = full_xf(photo, ref, l, &m);
         }
         out->xf = cur;

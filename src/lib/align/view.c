@@ -87,23 +87,34 @@ void al_view_prepare(al_view *v)
     gint64 t0 = g_get_monotonic_time();
     v->rc = -1;
     ba_error_clear(&v->err);
-    v->full_w = v->src->Xsize;
-    v->full_h = v->src->Ysize;
+    al_xf src_frame = al_xf_identity();
+    if (v->shrink > 1) {
+        /* libjpeg's DCT scaling works block by block: x_src = (x + 0.5) / shrink - 0.5. */
+        double k = 1.0 / v->shrink;
+        src_frame = al_xf_scale_shift(k, 0.5 * k - 0.5, 0.5 * k - 0.5);
+    } else {
+        v->full_w = v->src->Xsize;
+        v->full_h = v->src->Ysize;
+    }
     int long_full = MAX(v->full_w, v->full_h);
     /* Refine at full resolution unless it is well above twice the feature
      * size (resampling would cost more than it saves). */
     double s = (double)(AL_REFINE_FACTOR * v->work_size) / long_full;
     if (s >= 0.8)
         s = 1.0;
+    /* ... relative to the decoded pixels. */
+    double s_src = s * (v->shrink > 1 ? v->shrink : 1);
+    if (s_src > 0.999)
+        s_src = 1.0;
     al_img *grey = v->grey;
-    if (load_grey(v, s, &grey[0]))
+    if (load_grey(v, s_src, &grey[0]))
         goto out;
     v->nlev = 1;
-    if (s < 1.0)
-        v->lev_frame[0] = al_xf_scale_shift(s, (grey[0].w - 1) / 2.0 - s * (v->full_w - 1) / 2.0,
-                                            (grey[0].h - 1) / 2.0 - s * (v->full_h - 1) / 2.0);
-    else
-        v->lev_frame[0] = al_xf_identity();
+    al_xf resize = al_xf_identity();
+    if (s_src < 1.0)
+        resize = al_xf_scale_shift(s_src, (grey[0].w - 1) / 2.0 - s_src * (v->src->Xsize - 1) / 2.0,
+                                   (grey[0].h - 1) / 2.0 - s_src * (v->src->Ysize - 1) / 2.0);
+    v->lev_frame[0] = al_xf_compose(&resize, &src_frame);
     /* Pyramid while the half stays at least 48 px on its short edge. */
     const al_xf half = al_xf_scale_shift(0.5, -0.25, -0.25);
     while (v->nlev < AL_MAX_LEVELS && MIN(grey[v->nlev - 1].w, grey[v->nlev - 1].h) / 2 >= 48) {
@@ -133,8 +144,11 @@ out:
 void al_view_bandpass(al_view *v)
 {
     v->rc = -1;
+    /* In increasing order: level i borrows the grey level i + 1. */
     for (int i = 0; i < v->nlev; i++) {
-        if (!al_img_bandpass(&v->grey[i], v->bp_factor > 0 ? v->bp_factor : 1.0, &v->lev[i])) {
+        const al_img *half = i + 1 < v->nlev ? &v->grey[i + 1] : NULL;
+        if (!al_img_bandpass(&v->grey[i], half, v->bp_factor > 0 ? v->bp_factor : 1.0,
+                             &v->lev[i])) {
             ba_error_set(&v->err, BA_ERR_NOMEM, "%s: out of memory", v->name);
             return;
         }

@@ -201,8 +201,9 @@ static VipsImage *render_panel(const source *s, const rect *crop, int pw, int ph
                                                   VIPS_ACCESS_RANDOM, "fail_on",
                                                   VIPS_FAIL_ON_TRUNCATED, NULL);
         if (dct) {
-            /* x_small = (x + 0.5) / shrink - 0.5 */
-            double fx = (double)dct->Xsize / src->Xsize, fy = (double)dct->Ysize / src->Ysize;
+            /* libjpeg's DCT scaling maps x_small = (x + 0.5) / shrink - 0.5 exactly
+             * (libvips floors the size, so the size ratio would be off on odd sizes). */
+            double fx = 1.0 / shrink, fy = 1.0 / shrink;
             double q[2][3];
             for (int r = 0; r < 2; r++) {
                 q[r][0] = p[r][0] / fx;
