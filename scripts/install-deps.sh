@@ -3,7 +3,7 @@
 # benchmarks need. Idempotent; safe to run on a fresh Debian bookworm machine.
 set -eu
 PKGS="build-essential cmake pkg-config git
-libvips-dev libvips-tools libwebp-dev libexif-dev libsqlite3-dev sqlite3 libpng-dev
+libvips-dev libvips-tools libwebp-dev libssl-dev libexif-dev libsqlite3-dev sqlite3 libpng-dev
 libjson-glib-dev libcmocka-dev liblcms2-dev libcsv-dev libvlfeat-dev
 libimage-exiftool-perl fonts-dejavu-core python3-skimage
 clang libclang-rt-14-dev valgrind imagemagick libheif-examples time parallel

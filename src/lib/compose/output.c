@@ -1,5 +1,6 @@
 /* Rendered images out: our own libpng writer, libvips for JPEG/WebP, atomic rename. */
 #include "compose/output.h"
+#include "common/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -212,9 +213,7 @@ int ba_output_write(VipsImage *in, const char *path, ba_out_format fmt, int qual
             ba_error_set(err, BA_ERR_IO, "%s: cannot read back", path);
             goto fail;
         }
-        char *h = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)data, len);
-        g_strlcpy(sha256, h, 65);
-        g_free(h);
+        ba_sha256_hex(data, len, sha256);
         g_free(data);
     }
     if (rename(tmpl, path) != 0) {

@@ -1,5 +1,6 @@
 /* Recording, revoking and listing consents; the evidence file kept with them. */
 #include "beforeafter/consent.h"
+#include "common/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,7 +76,7 @@ static int hash_file(const char *path, int copy_fd, char sha[BA_SHA_MAX], ba_err
     int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return io_error(err, path, "cannot read the evidence file", errno);
-    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+    ba_sha256 *ck = ba_sha256_new();
     unsigned char buf[65536];
     int rc = 0;
     for (;;) {
@@ -88,7 +89,7 @@ static int hash_file(const char *path, int copy_fd, char sha[BA_SHA_MAX], ba_err
         }
         if (got == 0)
             break;
-        g_checksum_update(ck, buf, (gssize)got);
+        ba_sha256_update(ck, buf, (size_t)got);
         for (ssize_t off = 0; copy_fd >= 0 && off < got;) {
             ssize_t put = write(copy_fd, buf + off, (size_t)(got - off));
             if (put < 0 && errno == EINTR)
@@ -103,9 +104,10 @@ static int hash_file(const char *path, int copy_fd, char sha[BA_SHA_MAX], ba_err
             break;
     }
     close(fd);
+    char hex[65];
+    ba_sha256_finish(ck, hex);
     if (rc == 0)
-        g_strlcpy(sha, g_checksum_get_string(ck), BA_SHA_MAX);
-    g_checksum_free(ck);
+        g_strlcpy(sha, hex, BA_SHA_MAX);
     return rc;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
+#include "common/sha256.h"
 #include "ingest/fault.h"
 #include "ingest/load.h"
 
@@ -125,7 +126,7 @@ static char *decode_cause(const char *format, const unsigned char *data, size_t 
 
 typedef struct master_writer {
     int fd;
-    GChecksum *sha;
+    ba_sha256 *sha;
     int write_errno; /* first write error, 0 when none */
     gint64 bytes;
 } master_writer;
@@ -154,7 +155,7 @@ static gint64 on_target_write(VipsTargetCustom *target, const void *data, gint64
         p += n;
         left -= n;
     }
-    g_checksum_update(w->sha, data, (gssize)length);
+    ba_sha256_update(w->sha, data, (size_t)length);
     w->bytes += length;
     return length;
 }
@@ -411,7 +412,7 @@ static int render_master(ba_catalog *cat, job *j, VipsImage *header, const ba_in
         goto out;
     }
     ba_fault_point("after-tmp-create");
-    w.sha = g_checksum_new(G_CHECKSUM_SHA256);
+    w.sha = ba_sha256_new();
     VipsTargetCustom *target = vips_target_custom_new();
     g_signal_connect(target, "write", G_CALLBACK(on_target_write), &w);
     int q = o->master_quality > 0 ? o->master_quality : BA_INGEST_DEFAULT_QUALITY;
@@ -438,7 +439,8 @@ static int render_master(ba_catalog *cat, job *j, VipsImage *header, const ba_in
     }
     w.fd = -1;
     ba_fault_point("after-master-write");
-    g_strlcpy(p->master_sha256, g_checksum_get_string(w.sha), sizeof p->master_sha256);
+    ba_sha256_finish(w.sha, p->master_sha256);
+    w.sha = NULL;
     p->width = rgb->Xsize;
     p->height = rgb->Ysize;
     rc = 0;
@@ -453,8 +455,10 @@ vips_failed: {
 out:
     if (w.fd >= 0)
         close(w.fd);
-    if (w.sha)
-        g_checksum_free(w.sha);
+    if (w.sha) {
+        char unused[65];
+        ba_sha256_finish(w.sha, unused);
+    }
     if (rgb)
         g_object_unref(rgb);
     return rc;
@@ -595,9 +599,7 @@ int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned c
     ba_fault_point("start");
     /* The original's hash: the same file again is a duplicate, decoded or not
      * (this is what makes a re-run after a crash cheap). */
-    char *orig_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
-    g_strlcpy(p->original_sha256, orig_sha, sizeof p->original_sha256);
-    g_free(orig_sha);
+    ba_sha256_hex(data, len, p->original_sha256);
     int64_t existing = 0;
     int found = ba_catalog_photo_find_original(cat, p->original_sha256, &existing, err);
     if (found < 0)

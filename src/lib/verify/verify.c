@@ -8,6 +8,7 @@
 
 #include "beforeafter/ingest.h"
 #include "beforeafter/verify.h"
+#include "common/sha256.h"
 
 typedef struct checker {
     ba_catalog *cat;
@@ -69,7 +70,8 @@ static int check_photo(int64_t id, const char *master_sha256, const char *master
                gerr->message, marked ? "; photo marked" : "");
         g_error_free(gerr);
     } else {
-        char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)data, len);
+        char sha[65];
+        ba_sha256_hex(data, len, sha);
         if (strcmp(sha, p->master_sha256) != 0) {
             problem = "corrupt";
             bool marked =
@@ -79,7 +81,6 @@ static int check_photo(int64_t id, const char *master_sha256, const char *master
                    "%s",
                    rel, p->id, sha, marked ? "; photo marked" : "");
         }
-        g_free(sha);
         char found[160];
         int n = ba_verify_image_metadata((const unsigned char *)data, len, found, sizeof found);
         if (n != 0 && !problem)
