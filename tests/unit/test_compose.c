@@ -7,34 +7,10 @@
 
 #define ASTRONAUT "/usr/lib/python3/dist-packages/skimage/data/astronaut.png"
 
-typedef struct fixture {
-    char *dir;
-    ba_catalog *cat;
-    char *work;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = g_new0(fixture, 1);
-    f->cat = tu_library(&f->dir);
-    f->work = tu_tmpdir();
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    ba_catalog_close(f->cat);
-    char *parent = g_path_get_dirname(f->dir);
-    tu_rmtree(parent);
-    tu_rmtree(f->work);
-    g_free(parent);
-    g_free(f->dir);
-    g_free(f->work);
-    g_free(f);
-    return 0;
-}
+/* The library + work folder of each test (testutil.h). */
+typedef tu_fixture fixture;
+#define setup tu_fixture_setup
+#define teardown tu_fixture_teardown
 
 /* A real photo with a pure green frame: if a panel ever shows anything
  * outside a photo, green appears at its edge. */

@@ -164,3 +164,26 @@ void tu_options(ba_ingest_options *o)
     o->area = "cheeks";
     o->date = "2026-01-02";
 }
+
+int tu_fixture_setup(void **state)
+{
+    tu_fixture *f = g_new0(tu_fixture, 1);
+    f->cat = tu_library(&f->dir);
+    f->work = tu_tmpdir();
+    *state = f;
+    return 0;
+}
+
+int tu_fixture_teardown(void **state)
+{
+    tu_fixture *f = *state;
+    ba_catalog_close(f->cat);
+    char *parent = g_path_get_dirname(f->dir);
+    tu_rmtree(parent);
+    tu_rmtree(f->work);
+    g_free(parent);
+    g_free(f->dir);
+    g_free(f->work);
+    g_free(f);
+    return 0;
+}

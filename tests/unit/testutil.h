@@ -38,6 +38,19 @@ double tu_psnr(VipsImage *a, VipsImage *b);
 /* An ICC profile for Display P3 (P3 primaries, D65, sRGB transfer curve), built with lcms2. */
 void *tu_p3_profile(size_t *len);
 
+/* A library with client C-1 plus a folder for inputs, made fresh per test. */
+typedef struct tu_fixture {
+    char *dir;       /* the library */
+    ba_catalog *cat; /* open on it */
+    char *work;      /* temp folder for inputs and outputs */
+} tu_fixture;
+
+/* cmocka setup: a new tu_fixture in *state. */
+int tu_fixture_setup(void **state);
+
+/* cmocka teardown: close and remove everything tu_fixture_setup made. */
+int tu_fixture_teardown(void **state);
+
 /* Ingest defaults for client C-1, area cheeks, date 2026-01-02. */
 void tu_options(ba_ingest_options *o);
 
