@@ -27,7 +27,8 @@ CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBA_SANITIZE=ON >/de
 cmake --build build-asan -j"$JOBS"
 # Leaks are valgrind's job above (libvips' and GLib's process-lifetime
 # allocations make LeakSanitizer noisy); ASan/UBSan check every access here.
-ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+BA_UNDER_ASAN=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j"$JOBS"
 echo "== fuzzing: regression inputs, then every target for ${BA_FUZZ_SECONDS:-60} s"
 CC=clang cmake -S . -B build-fuzz -DBA_FUZZ=ON -DBA_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
