@@ -44,4 +44,9 @@ if sqlite3 "$LIB/catalog.db" .dump | grep -i -E 'SN-4242|Example Owner|GPS'; the
 fi
 echo "sqlite3 catalog.db .dump: no GPS, serial number or owner name"
 echo
+echo "== aligned comparisons of the cheeks: first vs last session, and the timeline"
+"$BA" --library "$LIB" compare --client C-0042 --area cheeks --first --last -o "$LIB/cheeks.png" \
+    --caption "Individual results may vary. Unretouched photos."
+"$BA" --library "$LIB" compare --client C-0042 --area cheeks --layout timeline -o "$LIB/timeline.jpg"
+echo
 "$BA" --library "$LIB" verify
