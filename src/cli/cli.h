@@ -55,8 +55,11 @@ ba_catalog *cli_open_library(void);
 /* The library folder the command will use. */
 const char *cli_library_dir(void);
 
-/* Print @obj as one JSON line on stdout and free it. */
+/* Print the object built in @b as one JSON line on stdout and free @b. */
 void cli_json_line(JsonBuilder *b);
+
+/* Write the object built in @b as one JSON line to @fp (flushed); @b is kept. */
+void cli_json_write(FILE *fp, JsonBuilder *b);
 
 /* Print a line on stdout unless -q. */
 void cli_say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);

@@ -91,15 +91,7 @@ static void on_event(const ba_batch_event *ev, void *ud)
     printer *p = ud;
     if (p->report) {
         JsonBuilder *b = event_json(ev);
-        JsonGenerator *gen = json_generator_new();
-        JsonNode *root = json_builder_get_root(b);
-        json_generator_set_root(gen, root);
-        char *s = json_generator_to_data(gen, NULL);
-        fprintf(p->report, "%s\n", s);
-        fflush(p->report);
-        g_free(s);
-        json_node_unref(root);
-        g_object_unref(gen);
+        cli_json_write(p->report, b);
         g_object_unref(b);
     }
     clear_bar(p);

@@ -117,18 +117,23 @@ ba_catalog *cli_open_library(void)
     return cat;
 }
 
-void cli_json_line(JsonBuilder *b)
+void cli_json_write(FILE *fp, JsonBuilder *b)
 {
     JsonNode *root = json_builder_get_root(b);
     JsonGenerator *gen = json_generator_new();
     json_generator_set_root(gen, root);
     char *s = json_generator_to_data(gen, NULL);
-    fputs(s, stdout);
-    fputc('\n', stdout);
-    fflush(stdout);
+    fputs(s, fp);
+    fputc('\n', fp);
+    fflush(fp);
     g_free(s);
     g_object_unref(gen);
     json_node_unref(root);
+}
+
+void cli_json_line(JsonBuilder *b)
+{
+    cli_json_write(stdout, b);
     g_object_unref(b);
 }
 

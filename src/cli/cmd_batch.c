@@ -85,17 +85,8 @@ static void on_compare(const ba_batch_compare_event *ev, void *ud)
         json_builder_add_string_value(b, ev->error->message);
     }
     json_builder_end_object(b);
-    if (co->report) {
-        JsonGenerator *gen = json_generator_new();
-        JsonNode *root = json_builder_get_root(b);
-        json_generator_set_root(gen, root);
-        char *txt = json_generator_to_data(gen, NULL);
-        fprintf(co->report, "%s\n", txt);
-        fflush(co->report);
-        g_free(txt);
-        json_node_unref(root);
-        g_object_unref(gen);
-    }
+    if (co->report)
+        cli_json_write(co->report, b);
     if (g_cli.json) {
         cli_json_line(b);
     } else {

@@ -60,7 +60,7 @@ static void group_free(gpointer data)
 
 typedef struct run {
     const ba_batch_compare_options *o;
-    GPtrArray *todo;
+    GPtrArray *pending; /* groups with two or more sessions */
     const char *dir;
     gint next;
     gint active; /* workers still running */
@@ -76,9 +76,9 @@ static gpointer worker(gpointer data)
         if (r->o->cancel && *r->o->cancel)
             break;
         gint i = g_atomic_int_add(&r->next, 1);
-        if (i >= (gint)r->todo->len)
+        if (i >= (gint)r->pending->len)
             break;
-        group *g = g_ptr_array_index(r->todo, i);
+        group *g = g_ptr_array_index(r->pending, i);
         if (!cat) {
             g->err = open_err;
             g->rc = -1;
@@ -128,7 +128,7 @@ int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *o,
         g_ptr_array_free(c.groups, TRUE);
         return -1;
     }
-    run r = {.o = o, .todo = g_ptr_array_new(), .dir = ba_catalog_dir(cat),
+    run r = {.o = o, .pending = g_ptr_array_new(), .dir = ba_catalog_dir(cat),
              .done = g_async_queue_new()};
     static const char *const layouts[] = {"side-by-side", "stacked", "timeline"};
     for (guint i = 0; i < c.groups->len; i++) {
@@ -142,17 +142,17 @@ int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *o,
         g_free(name);
         g_free(cl);
         g_free(ar);
-        g_ptr_array_add(r.todo, g);
+        g_ptr_array_add(r.pending, g);
     }
     int cores = (int)g_get_num_processors();
     int jobs = o->jobs > 0 ? o->jobs : cores;
-    jobs = MAX(1, MIN(jobs, (int)r.todo->len));
+    jobs = MAX(1, MIN(jobs, (int)r.pending->len));
     GThread **threads = g_new0(GThread *, jobs);
-    r.active = r.todo->len ? jobs : 0;
-    for (int t = 0; t < jobs && r.todo->len; t++)
+    r.active = r.pending->len ? jobs : 0;
+    for (int t = 0; t < jobs && r.pending->len; t++)
         threads[t] = g_thread_new("ba-compare", worker, &r);
     size_t finished = 0;
-    while (finished < r.todo->len) {
+    while (finished < r.pending->len) {
         group *g = g_async_queue_timeout_pop(r.done, 100 * G_TIME_SPAN_MILLISECOND);
         if (!g) {
             /* Every worker gone (a cancel) and nothing left to report: done. */
@@ -162,7 +162,7 @@ int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *o,
         }
         finished++;
         ba_batch_compare_event ev = {.client = g->client, .area = g->area, .output = g->output,
-                                     .done = finished, .total = r.todo->len};
+                                     .done = finished, .total = r.pending->len};
         if (g->rc == 0) {
             summary->ingested++;
             ev.result = &g->result;
@@ -187,10 +187,10 @@ int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *o,
         else
             summary->failed++;
     }
-    summary->cancelled = r.todo->len - finished;
+    summary->cancelled = r.pending->len - finished;
     g_free(threads);
     g_async_queue_unref(r.done);
-    g_ptr_array_free(r.todo, TRUE);
+    g_ptr_array_free(r.pending, TRUE);
     g_hash_table_destroy(c.index);
     g_ptr_array_free(c.groups, TRUE);
     summary->seconds = (double)(g_get_monotonic_time() - t0) / 1e6;
