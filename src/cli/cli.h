@@ -58,6 +58,10 @@ const char *cli_library_dir(void);
 /* Print the object built in @b as one JSON line on stdout and free @b. */
 void cli_json_line(JsonBuilder *b);
 
+/* Add member @name to the object being built in @b: the string @value, or
+ * null when @value is NULL or empty (unknown). */
+void cli_json_str(JsonBuilder *b, const char *name, const char *value);
+
 /* Write the object built in @b as one JSON line to @fp (flushed); @b is kept. */
 void cli_json_write(FILE *fp, JsonBuilder *b);
 
@@ -70,6 +74,12 @@ gboolean cli_parse_id(const char *s, gint64 *id);
 /* Add the list fields of @p (and with @full the capture conditions and
  * hashes) as members of the object being built in @b. */
 void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full);
+
+/* Check the options ingest and batch share and fill @o with them; returns
+ * EXIT_OK, or EXIT_USAGE after printing what is wrong (naming @cmd). */
+int cli_ingest_options(const char *cmd, ba_ingest_options *o, const char *client, const char *area,
+                       const char *stage, const char *view, const char *date,
+                       const char *treatment, double max_mp, int quality, int jobs);
 
 /* Ingest @list with the batch engine, printing one result per input (JSON
  * with --json), a progress bar when @show_progress, a JSON-lines report to

@@ -117,6 +117,15 @@ ba_catalog *cli_open_library(void)
     return cat;
 }
 
+void cli_json_str(JsonBuilder *b, const char *name, const char *value)
+{
+    json_builder_set_member_name(b, name);
+    if (value && *value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
 void cli_json_write(FILE *fp, JsonBuilder *b)
 {
     JsonNode *root = json_builder_get_root(b);
@@ -158,4 +167,36 @@ gboolean cli_parse_id(const char *s, gint64 *id)
         return FALSE;
     *id = v;
     return TRUE;
+}
+
+int cli_ingest_options(const char *cmd, ba_ingest_options *o, const char *client, const char *area,
+                       const char *stage, const char *view, const char *date,
+                       const char *treatment, double max_mp, int quality, int jobs)
+{
+    ba_error err;
+    if (jobs < 0)
+        return cli_usage(cmd, "--jobs must be positive");
+    if (quality < 1 || quality > 100)
+        return cli_usage(cmd, "--master-quality must be 1..100, not %d", quality);
+    if (!(max_mp > 0))
+        return cli_usage(cmd, "--max-megapixels must be positive");
+    if (stage && !ba_stage_valid(stage))
+        return cli_usage(cmd, "--stage '%s' is not one of before, after, progress", stage);
+    if (view && !ba_view_valid(view))
+        return cli_usage(cmd,
+                         "--view '%s' is not one of frontal, left-45, right-45, left-90, "
+                         "right-90, other",
+                         view);
+    if (date && ba_date_check(date, &err))
+        return cli_usage(cmd, "--date: %s", err.message);
+    ba_ingest_options_init(o);
+    o->client = client;
+    o->area = area;
+    o->stage = stage;
+    o->view = view;
+    o->date = date;
+    o->treatment = treatment;
+    o->max_megapixels = max_mp;
+    o->master_quality = quality;
+    return EXIT_OK;
 }

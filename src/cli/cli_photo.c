@@ -1,15 +1,6 @@
 /* JSON form of a photo, shared by list and show. */
 #include "cli.h"
 
-static void member_str(JsonBuilder *b, const char *name, const char *v)
-{
-    json_builder_set_member_name(b, name);
-    if (v && *v)
-        json_builder_add_string_value(b, v);
-    else
-        json_builder_add_null_value(b);
-}
-
 static void member_real(JsonBuilder *b, const char *name, double v)
 {
     json_builder_set_member_name(b, name);
@@ -33,28 +24,28 @@ void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full)
     char master[96];
     ba_catalog_master_relpath(p->master_sha256, master, sizeof master);
     member_int(b, "photo_id", p->id, -1);
-    member_str(b, "client", p->client);
-    member_str(b, "area", p->area);
-    member_str(b, "session_date", p->session_date);
+    cli_json_str(b, "client", p->client);
+    cli_json_str(b, "area", p->area);
+    cli_json_str(b, "session_date", p->session_date);
     member_int(b, "session_number", p->session_number, -1);
-    member_str(b, "treatment", p->treatment);
-    member_str(b, "view", p->view);
-    member_str(b, "stage", p->stage);
+    cli_json_str(b, "treatment", p->treatment);
+    cli_json_str(b, "view", p->view);
+    cli_json_str(b, "stage", p->stage);
     member_int(b, "width", p->width, -1);
     member_int(b, "height", p->height, -1);
-    member_str(b, "captured_at", p->capture.captured_at);
-    member_str(b, "camera_make", p->capture.make);
-    member_str(b, "camera_model", p->capture.model);
-    member_str(b, "master", master);
-    member_str(b, "original_name", p->original_name);
-    member_str(b, "ingested_at", p->ingested_at);
+    cli_json_str(b, "captured_at", p->capture.captured_at);
+    cli_json_str(b, "camera_make", p->capture.make);
+    cli_json_str(b, "camera_model", p->capture.model);
+    cli_json_str(b, "master", master);
+    cli_json_str(b, "original_name", p->original_name);
+    cli_json_str(b, "ingested_at", p->ingested_at);
     if (!full)
         return;
     const ba_capture *c = &p->capture;
-    member_str(b, "master_sha256", p->master_sha256);
-    member_str(b, "master_problem", p->master_problem);
-    member_str(b, "original_sha256", p->original_sha256);
-    member_str(b, "capture_offset", c->offset);
+    cli_json_str(b, "master_sha256", p->master_sha256);
+    cli_json_str(b, "master_problem", p->master_problem);
+    cli_json_str(b, "original_sha256", p->original_sha256);
+    cli_json_str(b, "capture_offset", c->offset);
     member_int(b, "orientation", c->orientation, 0);
     member_real(b, "focal_length_mm", c->focal_length_mm);
     member_real(b, "focal_length_35mm", c->focal_length_35mm);
@@ -66,7 +57,7 @@ void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full)
         json_builder_add_null_value(b);
     else
         json_builder_add_boolean_value(b, c->flash_fired == 1);
-    member_str(b, "white_balance", c->white_balance == 0   ? "auto"
+    cli_json_str(b, "white_balance", c->white_balance == 0   ? "auto"
                                    : c->white_balance == 1 ? "manual"
                                                            : NULL);
 }

@@ -3,15 +3,6 @@
 
 #include "cli.h"
 
-static void member_text(JsonBuilder *b, const char *name, const char *value)
-{
-    json_builder_set_member_name(b, name);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
 /* @b as one line of text (b is freed). */
 static char *json_text(JsonBuilder *b)
 {
@@ -32,13 +23,13 @@ int cli_print_takedown(const ba_export_record *e, const ba_export_item *items, i
     if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
-        member_text(b, "kind", "take-down");
+        cli_json_str(b, "kind", "take-down");
         json_builder_set_member_name(b, "export_id");
         json_builder_add_int_value(b, e->id);
-        member_text(b, "purpose", e->purpose);
-        member_text(b, "created_at", e->created_at);
-        member_text(b, "destination", e->destination);
-        member_text(b, "deidentification", e->deidentification);
+        cli_json_str(b, "purpose", e->purpose);
+        cli_json_str(b, "created_at", e->created_at);
+        cli_json_str(b, "destination", e->destination);
+        cli_json_str(b, "deidentification", e->deidentification);
         json_builder_set_member_name(b, "files");
         json_builder_begin_array(b);
         for (int i = 0; i < n; i++)
@@ -82,16 +73,16 @@ static int print_row(const ba_audit_entry *a, void *ud)
     if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
-        member_text(b, "kind", "audit");
+        cli_json_str(b, "kind", "audit");
         json_builder_set_member_name(b, "audit_id");
         json_builder_add_int_value(b, a->id);
-        member_text(b, "at", a->at);
-        member_text(b, "action", a->action);
-        member_text(b, "client", a->client);
-        member_text(b, "objects", a->objects);
-        member_text(b, "purpose", a->purpose);
-        member_text(b, "result", a->result);
-        member_text(b, "detail", a->detail);
+        cli_json_str(b, "at", a->at);
+        cli_json_str(b, "action", a->action);
+        cli_json_str(b, "client", a->client);
+        cli_json_str(b, "objects", a->objects);
+        cli_json_str(b, "purpose", a->purpose);
+        cli_json_str(b, "result", a->result);
+        cli_json_str(b, "detail", a->detail);
         json_builder_end_object(b);
         cli_json_line(b);
     } else if (!g_cli.quiet) {

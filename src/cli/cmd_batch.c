@@ -231,30 +231,11 @@ int cmd_batch(int argc, char **argv)
                                          : "unknown subcommand; say 'batch ingest' or 'batch compare'");
         goto out;
     }
-    ba_error err;
-    if (jobs < 0 || quality < 1 || quality > 100 || !(max_mp > 0)) {
-        rc = cli_usage("batch", "--jobs, --master-quality (1..100) and --max-megapixels must be "
-                                "positive");
-        goto out;
-    }
-    if ((stage && !ba_stage_valid(stage)) || (view && !ba_view_valid(view))) {
-        rc = cli_usage("batch", "invalid --stage or --view");
-        goto out;
-    }
-    if (date && ba_date_check(date, &err)) {
-        rc = cli_usage("batch", "--date: %s", err.message);
-        goto out;
-    }
     ba_ingest_options o;
-    ba_ingest_options_init(&o);
-    o.client = client;
-    o.area = area;
-    o.stage = stage;
-    o.view = view;
-    o.date = date;
-    o.treatment = treatment;
-    o.max_megapixels = max_mp;
-    o.master_quality = quality;
+    rc = cli_ingest_options("batch", &o, client, area, stage, view, date, treatment, max_mp,
+                            quality, jobs);
+    if (rc != EXIT_OK)
+        goto out;
     rc = batch_ingest(argc, argv, &o, jobs, create_clients, layout, report);
 out:
     g_free(client);

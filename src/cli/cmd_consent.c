@@ -22,15 +22,6 @@ static int consent_exit(const ba_error *err)
     }
 }
 
-static void member_text(JsonBuilder *b, const char *name, const char *value)
-{
-    json_builder_set_member_name(b, name);
-    if (value && *value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
 static int print_consent(const ba_consent *c, void *ud)
 {
     const char *today = ud;
@@ -40,19 +31,19 @@ static int print_consent(const ba_consent *c, void *ud)
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "consent_id");
         json_builder_add_int_value(b, c->id);
-        member_text(b, "client", c->client);
-        member_text(b, "scope", c->scope);
-        member_text(b, "granted_at", c->granted_at);
-        member_text(b, "expires_at", c->expires_at);
-        member_text(b, "revoked_at", c->revoked_at);
+        cli_json_str(b, "client", c->client);
+        cli_json_str(b, "scope", c->scope);
+        cli_json_str(b, "granted_at", c->granted_at);
+        cli_json_str(b, "expires_at", c->expires_at);
+        cli_json_str(b, "revoked_at", c->revoked_at);
         json_builder_set_member_name(b, "active");
         json_builder_add_boolean_value(b, active);
-        member_text(b, "evidence", c->evidence_path);
-        member_text(b, "evidence_sha256", c->evidence_sha256);
-        member_text(b, "evidence_original_sha256", c->evidence_original_sha256);
-        member_text(b, "allowed_deidentification", c->allowed_deidentification);
-        member_text(b, "note", c->note);
-        member_text(b, "recorded_at", c->recorded_at);
+        cli_json_str(b, "evidence", c->evidence_path);
+        cli_json_str(b, "evidence_sha256", c->evidence_sha256);
+        cli_json_str(b, "evidence_original_sha256", c->evidence_original_sha256);
+        cli_json_str(b, "allowed_deidentification", c->allowed_deidentification);
+        cli_json_str(b, "note", c->note);
+        cli_json_str(b, "recorded_at", c->recorded_at);
         json_builder_end_object(b);
         cli_json_line(b);
         return 0;
@@ -183,9 +174,9 @@ int cmd_consent(int argc, char **argv)
         } else if (g_cli.json) {
             JsonBuilder *b = json_builder_new();
             json_builder_begin_object(b);
-            member_text(b, "kind", "revoked");
-            member_text(b, "client", argv[2]);
-            member_text(b, "scope", scope);
+            cli_json_str(b, "kind", "revoked");
+            cli_json_str(b, "client", argv[2]);
+            cli_json_str(b, "scope", scope);
             json_builder_set_member_name(b, "consents_revoked");
             json_builder_add_int_value(b, n);
             json_builder_end_object(b);

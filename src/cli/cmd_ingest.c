@@ -54,30 +54,12 @@ int cmd_ingest(int argc, char **argv)
         rc = cli_usage("ingest", "no files given");
         goto out;
     }
-    if (quality < 1 || quality > 100) {
-        rc = cli_usage("ingest", "--master-quality must be 1..100, not %d", quality);
+    ba_ingest_options o;
+    rc = cli_ingest_options("ingest", &o, client, area, stage, view, date, treatment, max_mp,
+                            quality, jobs);
+    if (rc != EXIT_OK)
         goto out;
-    }
-    if (!(max_mp > 0)) {
-        rc = cli_usage("ingest", "--max-megapixels must be positive");
-        goto out;
-    }
     ba_error err;
-    if (stage && !ba_stage_valid(stage)) {
-        rc = cli_usage("ingest", "--stage '%s' is not one of before, after, progress", stage);
-        goto out;
-    }
-    if (view && !ba_view_valid(view)) {
-        rc = cli_usage("ingest",
-                       "--view '%s' is not one of frontal, left-45, right-45, left-90, "
-                       "right-90, other",
-                       view);
-        goto out;
-    }
-    if (date && ba_date_check(date, &err)) {
-        rc = cli_usage("ingest", "--date: %s", err.message);
-        goto out;
-    }
     cat = cli_open_library();
     if (!cat) {
         rc = EXIT_LIBRARY;
@@ -90,20 +72,6 @@ int cmd_ingest(int argc, char **argv)
         goto out;
     }
 
-    ba_ingest_options o;
-    ba_ingest_options_init(&o);
-    o.client = client;
-    o.area = area;
-    o.stage = stage;
-    o.view = view;
-    o.date = date;
-    o.treatment = treatment;
-    o.max_megapixels = max_mp;
-    o.master_quality = quality;
-    if (jobs < 0) {
-        rc = cli_usage("ingest", "--jobs must be positive");
-        goto out;
-    }
     ba_batch_list list;
     ba_batch_list_init(&list);
     for (int i = first; i < argc; i++)
