@@ -316,6 +316,7 @@ static double mean_luminance(VipsImage *panel)
 
 static void comparability(const source *s, int n, VipsImage **panels, ba_comparison *out)
 {
+    double y0 = mean_luminance(panels[0]); /* the reference, measured once */
     for (int i = 1; i < n; i++) {
         const ba_capture *a = &s[0].capture, *b = &s[i].capture;
         if (a->flash_fired >= 0 && b->flash_fired >= 0 && a->flash_fired != b->flash_fired)
@@ -331,7 +332,7 @@ static void comparability(const source *s, int n, VipsImage **panels, ba_compari
         if (s[0].has_photo && s[i].has_photo && strcmp(s[0].photo.view, s[i].photo.view) != 0)
             warn(out, "view: %s is %s, %s is %s", s[0].name, s[0].photo.view, s[i].name,
                  s[i].photo.view);
-        double y0 = mean_luminance(panels[0]), yi = mean_luminance(panels[i]);
+        double yi = mean_luminance(panels[i]);
         if (y0 > 0 && yi > 0) {
             double stops = fabs(log2(yi / y0));
             if (stops > 1.0)
