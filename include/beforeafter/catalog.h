@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /** Schema version written to PRAGMA user_version. */
-#define BA_CATALOG_SCHEMA_VERSION 5
+#define BA_CATALOG_SCHEMA_VERSION 6
 
 /** Sizes of the fixed text fields below (including the terminating NUL). */
 enum {
@@ -161,6 +161,26 @@ void ba_catalog_close(ba_catalog *cat);
 
 /** The library folder @p cat was opened from. */
 const char *ba_catalog_dir(const ba_catalog *cat);
+
+/**
+ * The library's time zone (an IANA name such as "Europe/London"): the zone
+ * "today" is computed in for consent dates and exports.  It is a setting of
+ * the library — the zone of the environment when the library was created
+ * (or upgraded to schema 6), changed only by ba_catalog_timezone_set() —
+ * never the zone of the process using it, so that TZ=... cannot move an
+ * expiry.  Valid while @p cat is open.
+ */
+const char *ba_catalog_timezone(const ba_catalog *cat);
+
+/**
+ * Make @p zone (an IANA zone name known to this system, e.g. "UTC",
+ * "Australia/Sydney") the library's time zone.  BA_ERR_USAGE for an unknown
+ * name.
+ */
+int ba_catalog_timezone_set(ba_catalog *cat, const char *zone, ba_error *err);
+
+/** Today's date, YYYY-MM-DD, in the library's time zone. */
+void ba_catalog_today(const ba_catalog *cat, char out[BA_DATE_MAX]);
 
 /**
  * Check that @p date is a real calendar date written YYYY-MM-DD.

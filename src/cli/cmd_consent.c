@@ -67,15 +67,6 @@ static int print_consent(const ba_consent *c, void *ud)
     return 0;
 }
 
-static void today(char out[BA_DATE_MAX])
-{
-    GDateTime *now = g_date_time_new_now_local();
-    char *s = g_date_time_format(now, "%Y-%m-%d");
-    g_strlcpy(out, s, BA_DATE_MAX);
-    g_free(s);
-    g_date_time_unref(now);
-}
-
 int cmd_consent(int argc, char **argv)
 {
     char *scope = NULL, *evidence = NULL, *expires = NULL, *granted = NULL, *allow = NULL,
@@ -145,7 +136,7 @@ int cmd_consent(int argc, char **argv)
     }
     ba_error err;
     char day[BA_DATE_MAX];
-    today(day);
+    ba_catalog_today(cat, day);
     if (is_grant) {
         ba_consent_grant_options o;
         ba_consent_grant_options_init(&o);

@@ -1,26 +1,8 @@
-/* beforeafter init: create a library folder. */
+/* beforeafter init: create a library folder (or set an existing one's time zone). */
 #include "cli.h"
 
-int cmd_init(int argc, char **argv)
+static void print_created(const ba_catalog *cat)
 {
-    if (!cli_parse(&argc, &argv, NULL, "",
-                   "Create a library: catalog.db, masters/ and tmp/ in the --library folder.\n"
-                   "Refuses a folder that holds anything but a library.",
-                   NULL))
-        return EXIT_USAGE;
-    if (argc > 1)
-        return cli_usage("init", "unexpected argument '%s'", argv[1]);
-    ba_error err;
-    ba_catalog *cat = ba_catalog_create(cli_library_dir(), &err);
-    if (!cat) {
-        if (err.code == BA_ERR_EXISTS) {
-            cli_say("%s\n", err.message);
-            return EXIT_OK;
-        }
-        cli_error("%s", err.message);
-        return err.code == BA_ERR_USAGE ? EXIT_USAGE : EXIT_LIBRARY;
-    }
-    ba_catalog_close(cat);
     if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
@@ -28,10 +10,80 @@ int cmd_init(int argc, char **argv)
         json_builder_add_string_value(b, cli_library_dir());
         json_builder_set_member_name(b, "status");
         json_builder_add_string_value(b, "created");
+        json_builder_set_member_name(b, "timezone");
+        json_builder_add_string_value(b, ba_catalog_timezone(cat));
         json_builder_end_object(b);
         cli_json_line(b);
     } else {
-        cli_say("created library %s\n", cli_library_dir());
+        cli_say("created library %s (time zone %s)\n", cli_library_dir(),
+                ba_catalog_timezone(cat));
     }
-    return EXIT_OK;
+}
+
+/* An existing library keeps everything; only its time zone may be set again. */
+static int set_zone_of_existing(const char *zone)
+{
+    ba_catalog *cat = cli_open_library();
+    if (!cat)
+        return EXIT_LIBRARY;
+    ba_error err;
+    int rc = EXIT_OK;
+    if (ba_catalog_timezone_set(cat, zone, &err)) {
+        cli_error("%s", err.message);
+        rc = cli_exit_for(&err);
+    } else {
+        cli_say("library %s: time zone %s\n", cli_library_dir(), ba_catalog_timezone(cat));
+    }
+    ba_catalog_close(cat);
+    return rc;
+}
+
+static int create_library(const char *zone)
+{
+    ba_error err;
+    ba_catalog *cat = ba_catalog_create(cli_library_dir(), &err);
+    if (!cat) {
+        if (err.code == BA_ERR_EXISTS) {
+            if (zone)
+                return set_zone_of_existing(zone);
+            cli_say("%s\n", err.message);
+            return EXIT_OK;
+        }
+        cli_error("%s", err.message);
+        return err.code == BA_ERR_USAGE ? EXIT_USAGE : EXIT_LIBRARY;
+    }
+    int rc = EXIT_OK;
+    if (zone && ba_catalog_timezone_set(cat, zone, &err)) {
+        /* The library exists now, in the machine's zone: say so and fail. */
+        cli_error("%s", err.message);
+        rc = EXIT_USAGE;
+    }
+    print_created(cat);
+    ba_catalog_close(cat);
+    return rc;
+}
+
+int cmd_init(int argc, char **argv)
+{
+    char *zone = NULL;
+    const GOptionEntry entries[] = {
+        {"timezone", 0, 0, G_OPTION_ARG_STRING, &zone,
+         "The library's time zone, in which consent dates are judged (default: this "
+         "machine's zone); on an existing library, changes it",
+         "ZONE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    int rc;
+    if (!cli_parse(&argc, &argv, entries, "",
+                   "Create a library: catalog.db, masters/ and tmp/ in the --library folder.\n"
+                   "Refuses a folder that holds anything but a library.",
+                   "The library's time zone is stored in it: \"today\" (consent grant and expiry\n"
+                   "dates, export dates) is always judged in that zone, whatever TZ says."))
+        rc = EXIT_USAGE;
+    else if (argc > 1)
+        rc = cli_usage("init", "unexpected argument '%s'", argv[1]);
+    else
+        rc = create_library(zone);
+    g_free(zone);
+    return rc;
 }

@@ -20,6 +20,7 @@
 struct ba_catalog {
     sqlite3 *db;
     char *dir;
+    GTimeZone *tz; /* the library's time zone (settings.timezone), never the caller's */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -226,6 +227,86 @@ static int pragma_int(ba_catalog *cat, const char *sql, int *out, ba_error *err)
     return 0;
 }
 
+/* The zone this process runs in, by name ("Europe/London"), or "UTC". */
+static char *environment_zone(void)
+{
+    GTimeZone *local = g_time_zone_new_local();
+    const char *id = g_time_zone_get_identifier(local);
+    /* GLib names an unknown zone after the file it read; keep only real names. */
+    GTimeZone *check = id && *id != '/' ? g_time_zone_new_identifier(id) : NULL;
+    char *name = g_strdup(check ? id : "UTC");
+    if (check)
+        g_time_zone_unref(check);
+    g_time_zone_unref(local);
+    return name;
+}
+
+static int setting_put(ba_catalog *cat, const char *key, const char *value, ba_error *err)
+{
+    sqlite3_stmt *st =
+        prepare(cat, "INSERT OR REPLACE INTO settings(key, value) VALUES(?, ?)", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "writing a setting");
+}
+
+/* The value of setting @key (g_free it), or NULL when unset. */
+static char *setting_get(ba_catalog *cat, const char *key, ba_error *err, int *rc_out)
+{
+    *rc_out = 0;
+    sqlite3_stmt *st = prepare(cat, "SELECT value FROM settings WHERE key = ?", err);
+    if (!st) {
+        *rc_out = -1;
+        return NULL;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    char *v = rc == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        *rc_out = db_fail(cat, err, "reading a setting");
+    return v;
+}
+
+/* What a migration from @from cannot say in SQL: settings that take the
+ * environment at the moment the library is made or upgraded. */
+static int after_migration(ba_catalog *cat, int from, ba_error *err)
+{
+    if (from < 6) {
+        /* The zone at init (or at this upgrade) becomes the library's own. */
+        char *zone = environment_zone();
+        int rc = setting_put(cat, "timezone", zone, err);
+        g_free(zone);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_settings(ba_catalog *cat, ba_error *err)
+{
+    int rc = 0;
+    char *zone = setting_get(cat, "timezone", err, &rc);
+    if (rc)
+        return -1;
+    GTimeZone *tz = zone ? g_time_zone_new_identifier(zone) : NULL;
+    if (!tz) {
+        ba_error_set(err, BA_ERR_CATALOG, "%s/catalog.db: the library's time zone '%s' is not "
+                     "known on this system", cat->dir, zone ? zone : "");
+        g_free(zone);
+        return -1;
+    }
+    g_free(zone);
+    if (cat->tz)
+        g_time_zone_unref(cat->tz);
+    cat->tz = tz;
+    return 0;
+}
+
 /* Bring the schema to BA_CATALOG_SCHEMA_VERSION inside one write transaction. */
 static int migrate(ba_catalog *cat, bool fresh, ba_error *err)
 {
@@ -249,6 +330,8 @@ static int migrate(ba_catalog *cat, bool fresh, ba_error *err)
     for (int v = version; v < BA_CATALOG_SCHEMA_VERSION; v++)
         if (exec(cat, ba_schema_migrations[v], err))
             goto fail;
+    if (version < BA_CATALOG_SCHEMA_VERSION && after_migration(cat, version, err))
+        goto fail;
     if (version < BA_CATALOG_SCHEMA_VERSION) {
         char sql[96];
         snprintf(sql, sizeof sql, "PRAGMA user_version=%d; PRAGMA application_id=%d;",
@@ -278,7 +361,7 @@ static ba_catalog *open_db(const char *dir, bool create, ba_error *err)
         ba_catalog_close(cat);
         return NULL;
     }
-    if (configure(cat, err) || migrate(cat, create, err)) {
+    if (configure(cat, err) || migrate(cat, create, err) || load_settings(cat, err)) {
         if (err && err->code == BA_ERR_INTERNAL)
             err->code = BA_ERR_CATALOG;
         /* SQLite only says "unable to open database file": say why. */
@@ -387,8 +470,44 @@ void ba_catalog_close(ba_catalog *cat)
         return;
     if (cat->db)
         sqlite3_close_v2(cat->db);
+    if (cat->tz)
+        g_time_zone_unref(cat->tz);
     g_free(cat->dir);
     g_free(cat);
+}
+
+/* ---- settings ----------------------------------------------------------- */
+
+const char *ba_catalog_timezone(const ba_catalog *cat)
+{
+    return g_time_zone_get_identifier(cat->tz);
+}
+
+int ba_catalog_timezone_set(ba_catalog *cat, const char *zone, ba_error *err)
+{
+    GTimeZone *tz = zone && *zone && *zone != '/' ? g_time_zone_new_identifier(zone) : NULL;
+    if (!tz) {
+        ba_error_set(err, BA_ERR_USAGE, "time zone '%s' is not known on this system "
+                     "(a name such as Europe/London or UTC)", zone ? zone : "");
+        return -1;
+    }
+    g_time_zone_unref(tz);
+    if (exec(cat, "BEGIN IMMEDIATE", err))
+        return -1;
+    if (setting_put(cat, "timezone", zone, err) || exec(cat, "COMMIT", err)) {
+        sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return load_settings(cat, err);
+}
+
+void ba_catalog_today(const ba_catalog *cat, char out[BA_DATE_MAX])
+{
+    GDateTime *now = g_date_time_new_now(cat->tz);
+    char *s = g_date_time_format(now, "%Y-%m-%d");
+    g_strlcpy(out, s, BA_DATE_MAX);
+    g_free(s);
+    g_date_time_unref(now);
 }
 
 /* ---- clients ------------------------------------------------------------ */

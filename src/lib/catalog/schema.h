@@ -183,6 +183,35 @@ static const char *const ba_schema_migrations[] = {
     "  WHEN EXISTS (SELECT 1 FROM export_consents WHERE export_id = NEW.export_id"
     "   AND consent_id = NEW.consent_id)"
     "  BEGIN SELECT RAISE(ABORT, 'exports are append-only'); END;",
+
+    /* 5 -> 6: data safety.
+     * - settings: library-wide settings, e.g. the time zone that "today" is
+     *   computed in (never the environment's).
+     * - audit_log.chain: SHA-256 over the previous row's chain and this row,
+     *   so that a deleted or edited row shows in verify (triggers stop
+     *   mistakes, not someone with the file).  Filled for old rows by the
+     *   catalog right after this migration.
+     * - exports are recorded first as 'pending' (with their items and the
+     *   pid of the writer), the files are placed, then the row is marked
+     *   'done'; an export whose writer died is marked 'interrupted' by
+     *   verify --repair.  The status is the only thing that may change,
+     *   and only out of 'pending'. */
+    "CREATE TABLE settings ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);"
+    "ALTER TABLE audit_log ADD COLUMN chain TEXT;"
+    "ALTER TABLE exports ADD COLUMN status TEXT NOT NULL DEFAULT 'done'"
+    "  CHECK (status IN ('pending','done','interrupted'));"
+    "ALTER TABLE exports ADD COLUMN writer_pid INTEGER;"
+    "ALTER TABLE exports ADD COLUMN finished_at TEXT;"
+    "DROP TRIGGER exports_no_update;"
+    "CREATE TRIGGER exports_no_update BEFORE UPDATE OF id, purpose, created_at, destination,"
+    "  deidentification, caption, item_count, tool_version, writer_pid ON exports"
+    "  BEGIN SELECT RAISE(ABORT, 'exports are append-only'); END;"
+    "CREATE TRIGGER exports_status_once BEFORE UPDATE OF status, finished_at ON exports"
+    "  WHEN OLD.status <> 'pending' OR NEW.status NOT IN ('done','interrupted')"
+    "  BEGIN SELECT RAISE(ABORT, 'an export only leaves pending, once'); END;"
+    "CREATE INDEX exports_status ON exports(status);",
 };
 
 #define BA_SCHEMA_MIGRATION_COUNT \

@@ -18,15 +18,6 @@
 /* JPEG quality of re-encoded JPEG evidence: a scan must stay legible. */
 #define EVIDENCE_JPEG_QUALITY 95
 
-void ba_consent_today(char out[BA_DATE_MAX])
-{
-    GDateTime *now = g_date_time_new_now_local();
-    char *s = g_date_time_format(now, "%Y-%m-%d");
-    g_strlcpy(out, s, BA_DATE_MAX);
-    g_free(s);
-    g_date_time_unref(now);
-}
-
 void ba_consent_utc_now(char out[BA_STAMP_MAX])
 {
     GDateTime *now = g_date_time_new_now_utc();
@@ -246,7 +237,8 @@ static int store_evidence(ba_catalog *cat, const char *path, ba_consent *c, stor
 
 /* ---- grant, revoke, list ----------------------------------------------- */
 
-static int check_grant(const ba_consent_grant_options *o, ba_consent *c, ba_error *err)
+static int check_grant(ba_catalog *cat, const ba_consent_grant_options *o, ba_consent *c,
+                       ba_error *err)
 {
     if (!o || !o->client || !*o->client) {
         ba_error_set(err, BA_ERR_USAGE, "no client given");
@@ -262,7 +254,7 @@ static int check_grant(const ba_consent_grant_options *o, ba_consent *c, ba_erro
     }
     g_strlcpy(c->scope, o->scope, sizeof c->scope);
     char today[BA_DATE_MAX];
-    ba_consent_today(today);
+    ba_catalog_today(cat, today);
     if (o->granted) {
         if (ba_date_check(o->granted, err))
             return -1;
@@ -308,7 +300,7 @@ int ba_consent_grant(ba_catalog *cat, const ba_consent_grant_options *o, ba_cons
 {
     ba_consent c;
     memset(&c, 0, sizeof c);
-    if (check_grant(o, &c, err))
+    if (check_grant(cat, o, &c, err))
         return -1;
     ba_client client;
     if (ba_catalog_client_get(cat, c.client, &client, err))

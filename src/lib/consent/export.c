@@ -879,7 +879,7 @@ int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_res
         out = &dummy;
     memset(out, 0, sizeof *out);
     job j = {.cat = cat, .o = o};
-    ba_consent_today(j.today);
+    ba_catalog_today(cat, j.today);
     ba_consent_utc_now(j.created_at);
     g_strlcpy(out->date, j.today, sizeof out->date);
     j.items = g_ptr_array_new_with_free_func(item_free);

@@ -6,9 +6,6 @@
 
 #include "beforeafter/catalog.h"
 
-/* Today's local calendar date, "YYYY-MM-DD". */
-void ba_consent_today(char out[BA_DATE_MAX]);
-
 /* The current UTC time, "YYYY-MM-DDTHH:MM:SSZ". */
 void ba_consent_utc_now(char out[BA_STAMP_MAX]);
 
