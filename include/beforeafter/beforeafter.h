@@ -16,6 +16,7 @@
 #include "beforeafter/verify.h"
 #include "beforeafter/compose.h"
 #include "beforeafter/consent.h"
+#include "beforeafter/library.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -89,6 +89,22 @@ int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_op
                   int jobs, gboolean create_clients, const char *report_path,
                   gboolean show_progress);
 
+/* A --report file being written: a temporary file beside the path the user
+ * named, renamed over it by cli_report_close(). */
+typedef struct cli_report {
+    FILE *fp;   /* write here; NULL when no report was asked for */
+    char *path; /* as given */
+    char *tmp;  /* the temporary file */
+} cli_report;
+
+/* Start report @path (NULL: none).  Refuses, printing one line, a path
+ * inside a library.  Returns EXIT_OK or EXIT_USAGE. */
+int cli_report_open(cli_report *r, const char *path);
+
+/* Finish the report: with @keep, sync it and rename it into place (0, or -1
+ * after printing why); without, remove it, leaving any earlier file as it was. */
+int cli_report_close(cli_report *r, gboolean keep);
+
 int cmd_init(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 int cmd_area(int argc, char **argv);

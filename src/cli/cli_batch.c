@@ -113,13 +113,10 @@ int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_op
                   int jobs, gboolean create_clients, const char *report_path, gboolean show_progress)
 {
     printer p = {.t0 = g_get_monotonic_time()};
-    if (report_path) {
-        p.report = fopen(report_path, "w");
-        if (!p.report) {
-            cli_error("%s: cannot write the report: %s", report_path, g_strerror(errno));
-            return EXIT_USAGE;
-        }
-    }
+    cli_report rep;
+    if (cli_report_open(&rep, report_path))
+        return EXIT_USAGE;
+    p.report = rep.fp;
     p.tty = isatty(STDERR_FILENO) && !g_cli.json;
     if (show_progress && !g_cli.quiet)
         p.step = MAX(1, list->count / 20);
@@ -145,8 +142,7 @@ int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_op
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     clear_bar(&p);
-    if (p.report && fclose(p.report) != 0)
-        cli_error("%s: cannot write the report: %s", report_path, g_strerror(errno));
+    cli_report_close(&rep, TRUE);
     if (rc) {
         cli_error("%s", err.message);
         return cli_exit_for(&err);

@@ -129,17 +129,16 @@ static int batch_compare(int argc, char **argv, const char *layout, const char *
     o.extension = ext;
     o.view = view;
     compare_out co = {0};
-    if (report && !(co.report = fopen(report, "w"))) {
-        cli_error("%s: cannot write the report: %s", report, g_strerror(errno));
+    cli_report rep;
+    if (cli_report_open(&rep, report))
         return EXIT_USAGE;
-    }
+    co.report = rep.fp;
     o.on_result = on_compare;
     o.ud = &co;
     o.cancel = &compare_cancel;
     ba_catalog *cat = cli_open_library();
     if (!cat) {
-        if (co.report)
-            fclose(co.report);
+        cli_report_close(&rep, FALSE);
         return EXIT_LIBRARY;
     }
     signal(SIGINT, on_compare_signal);
@@ -150,8 +149,7 @@ static int batch_compare(int argc, char **argv, const char *layout, const char *
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     ba_catalog_close(cat);
-    if (co.report)
-        fclose(co.report);
+    cli_report_close(&rep, TRUE);
     if (rc) {
         cli_error("%s", err.message);
         return cli_exit_for(&err) == EXIT_PARTIAL ? EXIT_USAGE : cli_exit_for(&err);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "beforeafter/batch.h"
+#include "beforeafter/library.h"
 
 typedef struct group {
     char *client;
@@ -115,6 +116,8 @@ int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *o,
 {
     memset(summary, 0, sizeof *summary);
     gint64 t0 = g_get_monotonic_time();
+    if (o->out_dir && ba_library_check_output(ba_catalog_dir(cat), o->out_dir, true, err))
+        return -1;
     if (!o->out_dir || g_mkdir_with_parents(o->out_dir, 0755) != 0) {
         ba_error_set(err, BA_ERR_IO, "%s: cannot create the output folder: %s",
                      o->out_dir ? o->out_dir : "(none)", g_strerror(errno));

@@ -11,6 +11,7 @@
 #include <vips/vips.h>
 
 #include "beforeafter/align.h"
+#include "beforeafter/library.h"
 #include "compose/output.h"
 #include "ingest/load.h"
 
@@ -761,7 +762,7 @@ int ba_compose_files(const char *const *paths, int n, const ba_compose_options *
         opts = &defaults;
     }
     memset(out, 0, sizeof *out);
-    if (check_count(n, err))
+    if (check_count(n, err) || ba_library_check_output(NULL, output, false, err))
         return -1;
     source *s = g_new0(source, n);
     int rc = -1;
@@ -862,7 +863,7 @@ int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compo
         opts = &defaults;
     }
     memset(out, 0, sizeof *out);
-    if (check_count(n, err))
+    if (check_count(n, err) || ba_library_check_output(ba_catalog_dir(cat), output, false, err))
         return -1;
     if (ba_output_format(output) == BA_OUT_UNKNOWN) {
         ba_error_set(err, BA_ERR_USAGE, "%s: unknown output format; use .png, .jpg or .webp",
@@ -957,6 +958,8 @@ int ba_compose_ghost(ba_catalog *cat, int64_t id, const char *path, double opaci
                      output);
         return -1;
     }
+    if (ba_library_check_output(cat ? ba_catalog_dir(cat) : NULL, output, false, err))
+        return -1;
     if (cat) {
         ba_photo p;
         if (ba_catalog_photo_get(cat, id, &p, err) ||

@@ -815,6 +815,8 @@ static int plan_regions(job *j, ba_error *err)
 /* Make the destination and a temporary folder inside it. */
 static int prepare_destination(job *j, ba_error *err)
 {
+    if (ba_library_check_output(ba_catalog_dir(j->cat), j->o->destination, true, err))
+        return -1;
     j->dest = g_canonicalize_filename(j->o->destination, NULL);
     if (g_file_test(j->dest, G_FILE_TEST_EXISTS)) {
         if (!g_file_test(j->dest, G_FILE_TEST_IS_DIR)) {
