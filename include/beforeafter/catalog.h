@@ -454,6 +454,54 @@ typedef int (*ba_audit_fn)(const ba_audit_entry *a, void *ud);
 int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, void *ud,
                           ba_error *err);
 
+/* ---- checks that must not race with writers, the audit log's chain -------- */
+
+/**
+ * Callback for ba_catalog_with_write_lock(): @p locked is true when the
+ * catalog's write lock is held (nothing can be committed until it returns),
+ * false when the catalog cannot be written by this process and @p fn runs
+ * without it (it must then only read).  Return 0, or -1 with @p err set.
+ */
+typedef int (*ba_locked_fn)(ba_catalog *cat, bool locked, void *ud, ba_error *err);
+
+/**
+ * Run @p fn holding the catalog's write lock: a write transaction begun
+ * IMMEDIATE, which first waits (up to the busy timeout) for every writer in
+ * flight to commit — an ingest puts its master in place and commits under
+ * this same lock, so what @p fn reads about masters cannot change under it.
+ * Committed when @p fn returns 0, rolled back otherwise.  Must not be called
+ * inside another transaction.  BA_ERR_BUSY when the lock stayed taken.
+ */
+int ba_catalog_with_write_lock(ba_catalog *cat, ba_locked_fn fn, void *ud, ba_error *err);
+
+/**
+ * Whether a photo row names the master with hash @p sha256.
+ * @return 1 when one does, 0 when none does, -1 on error.
+ */
+int ba_catalog_master_referenced(ba_catalog *cat, const char *sha256, ba_error *err);
+
+/**
+ * Check that the audit log has not been changed behind the catalog's back:
+ * every row's `chain` is the SHA-256 of the previous row's chain and the row
+ * itself (the first row that is not, and how many are, is one problem), ids
+ * run on without gaps, `sqlite_sequence` has not counted more rows than remain
+ * (a deleted last row), and every trigger the schema creates to guard the
+ * audit log, consents and exports is present with its original text.  Calls
+ * @p fn once per problem (one line naming the rows or trigger).
+ * @return the number of problems, or -1 when the check cannot run.
+ *
+ * This makes tampering visible, not impossible: someone who can write the
+ * file can also recompute every later chain value; compare the chain head
+ * (ba_catalog_audit_head()) with a copy kept elsewhere to catch that.
+ */
+int ba_catalog_audit_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err);
+
+/**
+ * The last audit row's id and chain value (the chain head), for keeping a
+ * copy outside the library; id 0 and 64 zeros when the log is empty.
+ */
+int ba_catalog_audit_head(ba_catalog *cat, int64_t *id, char chain[BA_SHA_MAX], ba_error *err);
+
 #ifdef __cplusplus
 }
 #endif

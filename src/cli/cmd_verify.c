@@ -10,6 +10,11 @@ static const char *kind_name(ba_problem_kind k)
     case BA_PROBLEM_METADATA: return "metadata";
     case BA_PROBLEM_ORPHAN: return "orphan";
     case BA_PROBLEM_STRAY_TMP: return "stray-tmp";
+    case BA_PROBLEM_AUDIT: return "audit";
+    case BA_PROBLEM_EVIDENCE: return "evidence";
+    case BA_PROBLEM_RENDER: return "render";
+    case BA_PROBLEM_FOREIGN: return "foreign";
+    case BA_PROBLEM_PENDING_EXPORT: return "pending-export";
     }
     return "problem";
 }
@@ -45,13 +50,17 @@ int cmd_verify(int argc, char **argv)
     gboolean repair = FALSE;
     const GOptionEntry entries[] = {
         {"repair", 0, 0, G_OPTION_ARG_NONE, &repair,
-         "Remove orphan and stale files; mark photos whose master is gone or damaged", NULL},
+         "Remove orphan masters and stale files, move foreign files and damaged render "
+         "copies to lost+found/, mark photos whose master is gone or damaged", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     if (!cli_parse(&argc, &argv, entries, "[--repair]",
-                   "Check the library: catalog integrity and foreign keys, every master present,\n"
-                   "intact (SHA-256 = its name) and metadata-free, no unreferenced or stale files.\n"
-                   "Photos are never deleted: --repair marks them.",
+                   "Check the library: catalog integrity and foreign keys, the audit log's hash\n"
+                   "chain and triggers, every master present, intact (SHA-256 = its name) and\n"
+                   "metadata-free, render copies and consent evidence intact, no unreferenced,\n"
+                   "foreign or stale files. Safe while other commands write to the library.\n"
+                   "Rows are never deleted: --repair marks photos, and reports what it cannot\n"
+                   "restore (audit log, evidence).",
                    "Exit codes: 0 no problem, 1 problems found (even when repaired), 3 library "
                    "unusable."))
         return EXIT_USAGE;

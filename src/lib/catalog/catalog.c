@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "catalog/schema.h"
+#include "common/sha256.h"
 
 /* 'BAFT' identifies a beforeafter catalog in the SQLite header. */
 #define BA_APPLICATION_ID 0x42414654
@@ -272,8 +273,14 @@ static char *setting_get(ba_catalog *cat, const char *key, ba_error *err, int *r
     return v;
 }
 
+/* The audit log's hash chain (at the end of this file): the values of a row
+ * that it covers besides the id, and the chaining of rows older than schema 6. */
+enum { AUDIT_VALUES = 7 };
+static int audit_backfill(ba_catalog *cat, ba_error *err);
+
 /* What a migration from @from cannot say in SQL: settings that take the
- * environment at the moment the library is made or upgraded. */
+ * environment at the moment the library is made or upgraded, and hashes
+ * that SQL cannot compute. */
 static int after_migration(ba_catalog *cat, int from, ba_error *err)
 {
     if (from < 6) {
@@ -282,6 +289,10 @@ static int after_migration(ba_catalog *cat, int from, ba_error *err)
         int rc = setting_put(cat, "timezone", zone, err);
         g_free(zone);
         if (rc)
+            return -1;
+        /* Rows written before the chain existed are chained now, so that
+         * from here on any change to them shows in verify. */
+        if (audit_backfill(cat, err))
             return -1;
     }
     return 0;
@@ -1321,25 +1332,53 @@ static int client_id_of(ba_catalog *cat, const char *code, int64_t *id, ba_error
     return db_fail(cat, err, "reading a client");
 }
 
-/* Append one audit row inside the caller's transaction. */
+static int audit_tail(ba_catalog *cat, int64_t *next_id, char prev[BA_SHA_MAX], bool *prev_null,
+                      ba_error *err);
+static void audit_chain_compute(const char *prev, int64_t id,
+                                const char *const v[AUDIT_VALUES], const int *len,
+                                char out[BA_SHA_MAX]);
+
+static const char *empty_to_null(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* Append one audit row inside the caller's write transaction, chained to the
+ * row before it: the id is chosen here (as AUTOINCREMENT would) because the
+ * chain covers it and the row can never be updated afterwards. */
 static int audit_insert(ba_catalog *cat, const ba_audit_entry *a, const char *objects,
                         ba_error *err)
 {
     char now[BA_STAMP_MAX];
     utc_now(now, sizeof now);
+    /* The values exactly as stored (NULL = SQL NULL): the chain covers what the row holds. */
+    const char *v[AUDIT_VALUES] = {now,
+                                   a->action ? a->action : "",
+                                   empty_to_null(a->client),
+                                   empty_to_null(objects ? objects : a->objects),
+                                   empty_to_null(a->purpose),
+                                   a->result ? a->result : "",
+                                   empty_to_null(a->detail)};
+    int64_t id = 0;
+    char prev[BA_SHA_MAX], chain[BA_SHA_MAX];
+    bool prev_null = false;
+    if (audit_tail(cat, &id, prev, &prev_null, err))
+        return -1;
+    audit_chain_compute(prev_null ? NULL : prev, id, v, NULL, chain);
     sqlite3_stmt *st = prepare(cat,
-                               "INSERT INTO audit_log(at, action, client, objects, purpose, result,"
-                               " detail) VALUES(?,?,?,?,?,?,?)",
+                               "INSERT INTO audit_log(id, at, action, client, objects, purpose,"
+                               " result, detail, chain) VALUES(?,?,?,?,?,?,?,?,?)",
                                err);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, a->action ? a->action : "", -1, SQLITE_TRANSIENT);
-    bind_text_or_null(st, 3, a->client);
-    bind_text_or_null(st, 4, objects ? objects : a->objects);
-    bind_text_or_null(st, 5, a->purpose);
-    sqlite3_bind_text(st, 6, a->result ? a->result : "", -1, SQLITE_TRANSIENT);
-    bind_text_or_null(st, 7, a->detail);
+    sqlite3_bind_int64(st, 1, id);
+    for (int i = 0; i < AUDIT_VALUES; i++) {
+        if (v[i])
+            sqlite3_bind_text(st, 2 + i, v[i], -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(st, 2 + i);
+    }
+    sqlite3_bind_text(st, 2 + AUDIT_VALUES, chain, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "appending to the audit log");
@@ -1705,7 +1744,17 @@ int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *f, ba_export
 
 int ba_catalog_audit_add(ba_catalog *cat, const ba_audit_entry *a, ba_error *err)
 {
-    return audit_insert(cat, a, NULL, err);
+    if (!sqlite3_get_autocommit(cat->db))
+        return audit_insert(cat, a, NULL, err);
+    /* Alone: reading the end of the chain and appending to it must be one
+     * step among every writer, or two rows could chain onto the same one. */
+    if (exec(cat, "BEGIN IMMEDIATE", err))
+        return -1;
+    if (audit_insert(cat, a, NULL, err) || exec(cat, "COMMIT", err)) {
+        sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
 }
 
 int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, void *ud,
@@ -1736,4 +1785,370 @@ int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, v
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "listing the audit log");
+}
+
+/* ---- the audit log's hash chain, the write lock, checks for verify ------- */
+
+/* The "previous chain" of the first row. */
+static const char AUDIT_CHAIN_ZERO[BA_SHA_MAX] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+/* Hash one value so that NULL, "" and every split of bytes between values
+ * give different input: NULL is "N", text is "S<length>:<bytes>". */
+static void chain_field(ba_sha256 *h, const char *s, int len)
+{
+    if (!s) {
+        ba_sha256_update(h, "N", 1);
+        return;
+    }
+    if (len < 0)
+        len = (int)strlen(s);
+    char head[24];
+    int n = snprintf(head, sizeof head, "S%d:", len);
+    ba_sha256_update(h, head, (size_t)n);
+    ba_sha256_update(h, s, (size_t)len);
+}
+
+/* chain = SHA-256 over a version tag, the previous row's chain (NULL when it
+ * has none), the id and the seven values of the row (at, action, client,
+ * objects, purpose, result, detail; NULL = SQL NULL), @len[i] bytes each
+ * (-1 or @len NULL: up to the NUL). */
+static void audit_chain_compute(const char *prev, int64_t id,
+                                const char *const v[AUDIT_VALUES], const int *len,
+                                char out[BA_SHA_MAX])
+{
+    static const char tag[] = "beforeafter audit chain 1\n";
+    ba_sha256 *h = ba_sha256_new();
+    ba_sha256_update(h, tag, sizeof tag - 1);
+    chain_field(h, prev, -1);
+    char idtext[24];
+    snprintf(idtext, sizeof idtext, "%" G_GINT64_FORMAT, id);
+    chain_field(h, idtext, -1);
+    for (int i = 0; i < AUDIT_VALUES; i++)
+        chain_field(h, v[i], len ? len[i] : -1);
+    ba_sha256_finish(h, out);
+}
+
+#define AUDIT_ROW_SQL                                                                    \
+    "SELECT id, at, action, client, objects, purpose, result, detail, chain"             \
+    " FROM audit_log ORDER BY id"
+
+/* The chain the current row of @st (AUDIT_ROW_SQL) should carry after a row
+ * whose chain is @prev; byte lengths come from SQLite, so no value is cut. */
+static void audit_chain_of_row(sqlite3_stmt *st, const char *prev, char out[BA_SHA_MAX])
+{
+    const char *v[AUDIT_VALUES];
+    int len[AUDIT_VALUES];
+    for (int i = 0; i < AUDIT_VALUES; i++) {
+        v[i] = (const char *)sqlite3_column_text(st, 1 + i);
+        len[i] = sqlite3_column_bytes(st, 1 + i);
+    }
+    audit_chain_compute(prev, sqlite3_column_int64(st, 0), v, len, out);
+}
+
+/* The id the next audit row gets (what AUTOINCREMENT would choose) and the
+ * chain of the last row (@prev; NULL when that row has none, zeros when there
+ * is no row).  Must run inside the write transaction that inserts the row. */
+static int audit_tail(ba_catalog *cat, int64_t *next_id, char prev[BA_SHA_MAX], bool *prev_null,
+                      ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat,
+                               "SELECT max(COALESCE((SELECT seq FROM sqlite_sequence"
+                               " WHERE name = 'audit_log'), 0),"
+                               " COALESCE((SELECT max(id) FROM audit_log), 0)) + 1,"
+                               " (SELECT chain FROM audit_log ORDER BY id DESC LIMIT 1),"
+                               " EXISTS (SELECT 1 FROM audit_log)",
+                               err);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *next_id = sqlite3_column_int64(st, 0);
+        bool any = sqlite3_column_int(st, 2) != 0;
+        *prev_null = any && sqlite3_column_type(st, 1) == SQLITE_NULL;
+        if (!any)
+            memcpy(prev, AUDIT_CHAIN_ZERO, BA_SHA_MAX);
+        else
+            copy_col(st, 1, prev, BA_SHA_MAX);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_fail(cat, err, "reading the end of the audit log");
+}
+
+/* Text of the CREATE statement of trigger @name (g_free it), NULL when absent. */
+static char *trigger_sql(ba_catalog *cat, const char *name)
+{
+    sqlite3_stmt *st = prepare(
+        cat, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", NULL);
+    if (!st)
+        return NULL;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    char *sql = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        sql = g_strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return sql;
+}
+
+/* Write @chains (one per row of @ids) with the update trigger lifted: it
+ * refuses every UPDATE, and this one runs in the migration's transaction. */
+static int audit_write_chains(ba_catalog *cat, GArray *ids, GPtrArray *chains, ba_error *err)
+{
+    char *guard = trigger_sql(cat, "audit_log_no_update");
+    int r = exec(cat, "DROP TRIGGER IF EXISTS audit_log_no_update", err);
+    sqlite3_stmt *st = r ? NULL : prepare(cat, "UPDATE audit_log SET chain = ? WHERE id = ?", err);
+    if (!st)
+        r = -1;
+    for (guint i = 0; st && r == 0 && i < ids->len; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, g_ptr_array_index(chains, i), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, g_array_index(ids, int64_t, i));
+        if (sqlite3_step(st) != SQLITE_DONE)
+            r = db_fail(cat, err, "writing the audit log's hash chain");
+    }
+    sqlite3_finalize(st);
+    if (r == 0 && guard)
+        r = exec(cat, guard, err);
+    g_free(guard);
+    return r;
+}
+
+/* Chain the rows written before schema 6, in id order. */
+static int audit_backfill(ba_catalog *cat, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, AUDIT_ROW_SQL, err);
+    if (!st)
+        return -1;
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+    GPtrArray *chains = g_ptr_array_new_with_free_func(g_free);
+    char prev[BA_SHA_MAX];
+    memcpy(prev, AUDIT_CHAIN_ZERO, sizeof prev);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        char chain[BA_SHA_MAX];
+        audit_chain_of_row(st, prev, chain);
+        memcpy(prev, chain, sizeof prev);
+        g_array_append_val(ids, id);
+        g_ptr_array_add(chains, g_strdup(chain));
+    }
+    sqlite3_finalize(st);
+    int r = rc == SQLITE_DONE ? 0 : db_fail(cat, err, "reading the audit log");
+    if (r == 0 && ids->len)
+        r = audit_write_chains(cat, ids, chains, err);
+    g_array_free(ids, TRUE);
+    g_ptr_array_free(chains, TRUE);
+    return r;
+}
+
+int ba_catalog_with_write_lock(ba_catalog *cat, ba_locked_fn fn, void *ud, ba_error *err)
+{
+    if (!sqlite3_get_autocommit(cat->db)) {
+        ba_error_set(err, BA_ERR_INTERNAL, "%s/catalog.db: the write lock was asked for inside "
+                     "a transaction", cat->dir);
+        return -1;
+    }
+    int rc = sqlite3_exec(cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        return db_fail(cat, err, "waiting for the other writers");
+    if (rc != SQLITE_OK) /* a catalog this process cannot write: read without the lock */
+        return fn(cat, false, ud, err);
+    int r = fn(cat, true, ud, err);
+    if (r == 0 && exec(cat, "COMMIT", err))
+        r = -1;
+    if (r != 0)
+        sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+    return r;
+}
+
+int ba_catalog_master_referenced(ba_catalog *cat, const char *sha256, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, "SELECT 1 FROM photos WHERE master_sha256 = ? LIMIT 1", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, sha256 ? sha256 : "", -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "looking up a master");
+}
+
+static void check_report(ba_check_fn fn, void *ud, int *problems, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+
+static void check_report(ba_check_fn fn, void *ud, int *problems, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    fn(msg, ud);
+    g_free(msg);
+    (*problems)++;
+}
+
+/* Walk the chain in id order: each row must carry the hash of the previous
+ * row's stored chain and its own values; ids must follow on without gaps.
+ * Reports each gap, and the first row whose chain is wrong (with how many
+ * more are), since after one edit every later row still chains correctly
+ * onto the stored chain before it. */
+static int audit_check_rows(ba_catalog *cat, ba_check_fn fn, void *ud, int64_t *last_id,
+                            ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, AUDIT_ROW_SQL, err);
+    if (!st)
+        return -1;
+    char prev[BA_SHA_MAX];
+    memcpy(prev, AUDIT_CHAIN_ZERO, sizeof prev);
+    bool prev_null = false;
+    int64_t expect = 1, first_bad = 0;
+    int problems = 0, n_bad = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (id > expect)
+            check_report(fn, ud, &problems,
+                         "audit log rows %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT " are missing "
+                         "(deleted outside beforeafter)", expect, id - 1);
+        char want[BA_SHA_MAX];
+        audit_chain_of_row(st, prev_null ? NULL : prev, want);
+        const char *have = (const char *)sqlite3_column_text(st, 8);
+        if (!have || strcmp(have, want) != 0) {
+            if (!first_bad)
+                first_bad = id;
+            n_bad++;
+        }
+        prev_null = !have;
+        g_strlcpy(prev, have ? have : "", sizeof prev);
+        expect = id + 1;
+        *last_id = id;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(cat, err, "reading the audit log");
+    if (first_bad)
+        check_report(fn, ud, &problems,
+                     "audit log row %" G_GINT64_FORMAT " breaks the hash chain (%d row%s in "
+                     "all): it or the row before it was changed, added or deleted outside "
+                     "beforeafter", first_bad, n_bad, n_bad == 1 ? "" : "s");
+    return problems;
+}
+
+/* AUTOINCREMENT remembers the largest id ever used: a deleted last row
+ * leaves it above the last id that remains. */
+static int audit_check_sequence(ba_catalog *cat, int64_t last_id, ba_check_fn fn, void *ud,
+                                ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat, "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'",
+                               err);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    int64_t seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(cat, err, "reading sqlite_sequence");
+    int problems = 0;
+    if (seq > last_id)
+        check_report(fn, ud, &problems,
+                     "audit log rows %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT " are missing: "
+                     "the log reached row %" G_GINT64_FORMAT " (sqlite_sequence) but ends at "
+                     "row %" G_GINT64_FORMAT, last_id + 1, seq, seq, last_id);
+    else if (seq < last_id)
+        check_report(fn, ud, &problems,
+                     "audit log: sqlite_sequence says %" G_GINT64_FORMAT " rows but row %"
+                     G_GINT64_FORMAT " exists: the sequence was changed outside beforeafter",
+                     seq, last_id);
+    return problems;
+}
+
+/* @s with every run of white space made one space (g_free it). */
+static char *squeeze_space(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    for (; *s; s++) {
+        bool space = g_ascii_isspace(*s);
+        if (!space || (out->len && out->str[out->len - 1] != ' '))
+            g_string_append_c(out, space ? ' ' : *s);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* Compare trigger @name (created by the schema as @want) with the catalog's. */
+static void check_trigger(ba_catalog *cat, const char *name, const char *want, ba_check_fn fn,
+                          void *ud, int *problems)
+{
+    char *have = trigger_sql(cat, name);
+    char *a = have ? squeeze_space(have) : NULL, *b = squeeze_space(want);
+    if (!have)
+        check_report(fn, ud, problems, "trigger %s is missing: the audit log, consents and "
+                     "exports it guards can be changed without an error", name);
+    else if (strcmp(a, b) != 0)
+        check_report(fn, ud, problems, "trigger %s differs from the schema's: the audit log, "
+                     "consents and exports it guards may be changed without an error", name);
+    g_free(a);
+    g_free(b);
+    g_free(have);
+}
+
+/* Every trigger the migrations create (as they leave it) must be in the
+ * catalog, with the same text: the schema is built in memory to find them,
+ * so that later migrations need no list kept by hand. */
+static int audit_check_triggers(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err)
+{
+    sqlite3 *mem = NULL;
+    if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        ba_error_set(err, BA_ERR_NOMEM, "%s/catalog.db: cannot build the schema to compare "
+                     "triggers with", cat->dir);
+        sqlite3_close(mem);
+        return -1;
+    }
+    sqlite3_stmt *st = NULL;
+    for (size_t i = 0; i < BA_SCHEMA_MIGRATION_COUNT; i++)
+        if (sqlite3_exec(mem, ba_schema_migrations[i], NULL, NULL, NULL) != SQLITE_OK)
+            goto broken;
+    if (sqlite3_prepare_v2(mem, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                           " ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+        goto broken;
+    int problems = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        check_trigger(cat, (const char *)sqlite3_column_text(st, 0),
+                      (const char *)sqlite3_column_text(st, 1), fn, ud, &problems);
+    sqlite3_finalize(st);
+    sqlite3_close(mem);
+    return problems;
+broken:
+    ba_error_set(err, BA_ERR_INTERNAL, "the catalog schema does not build in memory: %s",
+                 sqlite3_errmsg(mem));
+    sqlite3_close(mem);
+    return -1;
+}
+
+int ba_catalog_audit_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err)
+{
+    int64_t last_id = 0;
+    int rows = audit_check_rows(cat, fn, ud, &last_id, err);
+    if (rows < 0)
+        return -1;
+    int seq = audit_check_sequence(cat, last_id, fn, ud, err);
+    if (seq < 0)
+        return -1;
+    int triggers = audit_check_triggers(cat, fn, ud, err);
+    return triggers < 0 ? -1 : rows + seq + triggers;
+}
+
+int ba_catalog_audit_head(ba_catalog *cat, int64_t *id, char chain[BA_SHA_MAX], ba_error *err)
+{
+    sqlite3_stmt *st =
+        prepare(cat, "SELECT id, chain FROM audit_log ORDER BY id DESC LIMIT 1", err);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (rc == SQLITE_ROW)
+        copy_col(st, 1, chain, BA_SHA_MAX);
+    else
+        memcpy(chain, AUDIT_CHAIN_ZERO, BA_SHA_MAX);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(cat, err, "reading the audit log");
 }
