@@ -24,6 +24,21 @@
 extern "C" {
 #endif
 
+/**
+ * Most photos (or comparisons) worked on at once.  Each job holds one
+ * decoded photo, up to 100 megapixels (about 300 MB), so this bounds a
+ * batch's memory whatever is asked; more threads than this do not make the
+ * one writer commit faster.  The default (jobs <= 0) is the number of cores,
+ * at most this.
+ */
+#define BA_BATCH_MAX_JOBS 64
+
+/**
+ * Check a jobs count: <= 0 (the default) or at most #BA_BATCH_MAX_JOBS.
+ * @return 0, or -1 with BA_ERR_USAGE naming the limit.
+ */
+int ba_batch_jobs_check(int jobs, ba_error *err);
+
 /** One input: a file and what to ingest it as (NULL fields take the batch defaults). */
 typedef struct ba_batch_item {
     char *file;      /**< path of the photo */
@@ -103,7 +118,7 @@ typedef void (*ba_batch_fn)(const ba_batch_event *event, void *ud);
 
 /** How to run a batch. */
 typedef struct ba_batch_options {
-    int jobs;                       /**< photos prepared at once; <= 0 = number of cores */
+    int jobs;                       /**< photos prepared at once; <= 0 = number of cores; at most #BA_BATCH_MAX_JOBS */
     bool create_clients;            /**< add clients named by items that do not exist */
     const ba_ingest_options *defaults; /**< for fields an item leaves NULL, and the limits */
     ba_batch_fn on_result;          /**< may be NULL */
@@ -127,7 +142,9 @@ void ba_batch_options_init(ba_batch_options *o);
 /**
  * Ingest every item of @p list into @p cat (see the file comment).  Failures
  * of single inputs are reported through the callback and the summary; the
- * call fails only when the batch cannot run at all.
+ * call fails only when the batch cannot run at all (BA_ERR_USAGE: too many
+ * jobs).  With @c create_clients, a client the batch added is removed again
+ * when none of its photos committed.
  */
 int ba_batch_ingest(ba_catalog *cat, const ba_batch_list *list, const ba_batch_options *opts,
                     ba_batch_summary *summary, ba_error *err);
@@ -148,7 +165,7 @@ typedef void (*ba_batch_compare_fn)(const ba_batch_compare_event *event, void *u
 
 /** How to run ba_batch_compare(). */
 typedef struct ba_batch_compare_options {
-    int jobs;                      /**< comparisons rendered at once; <= 0 = cores */
+    int jobs;                      /**< comparisons rendered at once; <= 0 = cores; at most #BA_BATCH_MAX_JOBS */
     ba_compose_options compose;    /**< layout, labels, size...; timeline takes every session */
     const char *out_dir;           /**< folder for the outputs (created if missing) */
     const char *extension;         /**< "png" (default), "jpg" or "webp" */
@@ -163,6 +180,8 @@ typedef struct ba_batch_compare_options {
  * (first vs last session; every session for the timeline layout) into
  * @p opts->out_dir as CLIENT_AREA_LAYOUT.EXT, in parallel, each recorded in
  * the catalog.  @p summary counts rendered (ingested), failed and cancelled.
+ * Options that fail ba_compose_options_check() or ba_batch_jobs_check() fail
+ * the whole call (BA_ERR_USAGE) before anything is rendered.
  */
 int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *opts,
                      ba_batch_summary *summary, ba_error *err);

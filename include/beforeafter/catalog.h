@@ -156,6 +156,20 @@ ba_catalog *ba_catalog_create(const char *dir, ba_error *err);
  */
 ba_catalog *ba_catalog_open(const char *dir, ba_error *err);
 
+/**
+ * Open the existing library in @p dir for reading only (SQLITE_OPEN_READONLY):
+ * nothing is created, migrated or written, so a library on a read-only
+ * mount, in a folder without write permission or owned by someone else can
+ * be listed.  In a read-only folder without catalog.db-shm the catalog is
+ * opened as immutable, which is safe only because nothing can write there;
+ * it is refused when catalog.db-wal holds changes not yet in catalog.db.
+ * Every write through the handle fails (BA_ERR_CATALOG).  Fails with
+ * BA_ERR_CATALOG when @p dir is not a library, the catalog is damaged, or
+ * its schema is not this build's (a read-only handle cannot migrate it).
+ * @return the open library, or NULL with @p err set.
+ */
+ba_catalog *ba_catalog_open_readonly(const char *dir, ba_error *err);
+
 /** Close @p cat and free it. NULL is accepted. */
 void ba_catalog_close(ba_catalog *cat);
 
@@ -192,6 +206,14 @@ int ba_date_check(const char *date, ba_error *err);
  *  optional display @p name. @p id may be NULL. BA_ERR_EXISTS if present. */
 int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name,
                           int64_t *id, ba_error *err);
+
+/**
+ * Remove client @p id if nothing refers to it (no session, consent or other
+ * row): undoes a ba_catalog_client_add() whose photos all failed.
+ * @p removed says whether it went.  @return 0, or -1 on a catalog error.
+ */
+int ba_catalog_client_remove_unused(ba_catalog *cat, int64_t id, bool *removed,
+                                    ba_error *err);
 
 /** Look up client @p code; BA_ERR_NOT_FOUND when absent. */
 int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out,

@@ -40,6 +40,29 @@ typedef enum ba_label_style {
 
 /** Most panels in one comparison. */
 #define BA_COMPOSE_MAX_PANELS 24
+
+/**
+ * Longest side of any output (comparison canvas, the grid before it is
+ * placed on the canvas, ghost overlay), in pixels: 16383 is the largest
+ * WebP can hold, so one limit serves every output format, and it is over a
+ * metre at 300 dpi, more than any print of a comparison needs.
+ */
+#define BA_COMPOSE_MAX_SIDE 16383
+/**
+ * Most pixels in any output: 100 megapixels, the default pixel limit of an
+ * ingested photo (a comparison never needs more pixels than the photos the
+ * library accepts).  It bounds the render's memory to a few hundred MB and
+ * its time to seconds, where 20000 x 20000 took 2 GB and 40 s.
+ */
+#define BA_COMPOSE_MAX_PIXELS 100000000LL
+/**
+ * Widest gutter between panels, in pixels.  The default is 1 % of the
+ * width (at most 164 px at #BA_COMPOSE_MAX_SIDE); 1000 px is six times
+ * that.  A fixed number, unlike a fraction of the panel, can be checked
+ * before anything is planned and means the same in every layout; what a
+ * gutter adds to the output is then bounded by #BA_COMPOSE_MAX_PIXELS.
+ */
+#define BA_COMPOSE_MAX_GUTTER 1000
 /** Most comparability warnings reported. */
 #define BA_COMPOSE_MAX_WARNINGS 8
 
@@ -83,6 +106,19 @@ typedef struct ba_compose_options {
 /** Fill @p o with the defaults. */
 void ba_compose_options_init(ba_compose_options *o);
 
+/**
+ * Check @p o before anything is loaded or rendered: a width or height
+ * beyond #BA_COMPOSE_MAX_SIDE or negative, a gutter beyond
+ * #BA_COMPOSE_MAX_GUTTER, a quality outside 0..100, a logo opacity that is
+ * not a number in 0..1, an unknown layout or label style, a redaction count
+ * outside 0..#BA_COMPOSE_MAX_REDACTIONS.  ba_compose_photos() and
+ * ba_compose_files() call it (and check the planned output size against
+ * #BA_COMPOSE_MAX_SIDE and #BA_COMPOSE_MAX_PIXELS before rendering a pixel);
+ * batch callers call it once up front.
+ * @return 0, or -1 with BA_ERR_USAGE and a message naming the limit.
+ */
+int ba_compose_options_check(const ba_compose_options *o, ba_error *err);
+
 /** Parse "side-by-side", "stacked", "timeline"; -1 when unknown. */
 int ba_layout_parse(const char *name);
 
@@ -110,7 +146,9 @@ typedef struct ba_comparison {
  * the catalog's comparisons.  Missing alignments are computed and stored.
  * Refused (BA_ERR_REFUSED) when the photos belong to different clients or
  * areas (unless force), cannot be aligned, or — with strict — differ in ways
- * that fake a result.
+ * that fake a result; BA_ERR_USAGE when a photo is given twice or the options
+ * fail ba_compose_options_check(); BA_ERR_CORRUPT when a master is missing or
+ * unreadable (the message names the photo).
  */
 int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compose_options *opts,
                       const char *output, ba_comparison *out, ba_error *err);
@@ -127,6 +165,8 @@ int ba_compose_files(const char *const *paths, int n, const ba_compose_options *
  * (or the file @p path when @p cat is NULL) at reduced @p opacity (0..1) as
  * an RGBA PNG whose long edge is @p long_edge px (0 = 1920), or with
  * @p edges only its edges as opaque lines on a transparent background.
+ * Refused (BA_ERR_USAGE) when @p opacity is not in 0..1 or the overlay
+ * would exceed #BA_COMPOSE_MAX_SIDE or #BA_COMPOSE_MAX_PIXELS.
  */
 int ba_compose_ghost(ba_catalog *cat, int64_t id, const char *path, double opacity, bool edges,
                      int long_edge, const char *output, ba_error *err);

@@ -39,7 +39,14 @@ typedef struct cli_command {
 gboolean cli_parse(int *argc, char ***argv, const GOptionEntry *entries, const char *params,
                    const char *summary, const char *description);
 
-/* Print "beforeafter: MESSAGE" on stderr. */
+/* @s (NULL: "") made safe for a terminal, newly allocated: C0 controls and
+ * DEL as \n \r \t or \xNN, the C1 controls (U+0080..U+009F) and bytes that
+ * are not UTF-8 as \xNN, a backslash as \\; other UTF-8 ("é") kept.
+ * Names, treatments and messages can then neither move the cursor, recolour
+ * the terminal nor split "one line per file". */
+char *cli_escape(const char *s);
+
+/* Print "beforeafter: MESSAGE" on stderr, MESSAGE escaped (cli_escape()). */
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /* Print a usage error naming the command and return EXIT_USAGE. */
@@ -51,6 +58,10 @@ int cli_exit_for(const ba_error *err);
 /* Open the library named by --library / $BEFOREAFTER_LIBRARY / ".".
  * On failure prints the error and returns NULL. */
 ba_catalog *cli_open_library(void);
+
+/* cli_open_library() for commands that only read: the catalog is opened
+ * read-only, so a library on a read-only mount can still be listed. */
+ba_catalog *cli_open_library_readonly(void);
 
 /* The library folder the command will use. */
 const char *cli_library_dir(void);
@@ -65,8 +76,21 @@ void cli_json_str(JsonBuilder *b, const char *name, const char *value);
 /* Write the object built in @b as one JSON line to @fp (flushed); @b is kept. */
 void cli_json_write(FILE *fp, JsonBuilder *b);
 
-/* Print a line on stdout unless -q. */
+/* The object built in @b as JSON text without a newline (g_free it); @b is
+ * kept.  C1 controls are written \u0080..\u009f and bytes that are not
+ * UTF-8 as the text \xNN, so the line is valid JSON and terminal-safe. */
+char *cli_json_text(JsonBuilder *b);
+
+/* Print on stdout unless -q, escaped with cli_escape() except for one final
+ * newline of the format: a call prints at most one line. */
 void cli_say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* Initial value of an integer option whose absence means "automatic", so
+ * that an explicit 0 can be refused ("--width 0"). */
+#define CLI_UNSET G_MININT
+
+/* A number in 0..1 (NaN and infinities are not: "--opacity nan"). */
+gboolean cli_fraction_ok(double x);
 
 /* Parse a photo id ("17"); FALSE when it is not a positive integer. */
 gboolean cli_parse_id(const char *s, gint64 *id);
@@ -75,11 +99,20 @@ gboolean cli_parse_id(const char *s, gint64 *id);
  * hashes) as members of the object being built in @b. */
 void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full);
 
-/* Check the options ingest and batch share and fill @o with them; returns
- * EXIT_OK, or EXIT_USAGE after printing what is wrong (naming @cmd). */
+/* Largest --max-megapixels: a 1000 MP photo decodes to 3 GB; a higher limit
+ * would stop protecting the machine at all. */
+#define CLI_MAX_MEGAPIXELS 1000
+
+/* Check a --jobs value (CLI_UNSET when not given, then set to 0: the
+ * default); returns EXIT_OK, or EXIT_USAGE after printing the range. */
+int cli_jobs_option(const char *cmd, int *jobs);
+
+/* Check the options ingest and batch share and fill @o with them (@jobs as
+ * cli_jobs_option()); returns EXIT_OK, or EXIT_USAGE after printing what is
+ * wrong (naming @cmd). */
 int cli_ingest_options(const char *cmd, ba_ingest_options *o, const char *client, const char *area,
                        const char *stage, const char *view, const char *date,
-                       const char *treatment, double max_mp, int quality, int jobs);
+                       const char *treatment, double max_mp, int quality, int *jobs);
 
 /* Ingest @list with the batch engine, printing one result per input (JSON
  * with --json), a progress bar when @show_progress, a JSON-lines report to

@@ -97,10 +97,10 @@ static void on_event(const ba_batch_event *ev, void *ud)
     clear_bar(p);
     if (g_cli.json) {
         cli_json_line(event_json(ev));
-    } else if (ev->status != BA_BATCH_FAILED && !g_cli.quiet && !p->step) {
-        printf("%s %s -> photo %" G_GINT64_FORMAT " (%s)\n",
-               ev->status == BA_BATCH_DUPLICATE ? "duplicate" : "ingested", ev->item->file,
-               ev->result->photo_id, ev->result->master);
+    } else if (ev->status != BA_BATCH_FAILED && !p->step) {
+        cli_say("%s %s -> photo %" G_GINT64_FORMAT " (%s)\n",
+                ev->status == BA_BATCH_DUPLICATE ? "duplicate" : "ingested", ev->item->file,
+                ev->result->photo_id, ev->result->master);
     }
     if (ev->status == BA_BATCH_FAILED)
         cli_error("%s", ev->error->message);

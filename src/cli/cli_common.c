@@ -19,17 +19,75 @@ static const GOptionEntry GLOBAL_ENTRIES[] = {
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
+/* Append @c as "\xNN". */
+static void hex_byte(GString *out, unsigned char c)
+{
+    g_string_append_printf(out, "\\x%02x", c);
+}
+
+/* One ASCII byte: the C0 controls, DEL and the backslash itself escaped. */
+static void escape_ascii(GString *out, unsigned char c)
+{
+    switch (c) {
+    case '\n':
+        g_string_append(out, "\\n");
+        break;
+    case '\r':
+        g_string_append(out, "\\r");
+        break;
+    case '\t':
+        g_string_append(out, "\\t");
+        break;
+    case '\\':
+        g_string_append(out, "\\\\");
+        break;
+    default:
+        if (c < 0x20 || c == 0x7f)
+            hex_byte(out, c);
+        else
+            g_string_append_c(out, (char)c);
+    }
+}
+
+char *cli_escape(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = s ? s : "", *end = p + strlen(p);
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x80) {
+            escape_ascii(out, c);
+            p++;
+            continue;
+        }
+        gunichar u = g_utf8_get_char_validated(p, end - p);
+        if (u == (gunichar)-1 || u == (gunichar)-2) {
+            hex_byte(out, c); /* not UTF-8: one byte at a time */
+            p++;
+            continue;
+        }
+        const char *next = g_utf8_next_char(p);
+        /* C1 controls (U+0080..U+009F; U+009B is CSI): as their bytes. */
+        for (const char *q = p; q < next; q++)
+            if (u <= 0x9f)
+                hex_byte(out, (unsigned char)*q);
+            else
+                g_string_append_c(out, *q);
+        p = next;
+    }
+    return g_string_free(out, FALSE);
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    /* One line, whatever a file name contains. */
-    for (char *p = msg; *p; p++)
-        if ((unsigned char)*p < 0x20)
-            *p = ' ';
-    fprintf(stderr, "beforeafter: %s\n", msg);
+    /* One line, whatever a file name contains; escaped as stdout is. */
+    char *safe = cli_escape(msg);
+    fprintf(stderr, "beforeafter: %s\n", safe);
+    g_free(safe);
     g_free(msg);
 }
 
@@ -44,9 +102,82 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* Options that take exactly one value (arrays and flags excepted). */
+static gboolean single_valued(const GOptionEntry *e)
+{
+    switch (e->arg) {
+    case G_OPTION_ARG_STRING:
+    case G_OPTION_ARG_INT:
+    case G_OPTION_ARG_FILENAME:
+    case G_OPTION_ARG_DOUBLE:
+    case G_OPTION_ARG_INT64:
+        return !(e->flags & (G_OPTION_FLAG_NO_ARG | G_OPTION_FLAG_OPTIONAL_ARG));
+    default:
+        return FALSE;
+    }
+}
+
+/* The single-valued entry of @table that @arg names ("--name", "--name=V",
+ * "-c", "-cV"); *@inline_value is V when the value is in @arg. */
+static const GOptionEntry *entry_for(const GOptionEntry *table, const char *arg,
+                                     const char **inline_value)
+{
+    for (const GOptionEntry *e = table; e && e->long_name; e++) {
+        if (!single_valued(e))
+            continue;
+        size_t n = strlen(e->long_name);
+        if (arg[1] == '-' && strncmp(arg + 2, e->long_name, n) == 0 &&
+            (arg[2 + n] == '\0' || arg[2 + n] == '=')) {
+            *inline_value = arg[2 + n] == '=' ? arg + 3 + n : NULL;
+            return e;
+        }
+        if (arg[1] != '-' && e->short_name && arg[1] == e->short_name) {
+            *inline_value = arg[2] ? arg + 2 : NULL;
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* GOption keeps the last of an option given twice: "--date A --date B"
+ * would silently use B.  Refuse an option given twice with different values. */
+static gboolean check_repeats(int argc, char **argv, const GOptionEntry *entries)
+{
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    gboolean ok = TRUE;
+    for (int i = 1; ok && i < argc; i++) {
+        const char *a = argv[i], *value = NULL;
+        if (strcmp(a, "--") == 0)
+            break;
+        if (a[0] != '-' || a[1] == '\0')
+            continue;
+        const GOptionEntry *e = entry_for(entries, a, &value);
+        if (!e)
+            e = entry_for(GLOBAL_ENTRIES, a, &value);
+        if (!e)
+            continue;
+        if (!value) {
+            if (i + 1 >= argc)
+                break; /* GOption reports the missing value */
+            value = argv[++i];
+        }
+        const char *prev = g_hash_table_lookup(seen, e->long_name);
+        if (prev && strcmp(prev, value) != 0) {
+            cli_error("%s: --%s given twice ('%s', then '%s'); give it once (see '%s --help')",
+                      argv[0], e->long_name, prev, value, argv[0]);
+            ok = FALSE;
+        }
+        g_hash_table_insert(seen, (gpointer)e->long_name, (gpointer)value);
+    }
+    g_hash_table_destroy(seen);
+    return ok;
+}
+
 gboolean cli_parse(int *argc, char ***argv, const GOptionEntry *entries, const char *params,
                    const char *summary, const char *description)
 {
+    if (!check_repeats(*argc, *argv, entries))
+        return FALSE;
     GOptionContext *ctx = g_option_context_new(params);
     if (entries)
         g_option_context_add_main_entries(ctx, entries, NULL);
@@ -117,6 +248,15 @@ ba_catalog *cli_open_library(void)
     return cat;
 }
 
+ba_catalog *cli_open_library_readonly(void)
+{
+    ba_error err;
+    ba_catalog *cat = ba_catalog_open_readonly(cli_library_dir(), &err);
+    if (!cat)
+        cli_error("%s", err.message);
+    return cat;
+}
+
 void cli_json_str(JsonBuilder *b, const char *name, const char *value)
 {
     json_builder_set_member_name(b, name);
@@ -126,18 +266,53 @@ void cli_json_str(JsonBuilder *b, const char *name, const char *value)
         json_builder_add_null_value(b);
 }
 
-void cli_json_write(FILE *fp, JsonBuilder *b)
+/* json-glib escapes C0 and DEL but passes C1 controls and bytes that are
+ * not UTF-8 through: the line would reach a terminal raw and not be JSON.
+ * Outside strings JSON is ASCII, so every byte >= 0x80 is inside one: C1
+ * becomes \u0080..\u009f (the same string), a non-UTF-8 byte the text
+ * "\xNN" (as text output shows it). */
+static char *json_safe(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = s, *end = s + strlen(s);
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        gunichar u = c < 0x80 ? c : g_utf8_get_char_validated(p, end - p);
+        if (u == (gunichar)-1 || u == (gunichar)-2) {
+            g_string_append_printf(out, "\\\\x%02x", c);
+            p++;
+        } else if (u >= 0x80 && u <= 0x9f) {
+            g_string_append_printf(out, "\\u%04x", (unsigned)u);
+            p = g_utf8_next_char(p);
+        } else {
+            const char *next = c < 0x80 ? p + 1 : g_utf8_next_char(p);
+            g_string_append_len(out, p, next - p);
+            p = next;
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *cli_json_text(JsonBuilder *b)
 {
     JsonNode *root = json_builder_get_root(b);
     JsonGenerator *gen = json_generator_new();
     json_generator_set_root(gen, root);
-    char *s = json_generator_to_data(gen, NULL);
+    char *raw = json_generator_to_data(gen, NULL);
+    g_object_unref(gen);
+    json_node_unref(root);
+    char *s = json_safe(raw);
+    g_free(raw);
+    return s;
+}
+
+void cli_json_write(FILE *fp, JsonBuilder *b)
+{
+    char *s = cli_json_text(b);
     fputs(s, fp);
     fputc('\n', fp);
     fflush(fp);
     g_free(s);
-    g_object_unref(gen);
-    json_node_unref(root);
 }
 
 void cli_json_line(JsonBuilder *b)
@@ -152,8 +327,25 @@ void cli_say(const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    /* The format's own final newline ends the line; any other one came from
+     * a name and must not split "one line per file". */
+    size_t n = strlen(text);
+    gboolean newline = n > 0 && text[n - 1] == '\n';
+    if (newline)
+        text[n - 1] = '\0';
+    char *safe = cli_escape(text);
+    fputs(safe, stdout);
+    if (newline)
+        fputc('\n', stdout);
+    g_free(safe);
+    g_free(text);
+}
+
+gboolean cli_fraction_ok(double x)
+{
+    return x >= 0 && x <= 1; /* false for NaN */
 }
 
 gboolean cli_parse_id(const char *s, gint64 *id)
@@ -169,17 +361,29 @@ gboolean cli_parse_id(const char *s, gint64 *id)
     return TRUE;
 }
 
+int cli_jobs_option(const char *cmd, int *jobs)
+{
+    if (*jobs == CLI_UNSET) {
+        *jobs = 0; /* the library's default: the number of cores */
+        return EXIT_OK;
+    }
+    if (*jobs < 1 || *jobs > BA_BATCH_MAX_JOBS)
+        return cli_usage(cmd, "--jobs must be 1..%d, not %d", BA_BATCH_MAX_JOBS, *jobs);
+    return EXIT_OK;
+}
+
 int cli_ingest_options(const char *cmd, ba_ingest_options *o, const char *client, const char *area,
                        const char *stage, const char *view, const char *date,
-                       const char *treatment, double max_mp, int quality, int jobs)
+                       const char *treatment, double max_mp, int quality, int *jobs)
 {
     ba_error err;
-    if (jobs < 0)
-        return cli_usage(cmd, "--jobs must be positive");
+    if (cli_jobs_option(cmd, jobs) != EXIT_OK)
+        return EXIT_USAGE;
     if (quality < 1 || quality > 100)
         return cli_usage(cmd, "--master-quality must be 1..100, not %d", quality);
-    if (!(max_mp > 0))
-        return cli_usage(cmd, "--max-megapixels must be positive");
+    /* An infinite limit would be no limit: the pixel bound must hold. */
+    if (!(max_mp > 0 && max_mp <= CLI_MAX_MEGAPIXELS))
+        return cli_usage(cmd, "--max-megapixels must be a number in (0, %d]", CLI_MAX_MEGAPIXELS);
     if (stage && !ba_stage_valid(stage))
         return cli_usage(cmd, "--stage '%s' is not one of before, after, progress", stage);
     if (view && !ba_view_valid(view))

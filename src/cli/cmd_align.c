@@ -9,7 +9,7 @@
 static char *opt_to;
 static char *opt_points;
 static char *opt_roi;
-static int opt_work_size;
+static int opt_work_size = CLI_UNSET;
 
 static const GOptionEntry ENTRIES[] = {
     {"to", 0, 0, G_OPTION_ARG_FILENAME, &opt_to, "The reference photo (id or file) to align onto",
@@ -105,7 +105,7 @@ int cmd_align(int argc, char **argv)
     ba_align_details details;
     o.details = &details;
     ba_error err;
-    if (opt_work_size) {
+    if (opt_work_size != CLI_UNSET) {
         if (opt_work_size < 64 || opt_work_size > 8192) {
             rc = cli_usage("align", "--work-size %d is outside 64..8192", opt_work_size);
             goto out;
@@ -169,5 +169,6 @@ out:
     g_free(opt_points);
     g_free(opt_roi);
     opt_to = opt_points = opt_roi = NULL;
+    opt_work_size = CLI_UNSET;
     return rc;
 }

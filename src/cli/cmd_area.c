@@ -31,7 +31,7 @@ int cmd_area(int argc, char **argv)
     if (add ? argc != 3 : argc != 2)
         return cli_usage("area", add ? "'area add' takes exactly one NAME"
                                      : "'area list' takes no arguments");
-    ba_catalog *cat = cli_open_library();
+    ba_catalog *cat = add ? cli_open_library() : cli_open_library_readonly();
     if (!cat)
         return EXIT_LIBRARY;
     ba_error err;

@@ -6,12 +6,7 @@
 /* @b as one line of text (b is freed). */
 static char *json_text(JsonBuilder *b)
 {
-    JsonNode *root = json_builder_get_root(b);
-    JsonGenerator *gen = json_generator_new();
-    json_generator_set_root(gen, root);
-    char *s = json_generator_to_data(gen, NULL);
-    g_object_unref(gen);
-    json_node_unref(root);
+    char *s = cli_json_text(b);
     g_object_unref(b);
     return s;
 }
@@ -56,8 +51,12 @@ int cli_print_takedown(const ba_export_record *e, const ba_export_item *items, i
                         e->purpose, e->created_at, e->destination);
         for (int i = 0; i < n; i++)
             g_string_append_printf(t, " %s", items[i].file);
-        g_string_append(t, " export.json\n");
-        line = g_string_free(t, FALSE);
+        g_string_append(t, " export.json");
+        /* The destination and file names are the user's: one escaped line. */
+        char *safe = cli_escape(t->str);
+        g_string_free(t, TRUE);
+        line = g_strconcat(safe, "\n", NULL);
+        g_free(safe);
     }
     if (out)
         g_string_append(out, line);
@@ -86,9 +85,9 @@ static int print_row(const ba_audit_entry *a, void *ud)
         json_builder_end_object(b);
         cli_json_line(b);
     } else if (!g_cli.quiet) {
-        printf("%-5" G_GINT64_FORMAT " %s %-14s %-10s %-10s %-8s %s%s%s\n", a->id, a->at,
-               a->action, a->client ? a->client : "-", a->purpose ? a->purpose : "-", a->result,
-               a->objects ? a->objects : "", a->detail ? ": " : "", a->detail ? a->detail : "");
+        cli_say("%-5" G_GINT64_FORMAT " %s %-14s %-10s %-10s %-8s %s%s%s\n", a->id, a->at,
+                a->action, a->client ? a->client : "-", a->purpose ? a->purpose : "-", a->result,
+                a->objects ? a->objects : "", a->detail ? ": " : "", a->detail ? a->detail : "");
     }
     return 0;
 }
@@ -114,7 +113,7 @@ int cmd_audit(int argc, char **argv)
         rc = cli_usage("audit", "takes no arguments (did you mean --client %s?)", argv[1]);
         goto out;
     }
-    cat = cli_open_library();
+    cat = cli_open_library_readonly();
     if (!cat) {
         rc = EXIT_LIBRARY;
         goto out;
@@ -138,6 +137,7 @@ int cmd_audit(int argc, char **argv)
     } else if (g_cli.json) {
         fputs(takedown->str, stdout);
     } else if (!g_cli.quiet) {
+        /* takedown holds lines already escaped by cli_print_takedown(). */
         printf("\n%s\n%s", takedown->len ? "To take down (consent revoked since):"
                                          : "Nothing to take down.",
                takedown->str);

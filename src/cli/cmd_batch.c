@@ -119,10 +119,14 @@ static int batch_compare(int argc, char **argv, const char *layout, const char *
         return cli_usage("batch", "--format is png, jpg or webp");
     if (view && !ba_view_valid(view))
         return cli_usage("batch", "invalid --view '%s'", view);
+    if ((width != CLI_UNSET && width < 1) || (height != CLI_UNSET && height < 1))
+        return cli_usage("batch", "--width and --height must be 1 or more");
+    if (cli_jobs_option("batch", &jobs) != EXIT_OK)
+        return EXIT_USAGE;
     o.compose.layout = (ba_layout)lay;
     o.compose.labels = (ba_label_style)lab;
-    o.compose.width = width;
-    o.compose.height = height;
+    o.compose.width = width == CLI_UNSET ? 0 : width; /* upper bounds: the library's */
+    o.compose.height = height == CLI_UNSET ? 0 : height;
     o.compose.caption = caption;
     o.jobs = jobs;
     o.out_dir = out_dir;
@@ -169,10 +173,10 @@ int cmd_batch(int argc, char **argv)
     char *client = NULL, *area = NULL, *stage = NULL, *view = NULL, *date = NULL,
          *treatment = NULL, *layout = NULL, *report = NULL, *out_dir = NULL, *format = NULL,
          *labels = NULL, *caption = NULL;
-    int width = 0, height = 0;
+    int width = CLI_UNSET, height = CLI_UNSET;
     gboolean all_pairs = FALSE;
     double max_mp = BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
-    int quality = BA_INGEST_DEFAULT_QUALITY, jobs = 0;
+    int quality = BA_INGEST_DEFAULT_QUALITY, jobs = CLI_UNSET;
     gboolean create_clients = FALSE;
     const GOptionEntry entries[] = {
         {"layout", 0, 0, G_OPTION_ARG_STRING, &layout,
@@ -231,7 +235,7 @@ int cmd_batch(int argc, char **argv)
     }
     ba_ingest_options o;
     rc = cli_ingest_options("batch", &o, client, area, stage, view, date, treatment, max_mp,
-                            quality, jobs);
+                            quality, &jobs);
     if (rc != EXIT_OK)
         goto out;
     rc = batch_ingest(argc, argv, &o, jobs, create_clients, layout, report);

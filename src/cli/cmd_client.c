@@ -23,7 +23,7 @@ static int print_client(const ba_client *c, void *ud)
         json_builder_end_object(b);
         cli_json_line(b);
     } else if (!g_cli.quiet) {
-        printf("%-16s %-30s %5d photos\n", c->code, c->name, c->photo_count);
+        cli_say("%-16s %-30s %5d photos\n", c->code, c->name, c->photo_count);
     }
     return 0;
 }
@@ -74,7 +74,7 @@ int cmd_client(int argc, char **argv)
             rc = cli_usage("client", "'client list' takes no arguments");
             goto out;
         }
-        ba_catalog *cat = cli_open_library();
+        ba_catalog *cat = cli_open_library_readonly();
         if (!cat) {
             rc = EXIT_LIBRARY;
             goto out;

@@ -90,7 +90,8 @@ int cmd_compare(int argc, char **argv)
 {
     char *output = NULL, *layout = NULL, *labels = NULL, *caption = NULL, *logo = NULL,
          *background = NULL, *client = NULL, *area = NULL, *view = NULL;
-    int width = 0, height = 0, gutter = -1, quality = 0;
+    /* CLI_UNSET tells "--width 0" (refused) from no --width (automatic). */
+    int width = CLI_UNSET, height = CLI_UNSET, gutter = CLI_UNSET, quality = CLI_UNSET;
     double logo_opacity = 0.6;
     gboolean no_align = FALSE, strict = FALSE, force = FALSE, first = FALSE, last = FALSE;
     const GOptionEntry entries[] = {
@@ -146,9 +147,16 @@ int cmd_compare(int argc, char **argv)
         rc = cli_usage("compare", "-o OUTPUT is required");
         goto out;
     }
-    if (width < 0 || height < 0 || width > 20000 || height > 20000 || quality < 0 ||
-        quality > 100 || logo_opacity < 0 || logo_opacity > 1) {
-        rc = cli_usage("compare", "--width/--height 1..20000, --quality 1..100, --logo-opacity 0..1");
+    /* The upper bounds are the library's (BA_COMPOSE_MAX_*): it names them. */
+    const char *bad = (width != CLI_UNSET && width < 1)       ? "--width must be 1 or more"
+                      : (height != CLI_UNSET && height < 1)   ? "--height must be 1 or more"
+                      : (gutter != CLI_UNSET && gutter < 0)   ? "--gutter must be 0 or more"
+                      : (quality != CLI_UNSET && (quality < 1 || quality > 100))
+                          ? "--quality must be 1..100"
+                      : !cli_fraction_ok(logo_opacity) ? "--logo-opacity must be a number in 0..1"
+                                                       : NULL;
+    if (bad) {
+        rc = cli_usage("compare", "%s", bad);
         goto out;
     }
     if (!parse_colour(background, o.background)) {
@@ -157,16 +165,16 @@ int cmd_compare(int argc, char **argv)
     }
     o.layout = (ba_layout)lay;
     o.labels = (ba_label_style)lab;
-    o.width = width;
-    o.height = height;
-    o.gutter = gutter;
+    o.width = width == CLI_UNSET ? 0 : width;
+    o.height = height == CLI_UNSET ? 0 : height;
+    o.gutter = gutter == CLI_UNSET ? -1 : gutter;
     o.caption = caption;
     o.logo = logo;
     o.logo_opacity = logo_opacity;
     o.align = !no_align;
     o.strict = strict;
     o.force = force;
-    o.quality = quality;
+    o.quality = quality == CLI_UNSET ? 0 : quality;
     ba_comparison c;
     ba_error err;
     gboolean all_ids = argc > 1;
@@ -295,14 +303,14 @@ int cmd_ghost(int argc, char **argv)
         rc = cli_usage("ghost", "give one photo id or file and -o OUTPUT.png");
         goto out;
     }
-    if (opacity < 0 || opacity > 1 || size < 64 || size > 8000) {
-        rc = cli_usage("ghost", "--opacity 0..1, --size 64..8000");
+    if (!cli_fraction_ok(opacity) || size < 64 || size > 8000) {
+        rc = cli_usage("ghost", "--opacity must be a number in 0..1 and --size 64..8000");
         goto out;
     }
     gint64 id = 0;
     ba_catalog *cat = NULL;
     if (cli_parse_id(argv[1], &id)) {
-        cat = cli_open_library();
+        cat = cli_open_library_readonly(); /* a ghost only reads the library */
         if (!cat) {
             rc = EXIT_LIBRARY;
             goto out;

@@ -8,7 +8,7 @@ int cmd_ingest(int argc, char **argv)
          *treatment = NULL;
     double max_mp = BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
     int quality = BA_INGEST_DEFAULT_QUALITY;
-    int jobs = 0;
+    int jobs = CLI_UNSET;
     const GOptionEntry entries[] = {
         {"client", 0, 0, G_OPTION_ARG_STRING, &client, "Client code (required)", "CODE"},
         {"area", 0, 0, G_OPTION_ARG_STRING, &area, "Treatment area (required)", "AREA"},
@@ -56,7 +56,7 @@ int cmd_ingest(int argc, char **argv)
     }
     ba_ingest_options o;
     rc = cli_ingest_options("ingest", &o, client, area, stage, view, date, treatment, max_mp,
-                            quality, jobs);
+                            quality, &jobs);
     if (rc != EXIT_OK)
         goto out;
     ba_error err;

@@ -18,9 +18,9 @@ static int print_photo(const ba_photo *p, void *ud)
                    "DATE", "#", "VIEW", "STAGE", "SIZE", "FILE");
         char size[32];
         snprintf(size, sizeof size, "%dx%d", p->width, p->height);
-        printf("%6" G_GINT64_FORMAT "  %-12s %-12s %-10s %3d  %-8s %-8s %11s  %s\n", p->id,
-               p->client, p->area, p->session_date, p->session_number, p->view, p->stage, size,
-               p->original_name);
+        cli_say("%6" G_GINT64_FORMAT "  %-12s %-12s %-10s %3d  %-8s %-8s %11s  %s\n", p->id,
+                p->client, p->area, p->session_date, p->session_number, p->view, p->stage, size,
+                p->original_name);
     }
     (*count)++;
     return 0;
@@ -72,8 +72,8 @@ static int print_comparison(const ba_comparison_record *c, void *ud)
             g_string_append_printf(ids, "%s%" G_GINT64_FORMAT, i ? "," : "", c->photos[i]);
         char size[32];
         snprintf(size, sizeof size, "%dx%d", c->width, c->height);
-        printf("%6" G_GINT64_FORMAT "  %-12s %-14s %11s  %-20s  %s\n", c->id, c->layout, ids->str,
-               size, c->created_at, c->output);
+        cli_say("%6" G_GINT64_FORMAT "  %-12s %-14s %11s  %-20s  %s\n", c->id, c->layout,
+                ids->str, size, c->created_at, c->output);
         g_string_free(ids, TRUE);
     }
     (*count)++;
@@ -114,7 +114,7 @@ int cmd_list(int argc, char **argv)
         rc = cli_usage("list", "--stage '%s' is not one of before, after, progress", stage);
         goto out;
     }
-    cat = cli_open_library();
+    cat = cli_open_library_readonly();
     if (!cat) {
         rc = EXIT_LIBRARY;
         goto out;

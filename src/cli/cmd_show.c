@@ -5,7 +5,7 @@
 
 static void line(const char *key, const char *value)
 {
-    printf("%-18s %s\n", key, value && *value ? value : "-");
+    cli_say("%-18s %s\n", key, value && *value ? value : "-");
 }
 
 static void print_text(const ba_photo *p)
@@ -70,7 +70,7 @@ int cmd_show(int argc, char **argv)
     gint64 id = 0;
     if (argc != 2 || !cli_parse_id(argv[1], &id))
         return cli_usage("show", "give one photo id (a positive number)");
-    ba_catalog *cat = cli_open_library();
+    ba_catalog *cat = cli_open_library_readonly();
     if (!cat)
         return EXIT_LIBRARY;
     ba_photo p;

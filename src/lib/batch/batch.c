@@ -13,6 +13,16 @@ void ba_batch_options_init(ba_batch_options *o)
     memset(o, 0, sizeof *o);
 }
 
+int ba_batch_jobs_check(int jobs, ba_error *err)
+{
+    if (jobs > BA_BATCH_MAX_JOBS) {
+        ba_error_set(err, BA_ERR_USAGE, "%d jobs at once is over the limit of %d", jobs,
+                     BA_BATCH_MAX_JOBS);
+        return -1;
+    }
+    return 0;
+}
+
 typedef struct slot {
     ba_ingest_job *job;       /* prepared, waiting for the writer (NULL: nothing to commit) */
     ba_ingest_result result;
@@ -105,10 +115,12 @@ static gpointer worker(gpointer data)
     return NULL;
 }
 
-/* Add the clients the items name, when asked to. */
-static void create_clients(ba_catalog *cat, const ba_batch_list *list,
-                           const ba_ingest_options *defaults)
+/* Add the clients the items name, when asked to; returns the ids of those
+ * added (the workers need them to exist before any photo is committed). */
+static GArray *create_clients(ba_catalog *cat, const ba_batch_list *list,
+                              const ba_ingest_options *defaults)
 {
+    GArray *created = g_array_new(FALSE, FALSE, sizeof(int64_t));
     GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
     for (size_t i = 0; i < list->count; i++) {
         const ba_batch_item *it = &list->items[i];
@@ -118,29 +130,47 @@ static void create_clients(ba_catalog *cat, const ba_batch_list *list,
         g_hash_table_add(seen, (gpointer)code);
         ba_client c;
         ba_error err;
-        if (ba_catalog_client_get(cat, code, &c, &err) != 0 && err.code == BA_ERR_NOT_FOUND)
-            ba_catalog_client_add(cat, code, NULL, NULL, &err); /* an invalid code fails per item */
+        int64_t id = 0;
+        if (ba_catalog_client_get(cat, code, &c, &err) != 0 && err.code == BA_ERR_NOT_FOUND &&
+            ba_catalog_client_add(cat, code, NULL, &id, &err) == 0) /* invalid: fails per item */
+            g_array_append_val(created, id);
     }
     g_hash_table_destroy(seen);
+    return created;
+}
+
+/* A client this batch added and none of whose photos committed (they all
+ * failed, or a cancel came first) goes again: a failed row leaves nothing. */
+static void remove_unused_clients(ba_catalog *cat, GArray *created)
+{
+    for (guint i = 0; i < created->len; i++) {
+        bool removed;
+        ba_error err;
+        /* A catalog error here leaves an empty client, the old behaviour. */
+        (void)ba_catalog_client_remove_unused(cat, g_array_index(created, int64_t, i), &removed,
+                                              &err);
+    }
+    g_array_free(created, TRUE);
 }
 
 int ba_batch_ingest(ba_catalog *cat, const ba_batch_list *list, const ba_batch_options *opts,
                     ba_batch_summary *summary, ba_error *err)
 {
-    (void)err;
     ba_batch_options defaults;
     if (!opts) {
         ba_batch_options_init(&defaults);
         opts = &defaults;
     }
     memset(summary, 0, sizeof *summary);
+    if (ba_batch_jobs_check(opts->jobs, err))
+        return -1;
     gint64 t0 = g_get_monotonic_time();
     ba_ingest_clean_tmp(cat);
-    if (opts->create_clients)
-        create_clients(cat, list, opts->defaults);
+    GArray *created = opts->create_clients ? create_clients(cat, list, opts->defaults)
+                                           : g_array_new(FALSE, FALSE, sizeof(int64_t));
 
     int cores = (int)g_get_num_processors();
-    int jobs = opts->jobs > 0 ? opts->jobs : cores;
+    int jobs = opts->jobs > 0 ? opts->jobs : MIN(cores, BA_BATCH_MAX_JOBS);
     if ((size_t)jobs > list->count)
         jobs = list->count > 0 ? (int)list->count : 1;
     /* N photos at once, each with its share of the cores: no oversubscription.
@@ -208,6 +238,7 @@ int ba_batch_ingest(ba_catalog *cat, const ba_batch_list *list, const ba_batch_o
     }
     for (int t = 0; t < jobs; t++)
         g_thread_join(threads[t]);
+    remove_unused_clients(cat, created);
     /* Prepared but never committed (a cancel): their temporary masters go. */
     for (size_t i = 0; i < list->count; i++)
         ba_ingest_job_free(r.slots[i].job);

@@ -116,6 +116,9 @@ int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *o,
 {
     memset(summary, 0, sizeof *summary);
     gint64 t0 = g_get_monotonic_time();
+    /* Every option once, before the output folder or any render. */
+    if (ba_batch_jobs_check(o->jobs, err) || ba_compose_options_check(&o->compose, err))
+        return -1;
     if (o->out_dir && ba_library_check_output(ba_catalog_dir(cat), o->out_dir, true, err))
         return -1;
     if (!o->out_dir || g_mkdir_with_parents(o->out_dir, 0755) != 0) {
@@ -148,7 +151,7 @@ int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *o,
         g_ptr_array_add(r.pending, g);
     }
     int cores = (int)g_get_num_processors();
-    int jobs = o->jobs > 0 ? o->jobs : cores;
+    int jobs = o->jobs > 0 ? o->jobs : MIN(cores, BA_BATCH_MAX_JOBS);
     jobs = MAX(1, MIN(jobs, (int)r.pending->len));
     GThread **threads = g_new0(GThread *, jobs);
     r.active = r.pending->len ? jobs : 0;

@@ -475,6 +475,124 @@ ba_catalog *ba_catalog_open(const char *dir, ba_error *err)
     return cat;
 }
 
+/* ---- read-only open ------------------------------------------------------ */
+
+/* "file:" URI of @path for sqlite3_open_v2(SQLITE_OPEN_URI): every byte but
+ * the unreserved ones percent-encoded, so '?', '#' and '%' in a folder name
+ * stay part of the path. */
+static char *file_uri(const char *path)
+{
+    char *abs = g_canonicalize_filename(path, NULL);
+    GString *u = g_string_new("file:");
+    for (const unsigned char *p = (const unsigned char *)abs; *p; p++)
+        if (g_ascii_isalnum(*p) || strchr("/-._~", *p))
+            g_string_append_c(u, (char)*p);
+        else
+            g_string_append_printf(u, "%%%02X", *p);
+    g_free(abs);
+    return g_string_free(u, FALSE);
+}
+
+/* A read-only handle cannot migrate: the schema must be this build's. */
+static int check_schema_readonly(ba_catalog *cat, ba_error *err)
+{
+    int version = 0, appid = 0;
+    if (pragma_int(cat, "PRAGMA application_id", &appid, err) ||
+        pragma_int(cat, "PRAGMA user_version", &version, err))
+        return -1;
+    if (appid != BA_APPLICATION_ID) {
+        ba_error_set(err, BA_ERR_CATALOG, "%s/catalog.db: not a beforeafter catalog", cat->dir);
+        return -1;
+    }
+    if (version != BA_CATALOG_SCHEMA_VERSION) {
+        ba_error_set(err, BA_ERR_CATALOG,
+                     "%s/catalog.db: schema version %d, this beforeafter reads %d; %s", cat->dir,
+                     version, BA_CATALOG_SCHEMA_VERSION,
+                     version > BA_CATALOG_SCHEMA_VERSION
+                         ? "upgrade beforeafter"
+                         : "run a command that writes once, on a writable library, to upgrade it");
+        return -1;
+    }
+    return 0;
+}
+
+/* Open catalog.db with SQLITE_OPEN_READONLY; with @immutable as a file that
+ * cannot change (no locks, no WAL index), which is what a read-only folder
+ * without catalog.db-shm needs. */
+static ba_catalog *open_db_readonly(const char *dir, bool immutable, ba_error *err)
+{
+    ba_catalog *cat = g_new0(ba_catalog, 1);
+    cat->dir = g_strdup(dir);
+    char *path = g_build_filename(dir, "catalog.db", NULL);
+    char *uri = file_uri(path);
+    char *name = g_strconcat(uri, immutable ? "?immutable=1" : "", NULL);
+    int rc = sqlite3_open_v2(name, &cat->db,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+    g_free(name);
+    g_free(uri);
+    g_free(path);
+    if (rc != SQLITE_OK) {
+        ba_error_set(err, BA_ERR_CATALOG, "%s/catalog.db: cannot open: %s", dir,
+                     cat->db ? sqlite3_errmsg(cat->db) : sqlite3_errstr(rc));
+        ba_catalog_close(cat);
+        return NULL;
+    }
+    sqlite3_busy_timeout(cat->db, BA_BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(cat->db, 1);
+    if (check_schema_readonly(cat, err) || load_settings(cat, err)) {
+        if (err && err->code == BA_ERR_INTERNAL)
+            err->code = BA_ERR_CATALOG;
+        ba_catalog_close(cat);
+        return NULL;
+    }
+    return cat;
+}
+
+/* Does catalog.db-wal hold transactions not yet copied into catalog.db? */
+static bool wal_pending(const char *dir)
+{
+    char *wal = g_build_filename(dir, "catalog.db-wal", NULL);
+    GStatBuf st;
+    bool pending = g_stat(wal, &st) == 0 && st.st_size > 0;
+    g_free(wal);
+    return pending;
+}
+
+ba_catalog *ba_catalog_open_readonly(const char *dir, ba_error *err)
+{
+    if (!dir || !*dir) {
+        ba_error_set(err, BA_ERR_USAGE, "no library folder given");
+        return NULL;
+    }
+    char *db = g_build_filename(dir, "catalog.db", NULL);
+    bool have_db = g_file_test(db, G_FILE_TEST_IS_REGULAR);
+    g_free(db);
+    if (!have_db) {
+        ba_error_set(err, BA_ERR_CATALOG,
+                     "%s: not a beforeafter library (no catalog.db); run 'beforeafter "
+                     "--library %s init' first",
+                     dir, dir);
+        return NULL;
+    }
+    ba_error first;
+    ba_catalog *cat = open_db_readonly(dir, false, &first);
+    if (cat || access(dir, W_OK) == 0) {
+        if (!cat && err)
+            *err = first;
+        return cat;
+    }
+    /* A read-only folder without catalog.db-shm: SQLite cannot build the WAL
+     * index, but with no WAL content the file alone is the whole catalog. */
+    if (wal_pending(dir)) {
+        ba_error_set(err, BA_ERR_CATALOG,
+                     "%s: the library is read-only and catalog.db-wal holds changes not yet in "
+                     "catalog.db; open it once where it can be written",
+                     dir);
+        return NULL;
+    }
+    return open_db_readonly(dir, true, err);
+}
+
 void ba_catalog_close(ba_catalog *cat)
 {
     if (!cat)
@@ -557,6 +675,28 @@ int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name, i
         return db_fail(cat, err, "adding a client");
     if (id)
         *id = sqlite3_last_insert_rowid(cat->db);
+    return 0;
+}
+
+int ba_catalog_client_remove_unused(ba_catalog *cat, int64_t id, bool *removed, ba_error *err)
+{
+    *removed = false;
+    /* One statement: a session committed by another writer meanwhile keeps
+     * the client; so does any other row that refers to it (foreign keys). */
+    sqlite3_stmt *st = prepare(cat,
+                               "DELETE FROM clients WHERE id = ?1 AND NOT EXISTS"
+                               " (SELECT 1 FROM sessions WHERE client_id = ?1)",
+                               err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return 0;
+    if (rc != SQLITE_DONE)
+        return db_fail(cat, err, "removing an unused client");
+    *removed = sqlite3_changes(cat->db) > 0;
     return 0;
 }
 

@@ -44,6 +44,84 @@ int ba_label_style_parse(const char *name)
     return -1;
 }
 
+/* ---- limits (invariant 7: every output dimension is bounded) ------------- */
+
+static int check_side(const char *what, int px, ba_error *err)
+{
+    if (px < 0 || px > BA_COMPOSE_MAX_SIDE) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "a comparison %s of %d px is outside 1..%d px (the largest side of any "
+                     "output)",
+                     what, px, BA_COMPOSE_MAX_SIDE);
+        return -1;
+    }
+    return 0;
+}
+
+/* @w x @h against the pixel limit; @what names the image in the message. */
+static int check_pixels(const char *what, long long w, long long h, ba_error *err)
+{
+    if (w > BA_COMPOSE_MAX_SIDE || h > BA_COMPOSE_MAX_SIDE) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "%s would be %lld x %lld px; no side may exceed %d px", what, w, h,
+                     BA_COMPOSE_MAX_SIDE);
+        return -1;
+    }
+    if (w * h > BA_COMPOSE_MAX_PIXELS) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "%s would be %lld x %lld px (%.1f megapixels), over the limit of %lld "
+                     "megapixels",
+                     what, w, h, (double)(w * h) / 1e6, BA_COMPOSE_MAX_PIXELS / 1000000);
+        return -1;
+    }
+    return 0;
+}
+
+static bool redaction_ok(const ba_redaction *r)
+{
+    /* Rectangles become pixel indices: NaN or infinity would be undefined. */
+    return isfinite(r->x) && isfinite(r->y) && isfinite(r->w) && isfinite(r->h) && r->w >= 0 &&
+           r->h >= 0 && (r->mode == BA_REDACT_BAR || r->mode == BA_REDACT_BLUR);
+}
+
+int ba_compose_options_check(const ba_compose_options *o, ba_error *err)
+{
+    if ((unsigned)o->layout > BA_LAYOUT_TIMELINE || (unsigned)o->labels > BA_LABEL_FULL) {
+        ba_error_set(err, BA_ERR_USAGE, "unknown layout (%d) or label style (%d)",
+                     (int)o->layout, (int)o->labels);
+        return -1;
+    }
+    if (check_side("width", o->width, err) || check_side("height", o->height, err))
+        return -1;
+    if (o->width && o->height && check_pixels("the comparison", o->width, o->height, err))
+        return -1;
+    if (o->gutter > BA_COMPOSE_MAX_GUTTER) {
+        ba_error_set(err, BA_ERR_USAGE, "a gutter of %d px is over the limit of %d px", o->gutter,
+                     BA_COMPOSE_MAX_GUTTER);
+        return -1;
+    }
+    if (o->quality < 0 || o->quality > 100) {
+        ba_error_set(err, BA_ERR_USAGE, "output quality %d is outside 1..100", o->quality);
+        return -1;
+    }
+    if (!(o->logo_opacity >= 0 && o->logo_opacity <= 1)) {
+        ba_error_set(err, BA_ERR_USAGE, "logo opacity %g is not a number in 0..1",
+                     o->logo_opacity);
+        return -1;
+    }
+    if (o->n_redactions < 0 || o->n_redactions > BA_COMPOSE_MAX_REDACTIONS) {
+        ba_error_set(err, BA_ERR_USAGE, "%d redactions: at most %d are allowed", o->n_redactions,
+                     BA_COMPOSE_MAX_REDACTIONS);
+        return -1;
+    }
+    for (int i = 0; i < o->n_redactions; i++)
+        if (!redaction_ok(&o->redactions[i])) {
+            ba_error_set(err, BA_ERR_USAGE, "redaction %d is not a finite rectangle", i + 1);
+            return -1;
+        }
+    return 0;
+}
+
 /* One photo going into a panel. */
 typedef struct source {
     VipsImage *img;       /* full resolution, upright sRGB */
@@ -486,7 +564,15 @@ typedef struct geometry {
     int caption_h;    /* footer band, 0 without caption */
     int gutter;
     int width, height; /* canvas */
+    bool cramped;     /* the gutters and bands left under 8 px for a panel */
 } geometry;
+
+/* A planned size in px, saturated: a far too large plan stays an int and is
+ * refused by check_geometry() instead of overflowing. */
+static int px(double v)
+{
+    return v >= 4.0 * BA_COMPOSE_MAX_SIDE ? 4 * BA_COMPOSE_MAX_SIDE : (int)lround(v);
+}
 
 static int band_for(int ph, double frac, int lo, int hi)
 {
@@ -518,13 +604,16 @@ static void plan(geometry *g, const ba_compose_options *o, int n, const rect *cr
             int lh = labels ? band_for(g->ph ? g->ph : 400, 0.07, 20, 110) : 0;
             int ch = caption ? band_for(g->ph ? g->ph : 400, 0.06, 18, 90) : 0;
             int ph = (o->height - ch - (g->rows - 1) * gut) / g->rows - lh;
+            g->cramped = ph < 8;
             g->ph = MAX(8, ph);
-            g->pw = MAX(8, (int)lround(g->ph / aspect));
+            g->pw = MAX(8, px(g->ph / aspect));
         } else {
             int w = width ? width
-                          : MIN(default_w, (int)(g->cols * crop->w) + (g->cols - 1) * gut);
-            g->pw = MAX(8, (w - (g->cols - 1) * gut) / g->cols);
-            g->ph = MAX(8, (int)lround(g->pw * aspect));
+                          : MIN(default_w, px(g->cols * crop->w) + (g->cols - 1) * gut);
+            int pw = (w - (g->cols - 1) * gut) / g->cols;
+            g->cramped = pw < 8;
+            g->pw = MAX(8, pw);
+            g->ph = MAX(8, px(g->pw * aspect));
         }
         g->gutter = gut;
         g->label_h = labels ? band_for(g->ph, 0.07, 20, 110) : 0;
@@ -536,6 +625,27 @@ static void plan(geometry *g, const ba_compose_options *o, int n, const rect *cr
         g->width = o->width;
     if (o->height)
         g->height = o->height;
+}
+
+/* The planned output against the limits, before any pixel is rendered: the
+ * grid of panels, gutters and bands is rendered whole before it is placed on
+ * the canvas, so both are checked. */
+static int check_geometry(const geometry *g, int n, const char *output, ba_error *err)
+{
+    if (g->cramped) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "%s: %d panels with %d px gutters do not fit in %d x %d px (each panel "
+                     "needs at least 8 px)",
+                     output, n, g->gutter, g->width, g->height);
+        return -1;
+    }
+    long long gw = (long long)g->cols * g->pw + (long long)(g->cols - 1) * g->gutter;
+    long long gh = (long long)g->rows * (g->ph + g->label_h) +
+                   (long long)(g->rows - 1) * g->gutter + g->caption_h;
+    char what[64];
+    snprintf(what, sizeof what, "the comparison of %d panels", n);
+    return check_pixels(what, gw, gh, err) || check_pixels(what, g->width, g->height, err) ? -1
+                                                                                          : 0;
 }
 
 static int load_logo(const char *path, VipsImage **out, ba_error *err)
@@ -609,6 +719,8 @@ static int render(source *s, int n, const ba_compose_options *o, const char *out
     }
     geometry g = {0};
     plan(&g, o, n, &crop);
+    if (check_geometry(&g, n, output, err))
+        return -1;
     out->crop[0] = crop.x;
     out->crop[1] = crop.y;
     out->crop[2] = crop.w;
@@ -753,6 +865,43 @@ static int check_count(int n, ba_error *err)
     return 0;
 }
 
+/* A photo twice would compare it with itself and look like "no change". */
+static int check_distinct(const int64_t *ids, int n, ba_error *err)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            if (ids[i] == ids[j]) {
+                ba_error_set(err, BA_ERR_USAGE,
+                             "photo %" G_GINT64_FORMAT " is given twice; a comparison shows "
+                             "different photos",
+                             ids[i]);
+                return -1;
+            }
+    return 0;
+}
+
+/* Open @p's master.  A missing or unreadable master is damage to the library,
+ * not a mistake of the caller: BA_ERR_CORRUPT, naming the photo. */
+static int open_master(ba_catalog *cat, const ba_photo *p, VipsImage **img, ba_error *err)
+{
+    ba_error why;
+    if (ba_ingest_open_master(ba_catalog_dir(cat), p->master_sha256, img, &why) == 0)
+        return 0;
+    char rel[96];
+    ba_catalog_master_relpath(p->master_sha256, rel, sizeof rel);
+    if (why.code == BA_ERR_NOT_FOUND)
+        ba_error_set(err, BA_ERR_CORRUPT,
+                     "photo %" G_GINT64_FORMAT ": its master %s is missing; 'beforeafter "
+                     "verify' tells more",
+                     p->id, rel);
+    else
+        ba_error_set(err, why.code == BA_ERR_NOMEM ? BA_ERR_NOMEM : BA_ERR_CORRUPT,
+                     "photo %" G_GINT64_FORMAT ": its master %s cannot be read (%s); "
+                     "'beforeafter verify' tells more",
+                     p->id, rel, why.message);
+    return -1;
+}
+
 int ba_compose_files(const char *const *paths, int n, const ba_compose_options *opts,
                      const char *output, ba_comparison *out, ba_error *err)
 {
@@ -762,7 +911,8 @@ int ba_compose_files(const char *const *paths, int n, const ba_compose_options *
         opts = &defaults;
     }
     memset(out, 0, sizeof *out);
-    if (check_count(n, err) || ba_library_check_output(NULL, output, false, err))
+    if (check_count(n, err) || ba_compose_options_check(opts, err) ||
+        ba_library_check_output(NULL, output, false, err))
         return -1;
     source *s = g_new0(source, n);
     int rc = -1;
@@ -863,7 +1013,8 @@ int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compo
         opts = &defaults;
     }
     memset(out, 0, sizeof *out);
-    if (check_count(n, err) || ba_library_check_output(ba_catalog_dir(cat), output, false, err))
+    if (check_count(n, err) || check_distinct(ids, n, err) || ba_compose_options_check(opts, err) ||
+        ba_library_check_output(ba_catalog_dir(cat), output, false, err))
         return -1;
     if (ba_output_format(output) == BA_OUT_UNKNOWN) {
         ba_error_set(err, BA_ERR_USAGE, "%s: unknown output format; use .png, .jpg or .webp",
@@ -898,7 +1049,7 @@ int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compo
                          ids[i], s[i].photo.master_problem);
             goto out;
         }
-        if (ba_ingest_open_master(ba_catalog_dir(cat), s[i].photo.master_sha256, &s[i].img, err))
+        if (open_master(cat, &s[i].photo, &s[i].img, err))
             goto out;
         char rel[96];
         ba_catalog_master_relpath(s[i].photo.master_sha256, rel, sizeof rel);
@@ -960,16 +1111,29 @@ int ba_compose_ghost(ba_catalog *cat, int64_t id, const char *path, double opaci
     }
     if (ba_library_check_output(cat ? ba_catalog_dir(cat) : NULL, output, false, err))
         return -1;
+    if (!(opacity >= 0 && opacity <= 1)) {
+        ba_error_set(err, BA_ERR_USAGE, "ghost opacity %g is not a number in 0..1", opacity);
+        return -1;
+    }
+    if (long_edge < 0 || long_edge > BA_COMPOSE_MAX_SIDE) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "a ghost overlay's long edge of %d px is outside 1..%d px (the largest "
+                     "side of any output)",
+                     long_edge, BA_COMPOSE_MAX_SIDE);
+        return -1;
+    }
     if (cat) {
         ba_photo p;
-        if (ba_catalog_photo_get(cat, id, &p, err) ||
-            ba_ingest_open_master(ba_catalog_dir(cat), p.master_sha256, &img, err))
+        if (ba_catalog_photo_get(cat, id, &p, err) || open_master(cat, &p, &img, err))
             return -1;
     } else if (ba_ingest_load(path, 0, &img, NULL, err)) {
         return -1;
     }
     int edge_px = long_edge > 0 ? long_edge : 1920;
     double f = (double)edge_px / MAX(img->Xsize, img->Ysize);
+    /* The header gives the overlay's size: refuse it before any pixel. */
+    if (check_pixels("the ghost overlay", px(img->Xsize * f), px(img->Ysize * f), err))
+        goto out;
     if (vips_resize(img, &small, f, NULL))
         goto vips_failed;
     double a = 255.0 * CLAMP(opacity, 0.0, 1.0);
