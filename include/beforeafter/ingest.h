@@ -68,9 +68,26 @@ typedef struct ba_ingest_result {
 int ba_ingest_read_exif(const unsigned char *data, size_t len, ba_capture *out);
 
 /**
+ * The largest input file, in bytes, that ingest reads under a pixel limit of
+ * @p max_megapixels (<= 0: the default): 8 bytes a pixel (four 16-bit
+ * channels, the most an uncompressed photo within the limit takes) plus
+ * 16 MiB for its metadata.  816 777 216 bytes at the default 100 megapixels.
+ * Larger files are refused with BA_ERR_TOO_LARGE before any byte is read.
+ */
+uint64_t ba_ingest_max_file_bytes(double max_megapixels);
+
+/**
  * Ingest the file at @p path into @p cat as described above.  On failure the
  * error message names the file and the cause; no row and no master file is
  * left behind.
+ *
+ * The file is read whole into memory (never mapped) and hashed as it is
+ * read, so the bytes hashed are the bytes decoded even if another program
+ * changes the file meanwhile.  A file larger than
+ * ba_ingest_max_file_bytes(opts->max_megapixels) is refused; one that ends
+ * before its size or grows while being read is refused with BA_ERR_IO
+ * ("changed while being read").  The first ingest of a process into a
+ * library removes what dead writers left in its tmp/ (ba_ingest_clean_tmp()).
  */
 int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
                    ba_ingest_result *result, ba_error *err);
@@ -116,8 +133,11 @@ int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *job, ba_ingest_result *resu
 void ba_ingest_job_free(ba_ingest_job *job);
 
 /**
- * Remove temporary masters left in LIBRARY/tmp by processes that no longer
- * run (killed mid-ingest).  Returns the number removed.
+ * Remove temporary files (named <kind>-<pid>-...) left in LIBRARY/tmp by
+ * processes that no longer run (killed mid-ingest).  Returns the number
+ * removed.  Ingest and every first master read of a process (compare, export,
+ * align) do this once per library by themselves; a plain verify afterwards
+ * finds no stray-tmp.
  */
 int ba_ingest_clean_tmp(ba_catalog *cat);
 

@@ -3,8 +3,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "testutil.h"
+
+/* Internal entry points of other modules' master reads (align, compose). */
+#include "../../src/lib/ingest/load.h"
 
 /* The library + work folder of each test (testutil.h). */
 typedef tu_fixture fixture;
@@ -582,6 +587,264 @@ static void test_formats_accepted(void **state)
     g_object_unref(scene);
 }
 
+/* Write @len bytes to @path. */
+static void write_file(const char *path, const void *data, size_t len)
+{
+    GError *gerr = NULL;
+    if (!g_file_set_contents(path, data, (gssize)len, &gerr))
+        fail_msg("%s: %s", path, gerr->message);
+}
+
+/* Library messages never name CLI flags (the CLI may add its own hints). */
+static void expect_no_flag(const ba_error *err)
+{
+    if (strstr(err->message, " --"))
+        fail_msg("a library message names a CLI flag: %s", err->message);
+}
+
+/* Item 8 (issue 10): a file whose size shrinks while it is read is refused
+ * with one line, not read past its end.  A sysfs attribute is a regular file
+ * whose fstat() says 4096 bytes and whose read() gives a few: the same short
+ * read a truncation in the middle of reading gives, deterministically. */
+static void test_changed_while_read_refused(void **state)
+{
+    fixture *f = *state;
+    const char *sys = "/sys/devices/system/cpu/online";
+    struct stat st;
+    if (stat(sys, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 64) {
+        print_message("skipping: %s is not a sysfs attribute here\n", sys);
+        return;
+    }
+    ba_catalog_counts before;
+    ba_error err;
+    assert_int_equal(ba_catalog_counts_get(f->cat, &before, &err), 0);
+    ba_ingest_options opt;
+    tu_options(&opt);
+    ba_ingest_result r;
+    assert_int_equal(ba_ingest_file(f->cat, sys, &opt, &r, &err), -1);
+    if (err.code != BA_ERR_IO || !strstr(err.message, "changed while being read"))
+        fail_msg("expected 'changed while being read', got: %s", err.message);
+    assert_true(g_str_has_prefix(err.message, sys));
+    expect_no_flag(&err);
+    expect_unchanged(f, &before);
+    /* The loader that align and compose use reads the same way. */
+    VipsImage *img = NULL;
+    assert_int_equal(ba_ingest_load(sys, 0, &img, NULL, &err), -1);
+    assert_null(img);
+    assert_int_equal(err.code, BA_ERR_IO);
+}
+
+/* Item 8: the pixels of a loaded file come from our copy, not the file: a
+ * file truncated after it was opened decodes as it was (with a mapping,
+ * this decode died of SIGBUS). */
+static void test_load_survives_truncation(void **state)
+{
+    fixture *f = *state;
+    VipsImage *scene = tu_scene(640, 480);
+    char *path = input_path(f, "t.tif");
+    tu_save(scene, path); /* uncompressed: the decode reads the file's own bytes */
+    VipsImage *img = NULL;
+    ba_error err;
+    if (ba_ingest_load(path, 0, &img, NULL, &err))
+        fail_msg("load: %s", err.message);
+    assert_int_equal(truncate(path, 0), 0);
+    VipsImage *mem = vips_image_copy_memory(img);
+    if (!mem)
+        fail_msg("decode after truncation: %s", vips_error_buffer());
+    assert_true(tu_psnr(scene, mem) > 40.0);
+    g_object_unref(mem);
+    g_object_unref(img);
+    g_object_unref(scene);
+    g_free(path);
+}
+
+/* The byte bound that goes with the pixel limit is checked before reading. */
+static void test_file_bound_refused_before_reading(void **state)
+{
+    fixture *f = *state;
+    assert_true(ba_ingest_max_file_bytes(0) == 816777216u);
+    assert_true(ba_ingest_max_file_bytes(100) == 816777216u);
+    assert_true(ba_ingest_max_file_bytes(1e300) == UINT64_MAX);
+    /* 100 pixels allow 800 bytes + 16 MiB: a sparse file one MiB over that. */
+    char *path = input_path(f, "sparse.jpg");
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fputs("\xff\xd8\xff", fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(truncate(path, (off_t)17 << 20), 0);
+    ba_ingest_options opt;
+    tu_options(&opt);
+    opt.max_megapixels = 0.0001;
+    ba_ingest_result r;
+    ba_error err;
+    assert_int_equal(ba_ingest_file(f->cat, path, &opt, &r, &err), -1);
+    if (err.code != BA_ERR_TOO_LARGE || !strstr(err.message, "sparse.jpg") ||
+        !strstr(err.message, "refused before reading"))
+        fail_msg("expected a refusal by size, got: %s", err.message);
+    expect_no_flag(&err);
+    g_free(path);
+}
+
+/* Low items: a refused file is described as what it is, never as "an
+ * ImageMagick format" (the loader that would have claimed it). */
+static void test_refusal_says_what_it_is(void **state)
+{
+    fixture *f = *state;
+    ba_ingest_options opt;
+    tu_options(&opt);
+    static const struct {
+        const char *name, *data;
+        size_t len;
+        ba_code code;
+        const char *want;
+    } cases[] = {
+        {"zeros.jpg", NULL, 4096, BA_ERR_FORMAT, "not an image: only zero bytes"},
+        {"p.ppm", "P6\n2 2\n255\n\1\2\3\4\5\6\7\10\11\12\13\14", 23, BA_ERR_FORMAT,
+         "a PPM/PNM image, which beforeafter does not accept"},
+        {"a.pgm", "P2\n2 1\n255\n0 255\n", 17, BA_ERR_FORMAT, "PPM/PNM"},
+        {"b.bmp", "BM\x3a\0\0\0\0\0\0\0\x36\0\0\0", 14, BA_ERR_FORMAT, "a BMP image"},
+        {"d.pdf", "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", 15, BA_ERR_FORMAT, "a PDF document"},
+        {"cut.tif", "II*\0\x08\0\0\0\x0c\0", 10, BA_ERR_CORRUPT,
+         "starts like a TIFF file but cannot be read"},
+        {"notes.jpg", "BMW: a shopping list\n", 21, BA_ERR_FORMAT, "a text file"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        unsigned char *bytes = g_malloc0(cases[i].len);
+        if (cases[i].data)
+            memcpy(bytes, cases[i].data, cases[i].len);
+        ba_ingest_result r;
+        ba_error err;
+        assert_int_equal(
+            ba_ingest_buffer(f->cat, cases[i].name, bytes, cases[i].len, &opt, &r, &err), -1);
+        if (err.code != cases[i].code || !strstr(err.message, cases[i].want) ||
+            strstr(err.message, "ImageMagick") || !g_str_has_prefix(err.message, cases[i].name))
+            fail_msg("%s: expected '%s' (code %d), got (code %d): %s", cases[i].name,
+                     cases[i].want, cases[i].code, err.code, err.message);
+        expect_no_flag(&err);
+        g_free(bytes);
+    }
+}
+
+/* A name with a newline in it is shown once, blanked, not twice. */
+static void test_odd_name_shown_once(void **state)
+{
+    fixture *f = *state;
+    ba_ingest_options opt;
+    tu_options(&opt);
+    ba_ingest_result r;
+    ba_error err;
+    static const char text[] = "not a photo\n";
+    assert_int_equal(ba_ingest_buffer(f->cat, "x\nname.jpg", (const unsigned char *)text,
+                                      sizeof text - 1, &opt, &r, &err),
+                     -1);
+    assert_true(g_str_has_prefix(err.message, "x name.jpg: "));
+    assert_null(strstr(err.message + 1, "x name.jpg"));
+}
+
+/* Item 3: a master overwritten with another valid JPEG (another client's
+ * photo) is refused by every reader, not rendered as this photo. */
+static void test_overwritten_master_refused(void **state)
+{
+    fixture *f = *state;
+    VipsImage *scene = tu_scene(320, 240);
+    VipsImage *other = NULL;
+    assert_int_equal(vips_flip(scene, &other, VIPS_DIRECTION_HORIZONTAL, NULL), 0);
+    char *pa = input_path(f, "a.png"), *pb = input_path(f, "b.png");
+    tu_save(scene, pa);
+    tu_save(other, pb);
+    ba_ingest_options opt;
+    tu_options(&opt);
+    ba_ingest_result ra, rb;
+    ba_error err;
+    assert_int_equal(ba_ingest_file(f->cat, pa, &opt, &ra, &err), 0);
+    assert_int_equal(ba_ingest_file(f->cat, pb, &opt, &rb, &err), 0);
+    ba_photo a;
+    assert_int_equal(ba_catalog_photo_get(f->cat, ra.photo_id, &a, &err), 0);
+    char *ma = g_build_filename(f->dir, ra.master, NULL);
+    char *mb = g_build_filename(f->dir, rb.master, NULL);
+
+    size_t alen, blen;
+    unsigned char *abytes = tu_read(ma, &alen);
+    unsigned char *bbytes = tu_read(mb, &blen);
+    VipsImage *img = NULL;
+    if (ba_ingest_open_master(f->dir, a.master_sha256, &img, &err))
+        fail_msg("open_master: %s", err.message);
+    g_object_unref(img);
+    img = NULL;
+
+    /* B's master bytes over A's master file: refused, naming the file. */
+    write_file(ma, bbytes, blen);
+    assert_int_equal(ba_ingest_open_master(f->dir, a.master_sha256, &img, &err), -1);
+    assert_null(img);
+    assert_int_equal(err.code, BA_ERR_CORRUPT);
+    if (!strstr(err.message, "no longer matches its recorded SHA-256") ||
+        !g_str_has_prefix(err.message, ma))
+        fail_msg("unexpected message: %s", err.message);
+    expect_no_flag(&err);
+
+    /* The right bytes back: it opens, and decodes (whole or shrunk) from the
+     * verified copy even once the file is gone. */
+    write_file(ma, abytes, alen);
+    assert_int_equal(ba_ingest_open_master(f->dir, a.master_sha256, &img, &err), 0);
+    assert_int_equal(g_unlink(ma), 0);
+    VipsImage *small = NULL;
+    assert_int_equal(ba_ingest_master_shrink(img, 2, &small), 0);
+    assert_int_equal(small->Xsize, 160);
+    VipsImage *mem = vips_image_copy_memory(img);
+    assert_non_null(mem);
+    assert_true(tu_psnr(scene, mem) > 35.0);
+    g_object_unref(mem);
+    g_object_unref(small);
+    g_object_unref(img);
+    img = NULL;
+    assert_int_equal(ba_ingest_open_master(f->dir, a.master_sha256, &img, &err), -1);
+    assert_int_equal(err.code, BA_ERR_NOT_FOUND);
+    g_free(abytes);
+    g_free(bbytes);
+    g_free(ma);
+    g_free(mb);
+    g_free(pa);
+    g_free(pb);
+    g_object_unref(other);
+    g_object_unref(scene);
+}
+
+/* The next writer removes what dead writers left in tmp/, and nothing else. */
+static void test_ingest_sweeps_dead_writers_tmp(void **state)
+{
+    fixture *f = *state;
+    char *dead = g_build_filename(f->dir, "tmp", "ingest-99999999-abcdef.jpg", NULL);
+    char *dead2 = g_build_filename(f->dir, "tmp", "ingest-99999998-consent-0001.pdf", NULL);
+    char *mine_name = g_strdup_printf("ingest-%d-kept.jpg", (int)getpid());
+    char *mine = g_build_filename(f->dir, "tmp", mine_name, NULL);
+    char *other = g_build_filename(f->dir, "tmp", "notes.txt", NULL);
+    write_file(dead, "x", 1);
+    write_file(dead2, "x", 1);
+    write_file(mine, "x", 1);
+    write_file(other, "x", 1);
+    VipsImage *scene = tu_scene(64, 48);
+    char *path = input_path(f, "s.png");
+    tu_save(scene, path);
+    ba_ingest_options opt;
+    tu_options(&opt);
+    ba_ingest_result r;
+    ba_error err;
+    assert_int_equal(ba_ingest_file(f->cat, path, &opt, &r, &err), 0);
+    assert_false(g_file_test(dead, G_FILE_TEST_EXISTS));
+    assert_false(g_file_test(dead2, G_FILE_TEST_EXISTS));
+    assert_true(g_file_test(mine, G_FILE_TEST_EXISTS)); /* a live writer's */
+    assert_true(g_file_test(other, G_FILE_TEST_EXISTS)); /* not ours to judge */
+    g_unlink(mine);
+    g_unlink(other);
+    g_free(dead);
+    g_free(dead2);
+    g_free(mine);
+    g_free(mine_name);
+    g_free(other);
+    g_free(path);
+    g_object_unref(scene);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -596,6 +859,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicate_is_one_photo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_formats_accepted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changed_while_read_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_survives_truncation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_bound_refused_before_reading, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusal_says_what_it_is, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_odd_name_shown_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overwritten_master_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_sweeps_dead_writers_tmp, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ba_shutdown();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vips/vips.h>
@@ -36,6 +37,10 @@ void ba_ingest_options_init(ba_ingest_options *o)
     o->max_megapixels = BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
     o->master_quality = BA_INGEST_DEFAULT_QUALITY;
 }
+
+/* Remove dead writers' files from LIBRARY/tmp, the first time this process
+ * writes to that library (defined with ba_ingest_clean_tmp()). */
+static void sweep_tmp_once(const char *library_dir);
 
 /* Photos being decoded right now, in this process (batch runs several). */
 static gint decoding_now;
@@ -178,7 +183,7 @@ static ba_code errno_code(int e)
     return (e == ENOSPC || e == EDQUOT || e == EFBIG) ? BA_ERR_NOSPACE : BA_ERR_IO;
 }
 
-/* "VipsForeignLoadGifBuffer" -> "Gif": what a refused file looks like. */
+/* "VipsForeignLoadGifBuffer" -> "Gif": the format a refused file was claimed as. */
 static const char *loader_format(const char *loader)
 {
     static const char prefix[] = "VipsForeignLoad";
@@ -186,19 +191,150 @@ static const char *loader_format(const char *loader)
     const char *s = g_str_has_prefix(loader, prefix) ? loader + sizeof prefix - 1 : loader;
     size_t n = strcspn(s, "BFS"); /* ...Buffer / File / Source */
     if (n == 0 || n >= sizeof name)
-        return "another format";
+        return NULL;
     memcpy(name, s, n);
     name[n] = '\0';
+    /* ImageMagick's loader claims nearly anything: naming it says nothing. */
+    if (strcmp(name, "Magick") == 0)
+        return NULL;
     /* libvips names its loaders after their libraries: say what the file is. */
     static const char *const known[][2] = {{"Nsgif", "GIF"}, {"Svg", "SVG"}, {"Pdf", "PDF"},
-                                           {"Jp2k", "JPEG 2000"}, {"Magick", "an ImageMagick format"},
-                                           {"Openexr", "OpenEXR"}, {"Fits", "FITS"}, {"Ppm", "PPM"},
+                                           {"Jp2k", "JPEG 2000"}, {"Openexr", "OpenEXR"},
+                                           {"Fits", "FITS"}, {"Ppm", "PPM"},
                                            {"Rad", "Radiance HDR"}, {"Matrix", "a vips matrix"},
                                            {"Csv", "CSV"}, {"Vips", "a vips image"}};
     for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
         if (strcmp(name, known[i][0]) == 0)
             return known[i][1];
     return name;
+}
+
+/* ---- what a refused file is, for its message only ---------------------- */
+
+/* The decision is the loader allow-list's alone.  These few magic numbers
+ * only let the message say what the file is, rather than which libvips loader
+ * would have claimed it (ImageMagick's claims zero bytes and PPMs alike). */
+typedef enum sniffed_kind {
+    SNIFF_UNKNOWN,
+    SNIFF_ZEROS,    /* nothing but NUL bytes */
+    SNIFF_IMAGE,    /* an image format we do not accept: convert it */
+    SNIFF_OTHER,    /* not an image at all */
+    SNIFF_DAMAGED,  /* the magic of a format we accept, yet no loader of ours takes it */
+} sniffed_kind;
+
+typedef struct sniffed {
+    sniffed_kind kind;
+    const char *what; /* "a GIF image" */
+} sniffed;
+
+static const struct {
+    size_t offset, len;
+    const char *bytes;
+    sniffed_kind kind;
+    const char *what;
+} MAGIC[] = {
+    {0, 6, "GIF87a", SNIFF_IMAGE, "a GIF image"},
+    {0, 6, "GIF89a", SNIFF_IMAGE, "a GIF image"},
+    {0, 4, "8BPS", SNIFF_IMAGE, "a Photoshop (PSD) image"},
+    {0, 12, "\0\0\0\x0cjP  \r\n\x87\n", SNIFF_IMAGE, "a JPEG 2000 image"},
+    {0, 4, "\xff\x4f\xff\x51", SNIFF_IMAGE, "a JPEG 2000 image"},
+    {0, 4, "\x76\x2f\x31\x01", SNIFF_IMAGE, "an OpenEXR image"},
+    {0, 10, "#?RADIANCE", SNIFF_IMAGE, "a Radiance HDR image"},
+    {0, 6, "#?RGBE", SNIFF_IMAGE, "a Radiance HDR image"},
+    {0, 9, "SIMPLE  =", SNIFF_IMAGE, "a FITS image"},
+    {0, 4, "qoif", SNIFF_IMAGE, "a QOI image"},
+    {0, 4, "<svg", SNIFF_OTHER, "an SVG drawing"},
+    {0, 5, "<?xml", SNIFF_OTHER, "an XML (or SVG) document"},
+    {0, 5, "%PDF-", SNIFF_OTHER, "a PDF document"},
+    {0, 4, "%!PS", SNIFF_OTHER, "a PostScript document"},
+    {0, 4, "PK\x03\x04", SNIFF_OTHER, "a ZIP archive"},
+    {0, 2, "\x1f\x8b", SNIFF_OTHER, "a gzip archive"},
+    {4, 8, "ftypcrx ", SNIFF_IMAGE, "a Canon raw (CR3) image"},
+    {4, 8, "ftypqt  ", SNIFF_OTHER, "a QuickTime video"},
+    {4, 8, "ftypisom", SNIFF_OTHER, "an MP4 video"},
+    {4, 7, "ftypmp4", SNIFF_OTHER, "an MP4 video"},
+    /* Formats we accept: their loader refused the file, so it is damaged. */
+    {0, 3, "\xff\xd8\xff", SNIFF_DAMAGED, "JPEG"},
+    {0, 8, "\x89PNG\r\n\x1a\n", SNIFF_DAMAGED, "PNG"},
+    {0, 4, "II*\0", SNIFF_DAMAGED, "TIFF"},
+    {0, 4, "MM\0*", SNIFF_DAMAGED, "TIFF"},
+    {0, 4, "II+\0", SNIFF_DAMAGED, "TIFF"},
+    {8, 4, "WEBP", SNIFF_DAMAGED, "WebP"},
+    {4, 8, "ftypheic", SNIFF_DAMAGED, "HEIF"},
+    {4, 8, "ftypheix", SNIFF_DAMAGED, "HEIF"},
+    {4, 8, "ftypmif1", SNIFF_DAMAGED, "HEIF"},
+    {4, 8, "ftypavif", SNIFF_DAMAGED, "HEIF"},
+};
+
+/* Text: no control characters but tab, CR, LF and FF in the first 4 KiB. */
+static bool looks_like_text(const unsigned char *d, size_t n)
+{
+    n = MIN(n, 4096);
+    for (size_t i = 0; i < n; i++)
+        if ((d[i] < 0x20 && (d[i] == 0 || !strchr("\t\r\n\f", d[i]))) || d[i] == 0x7f)
+            return false;
+    return n > 0;
+}
+
+/* Netpbm: "P1".."P7" then whitespace (P1..P3 are text, so before the text test). */
+static bool looks_like_pnm(const unsigned char *d, size_t n)
+{
+    return n >= 3 && d[0] == 'P' && d[1] >= '1' && d[1] <= '7' && g_ascii_isspace(d[2]);
+}
+
+static sniffed sniff(const unsigned char *d, size_t n)
+{
+    size_t zeros = 0;
+    while (zeros < n && d[zeros] == 0)
+        zeros++;
+    if (zeros == n)
+        return (sniffed){SNIFF_ZEROS, "only zero bytes"};
+    if (looks_like_pnm(d, n))
+        return (sniffed){SNIFF_IMAGE, "a PPM/PNM image"};
+    for (size_t i = 0; i < G_N_ELEMENTS(MAGIC); i++)
+        if (n >= MAGIC[i].offset + MAGIC[i].len &&
+            memcmp(d + MAGIC[i].offset, MAGIC[i].bytes, MAGIC[i].len) == 0)
+            return (sniffed){MAGIC[i].kind, MAGIC[i].what};
+    if (looks_like_text(d, n))
+        return (sniffed){SNIFF_OTHER, "a text file"};
+    /* Two letters only: trusted once the file is known not to be text. */
+    if (n >= 2 && d[0] == 'B' && d[1] == 'M')
+        return (sniffed){SNIFF_IMAGE, "a BMP image"};
+    return (sniffed){SNIFF_UNKNOWN, NULL};
+}
+
+/* The one-line refusal of a file no accepted loader takes (@loader: the one that would). */
+static void refuse_format(const job *j, const char *loader, ba_error *err)
+{
+    sniffed s = sniff(j->data, j->len);
+    const char *claimed = loader ? loader_format(loader) : NULL;
+    switch (s.kind) {
+    case SNIFF_ZEROS:
+        ba_error_set(err, BA_ERR_FORMAT, "%s: not an image: only zero bytes", j->name);
+        break;
+    case SNIFF_IMAGE:
+        ba_error_set(err, BA_ERR_FORMAT,
+                     "%s: %s, which beforeafter does not accept (only JPEG, PNG, HEIC/HEIF, "
+                     "TIFF and WebP); convert it to PNG or TIFF",
+                     j->name, s.what);
+        break;
+    case SNIFF_OTHER:
+        ba_error_set(err, BA_ERR_FORMAT,
+                     "%s: not a JPEG, PNG, HEIC/HEIF, TIFF or WebP photo: it is %s", j->name,
+                     s.what);
+        break;
+    case SNIFF_DAMAGED:
+        ba_error_set(err, BA_ERR_CORRUPT,
+                     "%s: starts like a %s file but cannot be read as one (truncated or "
+                     "damaged)",
+                     j->name, s.what);
+        break;
+    default:
+        ba_error_set(err, BA_ERR_FORMAT,
+                     "%s: not a JPEG, PNG, HEIC/HEIF, TIFF or WebP photo%s%s%s", j->name,
+                     claimed ? " (it looks like " : "", claimed ? claimed : "",
+                     claimed ? ")" : "");
+    }
 }
 
 /* Check the container before any pixel is decoded. */
@@ -209,10 +345,7 @@ static int identify(job *j, const ba_ingest_options *o, VipsImage **header, ba_e
         if (strcmp(loader, ACCEPTED[i].loader) == 0)
             j->format = ACCEPTED[i].format;
     if (!j->format) {
-        ba_error_set(err, BA_ERR_FORMAT,
-                     "%s: not a JPEG, PNG, HEIC/HEIF, TIFF or WebP photo%s%s%s", j->name,
-                     loader ? " (it looks like " : "", loader ? loader_format(loader) : "",
-                     loader ? ")" : "");
+        refuse_format(j, loader, err);
         return -1;
     }
     VipsImage *h = vips_image_new_from_buffer(j->data, j->len, "", "access",
@@ -545,20 +678,80 @@ static int report_duplicate(ba_catalog *cat, int64_t id, ba_ingest_result *resul
     return 0;
 }
 
-int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned char *data,
-                             size_t len, const ba_ingest_options *opts, ba_ingest_job **out,
-                             ba_ingest_result *result, ba_error *err)
+/* Put @name in front of the message unless it is already there: every
+ * failure names its file first, whichever check it came from. */
+static void name_first(ba_error *err, const char *name)
 {
-    ba_ingest_options defaults;
-    if (!opts) {
-        ba_ingest_options_init(&defaults);
-        opts = &defaults;
+    if (!err)
+        return;
+    /* Compare with the name as messages show it (control characters blanked),
+     * or a name with a newline in it is printed twice. */
+    ba_error shown;
+    ba_error_set(&shown, BA_OK, "%s", name);
+    if (strncmp(err->message, shown.message, strlen(shown.message)) == 0)
+        return;
+    char msg[sizeof err->message];
+    g_strlcpy(msg, err->message, sizeof msg);
+    ba_error_set(err, err->code, "%s: %s", name, msg);
+}
+
+/* The arguments, checked before the file's bytes are touched: a bad client,
+ * area, view or date fails fast, without reading a large file first. */
+static int check_options(ba_catalog *cat, const ba_ingest_options *opts, ba_client *client,
+                         ba_error *err)
+{
+    const char *stage = opts->stage ? opts->stage : "progress";
+    const char *view = opts->view ? opts->view : "frontal";
+    if (!ba_stage_valid(stage)) {
+        ba_error_set(err, BA_ERR_USAGE, "stage '%s' is not one of before, after, progress", stage);
+        return -1;
     }
-    *out = NULL;
-    memset(result, 0, sizeof *result);
+    if (!ba_view_valid(view)) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "view '%s' is not one of frontal, left-45, right-45, left-90, right-90, other",
+                     view);
+        return -1;
+    }
+    if (opts->date && ba_date_check(opts->date, err))
+        return -1;
+    if (opts->treatment && (strlen(opts->treatment) >= BA_TEXT_MAX ||
+                            !g_utf8_validate(opts->treatment, -1, NULL))) {
+        ba_error_set(err, BA_ERR_USAGE, "treatment must be UTF-8 and under %d bytes", BA_TEXT_MAX);
+        return -1;
+    }
+    if (ba_catalog_client_get(cat, opts->client, client, err) ||
+        ba_catalog_area_check(cat, opts->area, err))
+        return -1;
+    return 0;
+}
+
+/* The record of a prepared job, from the options and what the file said. */
+static void fill_photo(ba_ingest_job *jb, const ba_ingest_options *opts, const ba_client *client)
+{
+    ba_photo *p = &jb->p;
+    g_strlcpy(p->client, client->code, sizeof p->client);
+    g_strlcpy(p->area, opts->area, sizeof p->area);
+    g_strlcpy(p->view, opts->view ? opts->view : "frontal", sizeof p->view);
+    g_strlcpy(p->stage, opts->stage ? opts->stage : "progress", sizeof p->stage);
+    g_strlcpy(p->treatment, opts->treatment ? opts->treatment : "", sizeof p->treatment);
+    char *base = g_path_get_basename(jb->name);
+    char *display = g_filename_display_name(base);
+    g_strlcpy(p->original_name, display, sizeof p->original_name);
+    g_free(display);
+    g_free(base);
+    p->capture = jb->j.capture;
+}
+
+/* ba_ingest_prepare_buffer() once check_options() has passed.  @original_sha256
+ * is the hash of @data when the caller computed it while reading, else NULL. */
+static int prepare_checked(ba_catalog *cat, const char *name, const unsigned char *data,
+                           size_t len, const char *original_sha256, const ba_ingest_options *opts,
+                           const ba_client *client, ba_ingest_job **out,
+                           ba_ingest_result *result, ba_error *err)
+{
     g_atomic_int_add(&decoding_now, 1);
     ba_ingest_job *jb = g_new0(ba_ingest_job, 1);
-    jb->name = g_strdup(name ? name : "(buffer)");
+    jb->name = g_strdup(name);
     job *j = &jb->j;
     j->name = jb->name;
     j->data = data;
@@ -567,39 +760,14 @@ int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned c
     VipsImage *header = NULL;
     int rc = -1;
 
-    if (len == 0) {
-        ba_error_set(err, BA_ERR_FORMAT, "%s: empty file", j->name);
-        goto out;
-    }
-    /* Arguments first: a bad client, area, view or date fails fast. */
-    const char *stage = opts->stage ? opts->stage : "progress";
-    const char *view = opts->view ? opts->view : "frontal";
-    if (!ba_stage_valid(stage)) {
-        ba_error_set(err, BA_ERR_USAGE, "stage '%s' is not one of before, after, progress", stage);
-        goto out;
-    }
-    if (!ba_view_valid(view)) {
-        ba_error_set(err, BA_ERR_USAGE,
-                     "view '%s' is not one of frontal, left-45, right-45, left-90, right-90, other",
-                     view);
-        goto out;
-    }
-    if (opts->date && ba_date_check(opts->date, err))
-        goto out;
-    if (opts->treatment && (strlen(opts->treatment) >= BA_TEXT_MAX ||
-                            !g_utf8_validate(opts->treatment, -1, NULL))) {
-        ba_error_set(err, BA_ERR_USAGE, "treatment must be UTF-8 and under %d bytes", BA_TEXT_MAX);
-        goto out;
-    }
-    ba_client client;
-    if (ba_catalog_client_get(cat, opts->client, &client, err) ||
-        ba_catalog_area_check(cat, opts->area, err))
-        goto out;
-
+    sweep_tmp_once(ba_catalog_dir(cat));
     ba_fault_point("start");
     /* The original's hash: the same file again is a duplicate, decoded or not
      * (this is what makes a re-run after a crash cheap). */
-    ba_sha256_hex(data, len, p->original_sha256);
+    if (original_sha256)
+        g_strlcpy(p->original_sha256, original_sha256, sizeof p->original_sha256);
+    else
+        ba_sha256_hex(data, len, p->original_sha256);
     int64_t existing = 0;
     int found = ba_catalog_photo_find_original(cat, p->original_sha256, &existing, err);
     if (found < 0)
@@ -632,17 +800,7 @@ int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned c
     char rel[96];
     ba_catalog_master_relpath(p->master_sha256, rel, sizeof rel);
     j->final_path = g_build_filename(ba_catalog_dir(cat), rel, NULL);
-    g_strlcpy(p->client, client.code, sizeof p->client);
-    g_strlcpy(p->area, opts->area, sizeof p->area);
-    g_strlcpy(p->view, view, sizeof p->view);
-    g_strlcpy(p->stage, stage, sizeof p->stage);
-    g_strlcpy(p->treatment, opts->treatment ? opts->treatment : "", sizeof p->treatment);
-    char *base = g_path_get_basename(j->name);
-    char *display = g_filename_display_name(base);
-    g_strlcpy(p->original_name, display, sizeof p->original_name);
-    g_free(display);
-    g_free(base);
-    p->capture = j->capture;
+    fill_photo(jb, opts, client);
     j->data = NULL;
     j->len = 0;
     *out = jb;
@@ -651,15 +809,35 @@ int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned c
 out:
     if (header)
         g_object_unref(header);
-    /* Every failure names its file first, whichever check it came from. */
-    if (rc && err && jb && strncmp(err->message, jb->name, strlen(jb->name)) != 0) {
-        char msg[sizeof err->message];
-        g_strlcpy(msg, err->message, sizeof msg);
-        ba_error_set(err, err->code, "%s: %s", jb->name, msg);
-    }
+    if (rc && jb)
+        name_first(err, jb->name);
     ba_ingest_job_free(jb);
     g_atomic_int_add(&decoding_now, -1);
     return rc;
+}
+
+int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned char *data,
+                             size_t len, const ba_ingest_options *opts, ba_ingest_job **out,
+                             ba_ingest_result *result, ba_error *err)
+{
+    ba_ingest_options defaults;
+    if (!opts) {
+        ba_ingest_options_init(&defaults);
+        opts = &defaults;
+    }
+    *out = NULL;
+    memset(result, 0, sizeof *result);
+    const char *shown = name ? name : "(buffer)";
+    if (len == 0) {
+        ba_error_set(err, BA_ERR_FORMAT, "%s: empty file", shown);
+        return -1;
+    }
+    ba_client client;
+    if (check_options(cat, opts, &client, err)) {
+        name_first(err, shown);
+        return -1;
+    }
+    return prepare_checked(cat, shown, data, len, NULL, opts, &client, out, result, err);
 }
 
 int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *jb, ba_ingest_result *result, ba_error *err)
@@ -671,12 +849,7 @@ int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *jb, ba_ingest_result *resul
     result->photo_id = 0;
     result->master[0] = '\0';
     if (ba_catalog_photo_add(cat, p, &hooks, &duplicate, err)) {
-        /* Keep the file's name in front of the catalog's message. */
-        if (err && strncmp(err->message, j->name, strlen(j->name)) != 0) {
-            char msg[sizeof err->message];
-            g_strlcpy(msg, err->message, sizeof msg);
-            ba_error_set(err, err->code, "%s: %s", j->name, msg);
-        }
+        name_first(err, j->name); /* the file's name in front of the catalog's message */
         return -1;
     }
     ba_fault_point("after-commit");
@@ -701,51 +874,181 @@ int ba_ingest_buffer(ba_catalog *cat, const char *name, const unsigned char *dat
     return rc;
 }
 
-/* Map @path read-only after checking it is a non-empty regular file. */
-static GMappedFile *map_input(const char *path, ba_error *err)
+/* ---- reading a file whole ------------------------------------------------ */
+
+/* Inputs are read into memory, not mapped: touching a mapping past the end
+ * of a file that another program (a sync client, a camera import) truncated
+ * meanwhile kills the process with SIGBUS.  Bytes in our own memory cannot
+ * change under us, so the bytes hashed are exactly the bytes decoded. */
+
+/* Reading in slices lets the hash take each slice while it is still in the
+ * CPU's cache: reading and hashing are one pass over the bytes, not two. */
+#define READ_SLICE ((size_t)1 << 20)
+/* What the largest photo within the pixel limit may carry besides its
+ * pixels (EXIF, ICC profile, embedded previews). */
+#define METADATA_ALLOWANCE ((uint64_t)16 << 20)
+/* 4 channels of 16 bits: the most an uncompressed photo takes per pixel. */
+#define MAX_BYTES_PER_PIXEL 8.0
+/* Masters are JPEGs we wrote, about 1 byte a pixel: a 100 MP master is
+ * ~100 MB.  A larger file under masters/ is not one of ours. */
+#define MASTER_MAX_BYTES ((uint64_t)4 << 30)
+
+uint64_t ba_ingest_max_file_bytes(double max_megapixels)
 {
+    double mp = max_megapixels > 0 ? max_megapixels : BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
+    double bytes = mp * 1e6 * MAX_BYTES_PER_PIXEL + (double)METADATA_ALLOWANCE;
+    return bytes >= 0x1p63 ? UINT64_MAX : (uint64_t)bytes;
+}
+
+typedef struct file_bytes {
+    unsigned char *data; /* g_free() it */
+    size_t len;
+    char sha256[65];     /* of data, when asked for; else "" */
+} file_bytes;
+
+/* Open @path and check that it is a non-empty regular file; the fd or -1. */
+static int open_regular(const char *path, struct stat *st, ba_error *err)
+{
+    /* O_NONBLOCK: a FIFO must not hang the open; it is refused just below. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
         ba_error_set(err, e == ENOENT ? BA_ERR_NOT_FOUND : BA_ERR_IO, "%s: cannot open: %s", path,
                      g_strerror(e));
-        return NULL;
+        return -1;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, st) != 0) {
+        int e = errno;
+        ba_error_set(err, BA_ERR_IO, "%s: cannot read: %s", path, g_strerror(e));
+    } else if (!S_ISREG(st->st_mode)) {
         ba_error_set(err, BA_ERR_FORMAT, "%s: not a regular file%s", path,
-                     S_ISDIR(st.st_mode) ? " (it is a folder)" : "");
-        close(fd);
-        return NULL;
-    }
-    if (st.st_size == 0) {
-        close(fd);
+                     S_ISDIR(st->st_mode) ? " (it is a folder)" : "");
+    } else if (st->st_size == 0) {
         ba_error_set(err, BA_ERR_FORMAT, "%s: empty file", path);
-        return NULL;
+    } else {
+        return fd;
     }
-    /* Map, don't copy: the bytes we hash are exactly the bytes we decode. */
-    GError *gerr = NULL;
-    GMappedFile *map = g_mapped_file_new_from_fd(fd, FALSE, &gerr);
     close(fd);
-    if (!map) {
-        ba_error_set(err, BA_ERR_IO, "%s: cannot read: %s", path, gerr->message);
-        g_error_free(gerr);
-    }
-    return map;
+    return -1;
 }
+
+/* Read the @size bytes fstat() promised into @out->data, hashing when
+ * @hash.  Fewer bytes (truncated meanwhile) or more (still being written)
+ * mean the file changed while being read: refused, whatever part we saw. */
+static int read_fd(int fd, const char *path, size_t size, bool hash, file_bytes *out,
+                   ba_error *err)
+{
+    ba_sha256 *sha = hash ? ba_sha256_new() : NULL;
+    size_t got = 0;
+    int e = 0;
+    while (got < size) {
+        ssize_t n = read(fd, out->data + got, MIN(READ_SLICE, size - got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            e = n < 0 ? errno : 0;
+            break;
+        }
+        if (sha)
+            ba_sha256_update(sha, out->data + got, (size_t)n);
+        got += (size_t)n;
+    }
+    unsigned char probe;
+    bool grew = got == size && read(fd, &probe, 1) > 0;
+    if (sha)
+        ba_sha256_finish(sha, out->sha256);
+    if (e) {
+        ba_error_set(err, BA_ERR_IO, "%s: cannot read: %s", path, g_strerror(e));
+        return -1;
+    }
+    if (got < size || grew) {
+        ba_error_set(err, BA_ERR_IO,
+                     "%s: changed while being read (%s %zu bytes when opened); another "
+                     "program is writing or truncating it",
+                     path, got < size ? "it ended early, it had" : "it grew past the", size);
+        return -1;
+    }
+    out->len = size;
+    return 0;
+}
+
+/* Read the regular file @path whole into memory, refusing files over
+ * @max_bytes before allocating; hash it on the way when @hash. */
+static int read_file(const char *path, uint64_t max_bytes, bool hash, const char *too_large,
+                     file_bytes *out, ba_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct stat st;
+    int fd = open_regular(path, &st, err);
+    if (fd < 0)
+        return -1;
+    int rc = -1;
+    uint64_t size = (uint64_t)st.st_size;
+    if (size > max_bytes || size > SIZE_MAX) {
+        ba_error_set(err, BA_ERR_TOO_LARGE,
+                     "%s: %" G_GUINT64_FORMAT " bytes, more than %s (%" G_GUINT64_FORMAT
+                     " bytes); refused before reading",
+                     path, size, too_large, MIN(max_bytes, (uint64_t)SIZE_MAX));
+        goto out;
+    }
+    out->data = g_try_malloc((size_t)size);
+    if (!out->data) {
+        ba_error_set(err, BA_ERR_NOMEM, "%s: not enough memory to read its %" G_GUINT64_FORMAT
+                     " bytes", path, size);
+        goto out;
+    }
+    rc = read_fd(fd, path, (size_t)size, hash, out, err);
+    if (rc) {
+        g_free(out->data);
+        out->data = NULL;
+    }
+out:
+    close(fd);
+    return rc;
+}
+
+/* An input photo, within the byte bound of the pixel limit @max_megapixels. */
+static int read_input(const char *path, double max_megapixels, bool hash, file_bytes *out,
+                      ba_error *err)
+{
+    char what[96];
+    double mp = max_megapixels > 0 ? max_megapixels : BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
+    g_snprintf(what, sizeof what, "a photo within the pixel limit of %g megapixels can take", mp);
+    return read_file(path, ba_ingest_max_file_bytes(mp), hash, what, out, err);
+}
+
+/* The bytes live as long as the image that decodes them lazily. */
+#define BYTES_KEY "ba-file-bytes"
+
+static void keep_bytes(VipsImage *img, GBytes *bytes)
+{
+    g_object_set_data_full(G_OBJECT(img), BYTES_KEY, g_bytes_ref(bytes),
+                           (GDestroyNotify)g_bytes_unref);
+}
+
+/* ---- the public entry points that read files -------------------------------- */
 
 int ba_ingest_prepare(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
                       ba_ingest_job **job_out, ba_ingest_result *result, ba_error *err)
 {
+    ba_ingest_options defaults;
+    if (!opts) {
+        ba_ingest_options_init(&defaults);
+        opts = &defaults;
+    }
     *job_out = NULL;
     memset(result, 0, sizeof *result);
-    GMappedFile *map = map_input(path, err);
-    if (!map)
+    ba_client client;
+    if (check_options(cat, opts, &client, err)) {
+        name_first(err, path);
         return -1;
-    int rc = ba_ingest_prepare_buffer(cat, path,
-                                      (const unsigned char *)g_mapped_file_get_contents(map),
-                                      g_mapped_file_get_length(map), opts, job_out, result, err);
-    g_mapped_file_unref(map);
+    }
+    file_bytes in;
+    if (read_input(path, opts->max_megapixels, true, &in, err))
+        return -1;
+    int rc = prepare_checked(cat, path, in.data, in.len, in.sha256, opts, &client, job_out,
+                             result, err);
+    g_free(in.data);
     return rc;
 }
 
@@ -766,12 +1069,11 @@ int ba_ingest_load(const char *path, double max_megapixels, VipsImage **out,
                    ba_capture *capture, ba_error *err)
 {
     *out = NULL;
-    GMappedFile *map = map_input(path, err);
-    if (!map)
+    file_bytes in;
+    if (read_input(path, max_megapixels, false, &in, err))
         return -1;
-    job j = {.name = path,
-             .data = (const unsigned char *)g_mapped_file_get_contents(map),
-             .len = g_mapped_file_get_length(map)};
+    GBytes *bytes = g_bytes_new_take(in.data, in.len);
+    job j = {.name = path, .data = in.data, .len = in.len};
     ba_ingest_options o;
     ba_ingest_options_init(&o);
     o.max_megapixels = max_megapixels;
@@ -783,59 +1085,131 @@ int ba_ingest_load(const char *path, double max_megapixels, VipsImage **out,
         if (capture)
             *capture = j.capture;
         if (upright_srgb(&j, header, out, warning, sizeof warning, err) == 0) {
-            /* The pixels come from the mapping: it lives as long as the image. */
-            g_object_set_data_full(G_OBJECT(*out), "ba-mapped-file", g_mapped_file_ref(map),
-                                   (GDestroyNotify)g_mapped_file_unref);
+            keep_bytes(*out, bytes);
             rc = 0;
         }
     }
     if (header)
         g_object_unref(header);
-    g_mapped_file_unref(map);
+    g_bytes_unref(bytes);
     return rc;
+}
+
+/* Read the master at @path whole, hashing as it reads, and check the hash
+ * against the catalog's: a master overwritten by anything (another client's
+ * photo, a careless copy) must never be rendered or exported as this photo. */
+static int read_master(const char *path, const char *master_sha256, GBytes **out,
+                       ba_error *err)
+{
+    file_bytes in;
+    if (read_file(path, MASTER_MAX_BYTES, true, "any master beforeafter writes", &in, err))
+        return -1;
+    if (g_ascii_strcasecmp(in.sha256, master_sha256) != 0) {
+        ba_error_set(err, BA_ERR_CORRUPT,
+                     "%s: the master of this photo no longer matches its recorded SHA-256 "
+                     "(recorded %.12s..., now %.12s...); run verify",
+                     path, master_sha256, in.sha256);
+        g_free(in.data);
+        return -1;
+    }
+    *out = g_bytes_new_take(in.data, in.len);
+    return 0;
 }
 
 int ba_ingest_open_master(const char *library_dir, const char *master_sha256, VipsImage **out,
                           ba_error *err)
 {
+    *out = NULL;
+    sweep_tmp_once(library_dir);
     char rel[96];
     ba_catalog_master_relpath(master_sha256, rel, sizeof rel);
     char *path = g_build_filename(library_dir, rel, NULL);
-    *out = vips_image_new_from_file(path, "access", VIPS_ACCESS_RANDOM, "fail_on",
-                                    VIPS_FAIL_ON_TRUNCATED, NULL);
-    if (!*out) {
-        char *why = take_vips_error();
-        ba_error_set(err, g_file_test(path, G_FILE_TEST_EXISTS) ? BA_ERR_CORRUPT : BA_ERR_NOT_FOUND,
-                     "%s: cannot open the master: %s", path, why);
-        g_free(why);
-        g_free(path);
-        return -1;
+    GBytes *bytes = NULL;
+    int rc = read_master(path, master_sha256, &bytes, err);
+    if (rc == 0) {
+        gsize len = 0;
+        const void *data = g_bytes_get_data(bytes, &len);
+        *out = vips_image_new_from_buffer(data, len, "", "access", VIPS_ACCESS_RANDOM,
+                                          "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+        if (*out) {
+            keep_bytes(*out, bytes);
+        } else {
+            char *why = take_vips_error();
+            ba_error_set(err, BA_ERR_CORRUPT, "%s: cannot open the master: %s", path, why);
+            g_free(why);
+            rc = -1;
+        }
+        g_bytes_unref(bytes);
     }
     g_free(path);
+    return rc;
+}
+
+int ba_ingest_master_shrink(VipsImage *master, int shrink, VipsImage **out)
+{
+    *out = NULL;
+    GBytes *bytes = g_object_get_data(G_OBJECT(master), BYTES_KEY);
+    if (!bytes) {
+        vips_error("beforeafter", "%s", "not an image from ba_ingest_open_master()");
+        return -1;
+    }
+    gsize len = 0;
+    const void *data = g_bytes_get_data(bytes, &len);
+    *out = vips_image_new_from_buffer(data, len, "", "shrink", shrink, "access",
+                                      VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_TRUNCATED,
+                                      NULL);
+    if (!*out)
+        return -1;
+    keep_bytes(*out, bytes);
     return 0;
+}
+
+/* ---- temporary files of dead writers ---------------------------------------- */
+
+/* Remove LIBRARY/tmp/<kind>-<pid>-* files whose <pid> no longer runs. */
+static int sweep_tmp(const char *library_dir)
+{
+    char *tmpdir = g_build_filename(library_dir, "tmp", NULL);
+    GDir *d = g_dir_open(tmpdir, 0, NULL);
+    int removed = 0;
+    const char *n;
+    while (d && (n = g_dir_read_name(d))) {
+        int pid = 0;
+        /* The in-flight files are named <kind>-<pid>-... (ingest-, and the
+         * consent evidence's ingest-<pid>-consent-...). */
+        if (sscanf(n, "%*[a-z]-%d-", &pid) != 1 || pid <= 0)
+            continue;
+        if (pid == (int)getpid() || kill(pid, 0) == 0 || errno == EPERM)
+            continue;
+        char *path = g_build_filename(tmpdir, n, NULL);
+        if (g_unlink(path) == 0)
+            removed++;
+        g_free(path);
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(tmpdir);
+    return removed;
+}
+
+/* Libraries whose tmp/ this process swept already.  Once per process is
+ * enough: a file a dead writer left cannot come back, and a writer that dies
+ * later is swept by the next process that writes. */
+static GMutex swept_lock;
+static GHashTable *swept;
+
+static void sweep_tmp_once(const char *library_dir)
+{
+    g_mutex_lock(&swept_lock);
+    if (!swept)
+        swept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    bool first = g_hash_table_add(swept, g_strdup(library_dir));
+    g_mutex_unlock(&swept_lock);
+    if (first)
+        sweep_tmp(library_dir);
 }
 
 int ba_ingest_clean_tmp(ba_catalog *cat)
 {
-    char *tmpdir = g_build_filename(ba_catalog_dir(cat), "tmp", NULL);
-    GDir *d = g_dir_open(tmpdir, 0, NULL);
-    int removed = 0;
-    if (d) {
-        const char *n;
-        while ((n = g_dir_read_name(d))) {
-            int pid = 0;
-            /* ingest-<pid>-XXXXXX.jpg: remove it only when <pid> is gone. */
-            if (sscanf(n, "ingest-%d-", &pid) != 1 || pid <= 0)
-                continue;
-            if (pid == (int)getpid() || kill(pid, 0) == 0 || errno == EPERM)
-                continue;
-            char *path = g_build_filename(tmpdir, n, NULL);
-            if (g_unlink(path) == 0)
-                removed++;
-            g_free(path);
-        }
-        g_dir_close(d);
-    }
-    g_free(tmpdir);
-    return removed;
+    return sweep_tmp(ba_catalog_dir(cat));
 }
