@@ -2231,40 +2231,47 @@ static void check_trigger(ba_catalog *cat, const char *name, const char *want, b
     g_free(have);
 }
 
+/* The schema as the migrations leave it, in memory; NULL with @err set. */
+static sqlite3 *schema_in_memory(ba_catalog *cat, ba_error *err)
+{
+    sqlite3 *mem = NULL;
+    int rc = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < BA_SCHEMA_MIGRATION_COUNT; i++)
+        rc = sqlite3_exec(mem, ba_schema_migrations[i], NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        ba_error_set(err, BA_ERR_INTERNAL, "%s/catalog.db: cannot build the schema to compare "
+                     "triggers with: %s", cat->dir, mem ? sqlite3_errmsg(mem) : "no memory");
+        sqlite3_close(mem);
+        return NULL;
+    }
+    return mem;
+}
+
 /* Every trigger the migrations create (as they leave it) must be in the
  * catalog, with the same text: the schema is built in memory to find them,
  * so that later migrations need no list kept by hand. */
 static int audit_check_triggers(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err)
 {
-    sqlite3 *mem = NULL;
-    if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        ba_error_set(err, BA_ERR_NOMEM, "%s/catalog.db: cannot build the schema to compare "
-                     "triggers with", cat->dir);
-        sqlite3_close(mem);
+    sqlite3 *mem = schema_in_memory(cat, err);
+    if (!mem)
         return -1;
-    }
     sqlite3_stmt *st = NULL;
-    for (size_t i = 0; i < BA_SCHEMA_MIGRATION_COUNT; i++)
-        if (sqlite3_exec(mem, ba_schema_migrations[i], NULL, NULL, NULL) != SQLITE_OK)
-            goto broken;
-    if (sqlite3_prepare_v2(mem, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
-                           " ORDER BY name", -1, &st, NULL) != SQLITE_OK)
-        goto broken;
     int problems = 0;
-    while (sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(mem, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                           " ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
+        ba_error_set(err, BA_ERR_INTERNAL, "%s/catalog.db: cannot list the schema's triggers: %s",
+                     cat->dir, sqlite3_errmsg(mem));
+        problems = -1;
+    }
+    while (st && sqlite3_step(st) == SQLITE_ROW)
         check_trigger(cat, (const char *)sqlite3_column_text(st, 0),
                       (const char *)sqlite3_column_text(st, 1), fn, ud, &problems);
     sqlite3_finalize(st);
     sqlite3_close(mem);
     return problems;
-broken:
-    ba_error_set(err, BA_ERR_INTERNAL, "the catalog schema does not build in memory: %s",
-                 sqlite3_errmsg(mem));
-    sqlite3_close(mem);
-    return -1;
 }
 
-int ba_catalog_audit_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err)
+static int audit_check_snapshot(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err)
 {
     int64_t last_id = 0;
     int rows = audit_check_rows(cat, fn, ud, &last_id, err);
@@ -2275,6 +2282,19 @@ int ba_catalog_audit_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *
         return -1;
     int triggers = audit_check_triggers(cat, fn, ud, err);
     return triggers < 0 ? -1 : rows + seq + triggers;
+}
+
+int ba_catalog_audit_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err)
+{
+    /* One read transaction: the rows and sqlite_sequence from the same
+     * snapshot, or a row appended in between would look like a lost tail. */
+    bool own = sqlite3_get_autocommit(cat->db);
+    if (own && exec(cat, "BEGIN", err))
+        return -1;
+    int r = audit_check_snapshot(cat, fn, ud, err);
+    if (own)
+        sqlite3_exec(cat->db, "COMMIT", NULL, NULL, NULL);
+    return r;
 }
 
 int ba_catalog_audit_head(ba_catalog *cat, int64_t *id, char chain[BA_SHA_MAX], ba_error *err)
