@@ -387,6 +387,144 @@ static void test_redaction_and_ghost(void **state)
     g_free(ghost);
 }
 
+/* Issue 10, item 11: every limit refused as a usage error naming it. */
+static void test_options_bounds(void **state)
+{
+    (void)state;
+    ba_compose_options o;
+    ba_error err;
+    ba_compose_options_init(&o);
+    assert_int_equal(ba_compose_options_check(&o, &err), 0);
+#define REFUSED(stmt, needle)                                             \
+    do {                                                                  \
+        ba_compose_options_init(&o);                                      \
+        stmt;                                                             \
+        assert_int_equal(ba_compose_options_check(&o, &err), -1);         \
+        assert_int_equal(err.code, BA_ERR_USAGE);                         \
+        if (!strstr(err.message, needle))                                 \
+            fail_msg("'%s' does not name '%s'", err.message, needle);     \
+    } while (0)
+    REFUSED(o.width = BA_COMPOSE_MAX_SIDE + 1, "16383");
+    REFUSED(o.height = 20000, "16383");
+    REFUSED(o.width = -1, "16383");
+    REFUSED((o.width = 16000, o.height = 16000), "100 megapixels");
+    REFUSED(o.gutter = BA_COMPOSE_MAX_GUTTER + 1, "1000 px");
+    REFUSED(o.gutter = 2000000000, "1000 px");
+    REFUSED(o.quality = 101, "1..100");
+    REFUSED(o.quality = -1, "1..100");
+    REFUSED(o.logo_opacity = NAN, "0..1");
+    REFUSED(o.logo_opacity = INFINITY, "0..1");
+    REFUSED(o.logo_opacity = 1.5, "0..1");
+    REFUSED(o.n_redactions = BA_COMPOSE_MAX_REDACTIONS + 1, "at most");
+    REFUSED((o.n_redactions = 1, o.redactions[0] = (ba_redaction){NAN, 0, 10, 10, BA_REDACT_BAR}),
+            "finite");
+    REFUSED(o.layout = (ba_layout)7, "layout");
+#undef REFUSED
+    /* The largest allowed values pass. */
+    ba_compose_options_init(&o);
+    o.width = BA_COMPOSE_MAX_SIDE;
+    o.height = 6000;
+    o.gutter = BA_COMPOSE_MAX_GUTTER;
+    o.quality = 100;
+    o.logo_opacity = 1;
+    assert_int_equal(ba_compose_options_check(&o, &err), 0);
+}
+
+/* The planned output is bounded, not only the options; refused before any
+ * pixel (fast, nothing written); the same photo twice and a missing master. */
+static void test_planned_bounds(void **state)
+{
+    fixture *f = *state;
+    VipsImage *scene = framed_astronaut();
+    VipsImage *v = NULL, *u8 = NULL;
+    assert_int_equal(vips_linear1(scene, &v, 0.95, 0, NULL), 0);
+    assert_int_equal(vips_cast_uchar(v, &u8, NULL), 0);
+    int64_t ids[2] = {ingest(f, scene, "p.png", "2026-01-05", NULL, NULL),
+                      ingest(f, u8, "q.png", "2026-02-05", NULL, NULL)};
+    g_object_unref(v);
+    g_object_unref(u8);
+    ba_compose_options o;
+    ba_compose_options_init(&o);
+    o.align = false;
+    ba_comparison c;
+    ba_error err;
+    char *out = g_build_filename(f->work, "big.png", NULL);
+    /* A height within the limit whose side-by-side width is not: 2 x 16383. */
+    o.height = BA_COMPOSE_MAX_SIDE;
+    gint64 t0 = g_get_monotonic_time();
+    assert_int_equal(ba_compose_photos(f->cat, ids, 2, &o, out, &c, &err), -1);
+    assert_int_equal(err.code, BA_ERR_USAGE);
+    assert_non_null(strstr(err.message, "16383"));
+    /* Two square panels side by side in 16000 px: about 16000 x 7600, over 100 MP. */
+    ba_compose_options_init(&o);
+    o.align = false;
+    o.width = 16000;
+    o.gutter = 1000;
+    assert_int_equal(ba_compose_photos(f->cat, ids, 2, &o, out, &c, &err), -1);
+    assert_int_equal(err.code, BA_ERR_USAGE);
+    assert_non_null(strstr(err.message, "megapixels"));
+    /* Gutters leaving no room for the panels. */
+    ba_compose_options_init(&o);
+    o.align = false;
+    o.width = 100;
+    o.gutter = 900;
+    assert_int_equal(ba_compose_photos(f->cat, ids, 2, &o, out, &c, &err), -1);
+    assert_int_equal(err.code, BA_ERR_USAGE);
+    assert_non_null(strstr(err.message, "8 px"));
+    assert_true(g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC);
+    assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+    /* Plain files: the same bound. */
+    char *pa = g_build_filename(f->work, "p.png", NULL), *pb = g_build_filename(f->work, "q.png", NULL);
+    const char *paths[2] = {pa, pb};
+    ba_compose_options_init(&o);
+    o.align = false;
+    o.height = BA_COMPOSE_MAX_SIDE;
+    assert_int_equal(ba_compose_files(paths, 2, &o, out, &c, &err), -1);
+    assert_int_equal(err.code, BA_ERR_USAGE);
+    assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+    /* The same photo twice. */
+    ba_compose_options_init(&o);
+    int64_t twice[2] = {ids[0], ids[0]};
+    assert_int_equal(ba_compose_photos(f->cat, twice, 2, &o, out, &c, &err), -1);
+    assert_int_equal(err.code, BA_ERR_USAGE);
+    assert_non_null(strstr(err.message, "twice"));
+    /* Ghost: a long edge over the side limit, or a square overlay over the
+     * pixel limit, and a NaN opacity. */
+    char *ghost = g_build_filename(f->work, "g.png", NULL);
+    assert_int_equal(ba_compose_ghost(f->cat, ids[0], NULL, 0.4, false, 20000, ghost, &err), -1);
+    assert_int_equal(err.code, BA_ERR_USAGE);
+    assert_int_equal(ba_compose_ghost(f->cat, ids[0], NULL, 0.4, false, BA_COMPOSE_MAX_SIDE, ghost,
+                                      &err),
+                     -1);
+    assert_int_equal(err.code, BA_ERR_USAGE);
+    assert_non_null(strstr(err.message, "megapixels"));
+    assert_int_equal(ba_compose_ghost(f->cat, ids[0], NULL, NAN, false, 300, ghost, &err), -1);
+    assert_int_equal(err.code, BA_ERR_USAGE);
+    assert_false(g_file_test(ghost, G_FILE_TEST_EXISTS));
+    /* A missing master is damage, not a usage error: the photo is named. */
+    ba_photo p;
+    assert_int_equal(ba_catalog_photo_get(f->cat, ids[1], &p, &err), 0);
+    char rel[96];
+    ba_catalog_master_relpath(p.master_sha256, rel, sizeof rel);
+    char *master = g_build_filename(f->dir, rel, NULL);
+    assert_int_equal(g_unlink(master), 0);
+    ba_compose_options_init(&o);
+    assert_int_equal(ba_compose_photos(f->cat, ids, 2, &o, out, &c, &err), -1);
+    assert_int_equal(err.code, BA_ERR_CORRUPT);
+    char who[32];
+    snprintf(who, sizeof who, "photo %" G_GINT64_FORMAT ":", ids[1]);
+    assert_non_null(strstr(err.message, who));
+    assert_non_null(strstr(err.message, "verify"));
+    assert_int_equal(ba_compose_ghost(f->cat, ids[1], NULL, 0.4, false, 300, ghost, &err), -1);
+    assert_int_equal(err.code, BA_ERR_CORRUPT);
+    g_object_unref(scene);
+    g_free(master);
+    g_free(ghost);
+    g_free(pa);
+    g_free(pb);
+    g_free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +532,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sizes_labels_caption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeline_and_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redaction_and_ghost, setup, teardown),
+        cmocka_unit_test(test_options_bounds),
+        cmocka_unit_test_setup_teardown(test_planned_bounds, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ba_shutdown();
