@@ -99,10 +99,6 @@ gboolean cli_parse_id(const char *s, gint64 *id);
  * hashes) as members of the object being built in @b. */
 void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full);
 
-/* Largest --max-megapixels: a 1000 MP photo decodes to 3 GB; a higher limit
- * would stop protecting the machine at all. */
-#define CLI_MAX_MEGAPIXELS 1000
-
 /* Check a --jobs value (CLI_UNSET when not given, then set to 0: the
  * default); returns EXIT_OK, or EXIT_USAGE after printing the range. */
 int cli_jobs_option(const char *cmd, int *jobs);
