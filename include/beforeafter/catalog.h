@@ -384,6 +384,10 @@ typedef struct ba_audit_entry {
     const char *purpose; /**< scope or export purpose, or NULL */
     const char *result;  /**< "ok", "refused", "failed" */
     const char *detail;  /**< one line, or NULL */
+    /** hex SHA-256 chaining this row to the one before (see
+     *  ba_catalog_audit_check()); set by ba_catalog_audit_list(), ignored
+     *  when appending */
+    const char *chain;
 } ba_audit_entry;
 
 /** One exported image. Strings as in ba_export_record. */

@@ -82,6 +82,7 @@ static int print_row(const ba_audit_entry *a, void *ud)
         cli_json_str(b, "purpose", a->purpose);
         cli_json_str(b, "result", a->result);
         cli_json_str(b, "detail", a->detail);
+        cli_json_str(b, "chain", a->chain); /* to copy the head elsewhere */
         json_builder_end_object(b);
         cli_json_line(b);
     } else if (!g_cli.quiet) {

@@ -45,6 +45,20 @@ static void on_problem(const ba_problem *p, void *ud)
     }
 }
 
+/* Plain verify also checks a library this process cannot write (a read-only
+ * mount, someone else's folder): it then re-checks orphans without the write
+ * lock and repairs nothing.  --repair needs to write. */
+static ba_catalog *open_for_verify(bool repair)
+{
+    ba_error err, ro;
+    ba_catalog *cat = ba_catalog_open(cli_library_dir(), &err);
+    if (!cat && !repair)
+        cat = ba_catalog_open_readonly(cli_library_dir(), &ro);
+    if (!cat)
+        cli_error("%s", err.message);
+    return cat;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     gboolean repair = FALSE;
@@ -66,7 +80,7 @@ int cmd_verify(int argc, char **argv)
         return EXIT_USAGE;
     if (argc > 1)
         return cli_usage("verify", "unexpected argument '%s'", argv[1]);
-    ba_catalog *cat = cli_open_library();
+    ba_catalog *cat = open_for_verify(repair);
     if (!cat)
         return EXIT_LIBRARY;
     size_t n = 0;

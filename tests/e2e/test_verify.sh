@@ -379,3 +379,28 @@ run_ba --library "$L" verify
 expect_rc "foreign entries: verify after --repair" 0
 assert_eq "foreign entries: masters after --repair" 6 "$(find "$L/masters" -type f | wc -l | tr -d ' ')"
 ok "a folder, a symbolic link and a wrongly named file in masters/xx/ -> foreign; --repair moves them to lost+found/; verify then exits 0"
+
+# --- a library this process cannot write (chattr +i, so even root cannot) -------------
+fresh
+m=$(master 5)
+sqlite3 "$L/catalog.db" "DELETE FROM photos WHERE id = 5;"
+if chattr +i "$L/catalog.db" "$L" "$L/masters" "$L/$(dirname "$m")" 2>/dev/null; then
+    run_ba --library "$L" verify
+    rc_ro=$RC
+    cp "$T/out" "$T/ro.out"
+    cp "$T/err" "$T/ro.err"
+    run_ba --library "$L" verify --repair
+    rc_rep=$RC
+    chattr -i "$L/catalog.db" "$L" "$L/masters" "$L/$(dirname "$m")"
+    RC=$rc_ro
+    cp "$T/ro.err" "$T/err"
+    expect_rc "read-only library: verify" 1
+    assert_eq "read-only library: lines (got: $(cat "$T/ro.out"))" 1 "$(nlines "$T/ro.out")"
+    grep -q "^orphan: $m" "$T/ro.out" || fail "read-only library: expected the orphan, got: $(cat "$T/ro.out")"
+    [ -f "$L/$m" ] || fail "read-only library: the orphan is gone"
+    RC=$rc_rep
+    expect_rc "read-only library: verify --repair" 3
+    ok "a library that cannot be written: verify checks it (orphan re-checked without the lock, kept), --repair exits 3"
+else
+    ok "SKIP read-only library: chattr +i is not supported here"
+fi

@@ -1901,8 +1901,8 @@ int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, v
                           ba_error *err)
 {
     sqlite3_stmt *st = prepare(cat,
-                               "SELECT id, at, action, client, objects, purpose, result, detail"
-                               " FROM audit_log WHERE ?1 IS NULL OR client = ?1 ORDER BY id",
+                               "SELECT id, at, action, client, objects, purpose, result, detail,"
+                               " chain FROM audit_log WHERE ?1 IS NULL OR client = ?1 ORDER BY id",
                                err);
     if (!st)
         return -1;
@@ -1918,6 +1918,7 @@ int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, v
         a.purpose = (const char *)sqlite3_column_text(st, 5);
         a.result = (const char *)sqlite3_column_text(st, 6);
         a.detail = (const char *)sqlite3_column_text(st, 7);
+        a.chain = (const char *)sqlite3_column_text(st, 8);
         if (fn(&a, ud)) {
             rc = SQLITE_DONE;
             break;
