@@ -317,7 +317,7 @@ c = sqlite3.connect(sys.argv[1])
 c.execute("PRAGMA wal_autocheckpoint=0")
 c.execute("INSERT INTO clients(code, created_at) VALUES(?, ?)", ("WAL-ONLY", "2026-01-01T00:00:00Z"))
 c.commit()
-os.kill(os.getpid(), signal.SIGKILL)' "$RL/catalog.db"; true) 2>/dev/null
+os.kill(os.getpid(), signal.SIGKILL)' "$RL/catalog.db" || true) 2>/dev/null
         rm -f "$RL/catalog.db-shm"
         mount -o remount,ro "$MOUNTED"
         run_ba --library "$RL" client list
