@@ -413,6 +413,12 @@ typedef struct ba_export_record {
     int item_count;              /**< images written */
     const int64_t *consent_ids;  /**< consents the export relied on */
     int n_consents;              /**< entries of @c consent_ids */
+    /** pending (recorded, files being placed), done, failed (the writer
+     *  removed what it had placed) or interrupted (the writer died while
+     *  pending: its files may be in the destination) */
+    const char *status;
+    int64_t writer_pid;          /**< process that wrote a pending export */
+    const char *finished_at;     /**< UTC time it left pending, or NULL */
 } ba_export_record;
 
 /** Record @p c (all fields but id and recorded_at, which are set) and append
@@ -436,23 +442,38 @@ int ba_catalog_consent_list(ba_catalog *cat, const char *client, const char *sco
 /**
  * Set revoked_at = @p revoked_at (UTC stamp) on the consents @p ids that are
  * not revoked yet and append @p audit (may be NULL) in one transaction.
- * @p *n_revoked (may be NULL) receives how many rows changed.
+ * @p *n_revoked (may be NULL) receives how many rows changed.  When
+ * @p audit->detail is NULL it is written as the exports to take down, read
+ * under the same write lock: an export recorded before the revocation is
+ * listed, one after it has decided consent again and been refused.
  */
 int ba_catalog_consent_revoke(ba_catalog *cat, const int64_t *ids, int n,
                               const char *revoked_at, const ba_audit_entry *audit,
                               int *n_revoked, ba_error *err);
 
 /**
- * Record export @p e with @p items and @p audits in one write transaction:
- * the exports row is inserted (setting @p e->id; @p e->created_at is the
- * caller's UTC stamp, as written in the manifest), then @p hooks->store runs (it may fill in @p items and @p audits, which can now
- * name the export id), then the items, the consents used and the audit rows
+ * Record export @p e as **pending**, with @p items and @p audits, in one
+ * write transaction, before any of its files is placed: the exports row is
+ * inserted (status pending, writer_pid this process; sets @p e->id;
+ * @p e->created_at is the caller's UTC stamp, as written in the manifest),
+ * then @p hooks->store runs inside the transaction — to decide consent again
+ * under the write lock and to fill in @p items and @p audits, which can now
+ * name the export id — then the items, the consents used and the audit rows
  * are inserted and committed.  On any failure @p hooks->unstore runs and
- * nothing is recorded.  @p hooks may be NULL.
+ * nothing is recorded.  @p hooks may be NULL.  Finish it with
+ * ba_catalog_export_finish() once the files are in place (or removed).
  */
 int ba_catalog_export_add(ba_catalog *cat, ba_export_record *e, ba_export_item *items,
                           int n_items, ba_audit_entry *audits, int n_audits,
                           const ba_store_hooks *hooks, ba_error *err);
+
+/**
+ * Move pending export @p id to @p status ("done", "failed" or
+ * "interrupted") and append @p audits (@p n_audits may be 0) in one write
+ * transaction.  BA_ERR_NOT_FOUND when @p id is not a pending export.
+ */
+int ba_catalog_export_finish(ba_catalog *cat, int64_t id, const char *status,
+                             const ba_audit_entry *audits, int n_audits, ba_error *err);
 
 /** Which exports ba_catalog_export_list() reports (zero/NULL fields match all). */
 typedef struct ba_export_filter {
@@ -460,6 +481,7 @@ typedef struct ba_export_filter {
     int64_t consent_id; /**< exports that relied on this consent */
     const char *client; /**< exports that relied on a consent of this client */
     bool revoked_only;  /**< exports that relied on a consent revoked since */
+    bool unfinished_only; /**< exports still pending or interrupted */
 } ba_export_filter;
 
 /** Callback for ba_catalog_export_list(); return non-zero to stop. */

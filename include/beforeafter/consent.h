@@ -193,8 +193,8 @@ int ba_consent_takedown_list(ba_catalog *cat, const char *client, ba_export_fn f
  *   - blur-face: @p face when given, else a box from the eyes: 2.6 d wide
  *     centred on the midpoint of the eyes, from 1.3 d above it to 2.1 d below
  *     (hairline to chin for typical proportions), blurred.
- * BA_ERR_USAGE when what the mode needs is missing, when d < 4 px, or when
- * the points or the box lie outside the photo.  @p *n receives the count
+ * BA_ERR_USAGE when what the mode needs is missing, when d is under 3 % of
+ * @p width (or 4 px), or when the points or the box lie outside the photo.  @p *n receives the count
  * (at most @p max).
  */
 int ba_consent_deid_regions(ba_deidentify mode, const double *eyes, const double *face,
@@ -239,12 +239,20 @@ typedef struct ba_export_result {
 
 /**
  * Export comparisons as described in the file comment: check the policy for
- * every client of every photo on today's (local) date; re-render each allowed
- * comparison from its masters with its recorded layout and parameters (plus
- * the de-identification and caption) into a temporary folder inside the
- * destination; then, in one catalog transaction, record the export, its
- * images, the consents it relied on and one audit row per client, and move
- * the images to `<export-id>-<n>.png` and the manifest to `export.json`.
+ * every client of every photo on today's date in the library's time zone;
+ * re-render each allowed comparison from its masters (each hash-checked as it
+ * is read) with its recorded layout and parameters (plus the
+ * de-identification and caption) into a temporary folder inside the
+ * destination, `.ba-export-<pid>-XXXXXX`; refuse regions to hide that lie
+ * mostly outside what a comparison shows; then record the export as
+ * **pending** with its images, the consents it relied on and the refusals,
+ * deciding consent again inside that write transaction (a revocation that
+ * committed meanwhile refuses the export); then move the images to
+ * `<export-id>-<n>.png` and the manifest to `export.json` (never replacing a
+ * file) and sync the folder; then mark the export done with one audit row per
+ * client.  A kill at any instant leaves either no record and no final-named
+ * file, or a pending record that names every file that may be in place (see
+ * ba_consent_exports_unfinished()).
  *
  * Refusals: BA_ERR_REFUSED (the message names the client and the scope) when
  * any comparison is refused and @c skip_refused is false, or when every one
@@ -260,6 +268,32 @@ typedef struct ba_export_result {
  */
 int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_result *out,
                       ba_error *err);
+
+/**
+ * Call @p fn for every export still pending whose writing process is gone
+ * (killed between recording it and marking it done): its files may be in its
+ * destination, so it must be checked and taken down where needed.  With
+ * @p repair each is marked interrupted (its record, and so every take-down
+ * list, keeps naming its files), an audit row says which of its files were
+ * found in place, and the temporary folders dead exports left in its
+ * destination are removed; @p fn then sees status "interrupted".  Exports
+ * whose writer still runs are not reported.  @p n (may be NULL) receives
+ * the count.
+ */
+int ba_consent_exports_unfinished(ba_catalog *cat, bool repair, ba_export_fn fn, void *ud,
+                                  int *n, ba_error *err);
+
+/** Told about one temporary export folder: its path and whether it was removed. */
+typedef void (*ba_stale_fn)(const char *folder, bool removed, void *ud);
+
+/**
+ * Find the temporary folders (`DEST/.ba-export-<pid>-…`) of exports whose
+ * process is gone, through the notes exports leave in the library's tmp/
+ * while they run (a killed export may have left one before recording
+ * anything).  Calls @p fn (may be NULL) for each; with @p remove, removes
+ * each folder and the note.  Returns how many folders were found.
+ */
+int ba_consent_exports_stale_tmp(ba_catalog *cat, bool remove, ba_stale_fn fn, void *ud);
 
 #ifdef __cplusplus
 }

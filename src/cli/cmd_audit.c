@@ -25,6 +25,7 @@ int cli_print_takedown(const ba_export_record *e, const ba_export_item *items, i
         cli_json_str(b, "created_at", e->created_at);
         cli_json_str(b, "destination", e->destination);
         cli_json_str(b, "deidentification", e->deidentification);
+        cli_json_str(b, "status", e->status);
         json_builder_set_member_name(b, "files");
         json_builder_begin_array(b);
         for (int i = 0; i < n; i++)
@@ -47,8 +48,10 @@ int cli_print_takedown(const ba_export_record *e, const ba_export_item *items, i
         g_free(s);
     } else {
         GString *t = g_string_new(NULL);
-        g_string_printf(t, "take down export %" G_GINT64_FORMAT " (%s, %s) in %s:", e->id,
-                        e->purpose, e->created_at, e->destination);
+        bool done = !e->status || strcmp(e->status, "done") == 0;
+        g_string_printf(t, "take down export %" G_GINT64_FORMAT " (%s, %s%s%s) in %s:", e->id,
+                        e->purpose, e->created_at, done ? "" : ", ", done ? "" : e->status,
+                        e->destination);
         for (int i = 0; i < n; i++)
             g_string_append_printf(t, " %s", items[i].file);
         g_string_append(t, " export.json");
@@ -63,6 +66,39 @@ int cli_print_takedown(const ba_export_record *e, const ba_export_item *items, i
     else if (g_cli.json || !g_cli.quiet)
         fputs(line, stdout);
     g_free(line);
+    return 0;
+}
+
+/* An export that never reached done: its files may be in its destination. */
+static int print_unfinished(const ba_export_record *e, const ba_export_item *items, int n,
+                            void *ud)
+{
+    (void)ud;
+    if (g_cli.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        cli_json_str(b, "kind", "unfinished-export");
+        json_builder_set_member_name(b, "export_id");
+        json_builder_add_int_value(b, e->id);
+        cli_json_str(b, "status", e->status);
+        cli_json_str(b, "purpose", e->purpose);
+        cli_json_str(b, "created_at", e->created_at);
+        cli_json_str(b, "destination", e->destination);
+        json_builder_set_member_name(b, "files");
+        json_builder_begin_array(b);
+        for (int i = 0; i < n; i++)
+            json_builder_add_string_value(b, items[i].file);
+        json_builder_add_string_value(b, "export.json");
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        cli_json_line(b);
+    } else if (!g_cli.quiet) {
+        printf("unfinished export %" G_GINT64_FORMAT " (%s, %s, %s) in %s: check for", e->id,
+               e->status, e->purpose, e->created_at, e->destination);
+        for (int i = 0; i < n; i++)
+            printf(" %s", items[i].file);
+        printf(" export.json\n");
+    }
     return 0;
 }
 
@@ -144,6 +180,14 @@ int cmd_audit(int argc, char **argv)
                takedown->str);
     }
     g_string_free(takedown, TRUE);
+    /* Pending exports (being written, or their writer died) and interrupted
+     * ones: whatever made it into their destination is listed there. */
+    ba_export_filter unfinished = {.unfinished_only = true, .client = client};
+    if (rc == EXIT_OK && (g_cli.json || !g_cli.quiet) &&
+        ba_catalog_export_list(cat, &unfinished, print_unfinished, NULL, &err)) {
+        cli_error("audit: %s", err.message);
+        rc = cli_exit_for(&err);
+    }
 out:
     ba_catalog_close(cat);
     g_free(client);

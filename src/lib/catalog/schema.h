@@ -193,15 +193,16 @@ static const char *const ba_schema_migrations[] = {
      *   catalog right after this migration.
      * - exports are recorded first as 'pending' (with their items and the
      *   pid of the writer), the files are placed, then the row is marked
-     *   'done'; an export whose writer died is marked 'interrupted' by
-     *   verify --repair.  The status is the only thing that may change,
-     *   and only out of 'pending'. */
+     *   'done' (or 'failed' when the writer removed what it had placed); an
+     *   export whose writer died is marked 'interrupted' by verify --repair
+     *   and keeps listing its files for take-down.  The status is the only
+     *   thing that may change, and only out of 'pending', once. */
     "CREATE TABLE settings ("
     "  key TEXT PRIMARY KEY,"
     "  value TEXT NOT NULL);"
     "ALTER TABLE audit_log ADD COLUMN chain TEXT;"
     "ALTER TABLE exports ADD COLUMN status TEXT NOT NULL DEFAULT 'done'"
-    "  CHECK (status IN ('pending','done','interrupted'));"
+    "  CHECK (status IN ('pending','done','failed','interrupted'));"
     "ALTER TABLE exports ADD COLUMN writer_pid INTEGER;"
     "ALTER TABLE exports ADD COLUMN finished_at TEXT;"
     "DROP TRIGGER exports_no_update;"
@@ -209,7 +210,7 @@ static const char *const ba_schema_migrations[] = {
     "  deidentification, caption, item_count, tool_version, writer_pid ON exports"
     "  BEGIN SELECT RAISE(ABORT, 'exports are append-only'); END;"
     "CREATE TRIGGER exports_status_once BEFORE UPDATE OF status, finished_at ON exports"
-    "  WHEN OLD.status <> 'pending' OR NEW.status NOT IN ('done','interrupted')"
+    "  WHEN OLD.status <> 'pending' OR NEW.status NOT IN ('done','failed','interrupted')"
     "  BEGIN SELECT RAISE(ABORT, 'an export only leaves pending, once'); END;"
     "CREATE INDEX exports_status ON exports(status);",
 };

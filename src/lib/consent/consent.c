@@ -356,6 +356,27 @@ static gint cmp_id(gconstpointer a, gconstpointer b)
     return x < y ? -1 : x > y;
 }
 
+/* Call @fn once for every export that relied on one of the consents @ids. */
+static int each_export_of(ba_catalog *cat, const GArray *ids, ba_export_fn fn, void *ud,
+                          ba_error *err)
+{
+    takedown_ids t = {g_array_new(FALSE, FALSE, sizeof(int64_t)),
+                      g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL)};
+    int rc = 0;
+    for (guint i = 0; rc == 0 && i < ids->len; i++) {
+        ba_export_filter f = {.consent_id = g_array_index(ids, int64_t, i)};
+        rc = ba_catalog_export_list(cat, &f, collect_export, &t, err);
+    }
+    g_array_sort(t.ids, cmp_id);
+    for (guint i = 0; rc == 0 && fn && i < t.ids->len; i++) {
+        ba_export_filter f = {.export_id = g_array_index(t.ids, int64_t, i)};
+        rc = ba_catalog_export_list(cat, &f, fn, ud, err);
+    }
+    g_array_free(t.ids, TRUE);
+    g_hash_table_destroy(t.seen);
+    return rc;
+}
+
 int ba_consent_revoke(ba_catalog *cat, const char *client, const char *scope,
                       ba_export_fn takedown, void *ud, int *n_revoked, ba_error *err)
 {
@@ -371,10 +392,7 @@ int ba_consent_revoke(ba_catalog *cat, const char *client, const char *scope,
     if (ba_catalog_client_get(cat, client, &cl, err))
         return -1;
     GArray *open = g_array_new(FALSE, FALSE, sizeof(int64_t));
-    takedown_ids t = {g_array_new(FALSE, FALSE, sizeof(int64_t)),
-                      g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL)};
     GString *objects = g_string_new("consent ");
-    GString *detail = g_string_new(NULL);
     int rc = -1;
     if (ba_catalog_consent_list(cat, client, scope, collect_open, open, err))
         goto out;
@@ -383,43 +401,23 @@ int ba_consent_revoke(ba_catalog *cat, const char *client, const char *scope,
                      scope);
         goto out;
     }
-    for (guint i = 0; i < open->len; i++) {
-        ba_export_filter f = {.consent_id = g_array_index(open, int64_t, i)};
-        if (ba_catalog_export_list(cat, &f, collect_export, &t, err))
-            goto out;
+    for (guint i = 0; i < open->len; i++)
         g_string_append_printf(objects, "%s%" G_GINT64_FORMAT, i ? "," : "",
                                g_array_index(open, int64_t, i));
-    }
-    g_array_sort(t.ids, cmp_id);
-    if (t.ids->len == 0) {
-        g_string_append(detail, "no exports to take down");
-    } else {
-        g_string_append(detail, "exports to take down: ");
-        for (guint i = 0; i < t.ids->len; i++)
-            g_string_append_printf(detail, "%s%" G_GINT64_FORMAT, i ? ", " : "",
-                                   g_array_index(t.ids, int64_t, i));
-    }
     char now[BA_STAMP_MAX];
     ba_consent_utc_now(now);
+    /* The catalog lists the exports to take down under the revocation's own
+     * write lock: an export that is being recorded either is in that list or
+     * decides consent again after the revocation and is refused. */
     ba_audit_entry a = {.action = "consent-revoke", .client = client, .objects = objects->str,
-                        .purpose = scope, .result = "ok", .detail = detail->str};
+                        .purpose = scope, .result = "ok", .detail = NULL};
     if (ba_catalog_consent_revoke(cat, (const int64_t *)open->data, (int)open->len, now, &a,
                                   n_revoked, err))
         goto out;
-    rc = 0;
-    for (guint i = 0; takedown && i < t.ids->len; i++) {
-        ba_export_filter f = {.export_id = g_array_index(t.ids, int64_t, i)};
-        if (ba_catalog_export_list(cat, &f, takedown, ud, err)) {
-            rc = -1;
-            break;
-        }
-    }
+    rc = takedown ? each_export_of(cat, open, takedown, ud, err) : 0;
 out:
     g_array_free(open, TRUE);
-    g_array_free(t.ids, TRUE);
-    g_hash_table_destroy(t.seen);
     g_string_free(objects, TRUE);
-    g_string_free(detail, TRUE);
     return rc;
 }
 

@@ -10,6 +10,8 @@
 #define FACE_HALF_W 1.3    /* face box: each side of the eyes' midpoint */
 #define FACE_ABOVE 1.3     /* ... above the eye line (hairline) */
 #define FACE_BELOW 2.1     /* ... below it (chin) */
+/* The least distance between the eye centres, as a fraction of the width. */
+#define EYE_MIN_SPACING 0.03
 
 static bool finite4(const double *v)
 {
@@ -77,11 +79,14 @@ int ba_consent_deid_regions(ba_deidentify mode, const double *eyes, const double
             return -1;
         }
     double d = hypot(eyes[2] - eyes[0], eyes[3] - eyes[1]);
-    if (d < 4) {
+    /* Two eye centres of a face in a clinical photo are never a few pixels
+     * apart: points that close are a typo, and their bar would hide nothing. */
+    double min_d = MAX(4.0, EYE_MIN_SPACING * width);
+    if (d < min_d) {
         ba_error_set(err, BA_ERR_USAGE,
-                     "--eyes: the eye centres are %.1f px apart; give the two eye centres "
-                     "(at least 4 px apart)",
-                     d);
+                     "eye centres (%g,%g) and (%g,%g) are %.1f px apart, less than %.0f px "
+                     "(%.0f %% of the photo's width): give the centres of the two eyes",
+                     eyes[0], eyes[1], eyes[2], eyes[3], d, min_d, 100 * EYE_MIN_SPACING);
         return -1;
     }
     double xl = MIN(eyes[0], eyes[2]), xr = MAX(eyes[0], eyes[2]);

@@ -2,6 +2,8 @@
 #include "beforeafter/consent.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -12,8 +14,13 @@
 
 #include "beforeafter/beforeafter.h"
 #include "consent/internal.h"
+#include "ingest/fault.h"
 
 #define MANIFEST "export.json"
+/* DEST/.ba-export-<pid>-XXXXXX: in-flight renders, on the destination's file
+ * system so that placing them is a link; <pid> tells a dead writer's. */
+#define TMPDIR_PREFIX ".ba-export-"
+#define NOTE_PREFIX "export-"
 
 void ba_consent_export_options_init(ba_export_options *o)
 {
@@ -57,7 +64,8 @@ typedef struct job {
     char today[BA_DATE_MAX];
     char created_at[BA_STAMP_MAX];
     char *dest;                    /* absolute destination folder */
-    char *tmpdir;                  /* DEST/.ba-export-XXXXXX */
+    char *tmpdir;                  /* DEST/.ba-export-<pid>-XXXXXX */
+    char *note;                    /* LIBRARY/tmp/export-<pid>-XXXXXX: names DEST */
     bool created_dest;
     GPtrArray *items;              /* item * */
     ba_redaction regions[BA_COMPOSE_MAX_REDACTIONS];
@@ -68,8 +76,8 @@ typedef struct job {
     ba_export_record rec;
     GPtrArray *placed;             /* absolute paths moved into dest */
     GPtrArray *strings;            /* owned strings of audit rows */
-    GArray *audits;                /* ba_audit_entry: refusals, then ok_base.. the exported */
-    guint ok_base;
+    GArray *audits;                /* ba_audit_entry: refusals, recorded with the export */
+    GArray *oks;                   /* ba_audit_entry: the exported, recorded when done */
 } job;
 
 typedef struct decision {
@@ -621,24 +629,10 @@ static int items_of(job *j, const char *client, GString *objects, GString *files
     return n;
 }
 
-/* Number of audit rows export_audits() fills. */
-static guint count_exported_clients(job *j)
-{
-    guint n = 0;
-    GHashTableIter hi;
-    gpointer key, value;
-    g_hash_table_iter_init(&hi, j->decisions);
-    while (g_hash_table_iter_next(&hi, &key, &value))
-        if (((decision *)value)->allowed && items_of(j, key, NULL, NULL) > 0)
-            n++;
-    return n;
-}
-
-/* Audit rows of the exported clients, now that the export id is known: they
- * fill the slots from ok_base on, reserved before the transaction. */
+/* Audit rows of the exported clients, appended to j->oks once the files are
+ * in place. */
 static void export_audits(job *j)
 {
-    guint slot = j->ok_base;
     GHashTableIter hi;
     gpointer key, value;
     g_hash_table_iter_init(&hi, j->decisions);
@@ -650,7 +644,7 @@ static void export_audits(job *j)
         GString *objects = g_string_new(NULL);
         g_string_printf(objects, "export %" G_GINT64_FORMAT "; comparisons ", j->rec.id);
         GString *files = g_string_new(NULL);
-        if (items_of(j, client, objects, files) == 0 || slot >= j->audits->len) {
+        if (items_of(j, client, objects, files) == 0) {
             g_string_free(objects, TRUE);
             g_string_free(files, TRUE);
             continue;
@@ -670,26 +664,86 @@ static void export_audits(job *j)
                             .result = "ok", .detail = detail};
         g_ptr_array_add(j->strings, g_string_free(objects, FALSE));
         g_ptr_array_add(j->strings, detail);
-        g_array_index(j->audits, ba_audit_entry, slot++) = a;
+        g_array_append_val(j->oks, a);
     }
 }
 
-/* Runs inside the catalog's write transaction, once the export id is known. */
-static int store(void *ud, ba_error *err)
+/* Runs inside the catalog's write transaction that records the export as
+ * pending: consent is decided again under the write lock (a revocation that
+ * committed while the images were rendered refuses the export here), and
+ * the files get their names now that the export id is known. */
+static int recheck_and_name(void *ud, ba_error *err)
 {
     job *j = ud;
+    GHashTableIter hi;
+    gpointer key, value;
+    g_hash_table_iter_init(&hi, j->decisions);
+    while (g_hash_table_iter_next(&hi, &key, &value)) {
+        decision *d = value;
+        if (!d->allowed || items_of(j, key, NULL, NULL) == 0)
+            continue;
+        int64_t consent_id = 0;
+        ba_error e;
+        if (ba_consent_check(j->cat, key, j->purpose, j->today, j->deid, &consent_id, &e)) {
+            if (e.code == BA_ERR_REFUSED) {
+                d->allowed = false;
+                g_strlcpy(d->reason, e.message, sizeof d->reason);
+                ba_error_set(err, BA_ERR_REFUSED,
+                             "%s export refused: the consent changed while the images were "
+                             "rendered: %s; nothing was written",
+                             ba_consent_scope_name(j->purpose), e.message);
+            } else {
+                *err = e;
+            }
+            return -1;
+        }
+        if (consent_id != d->consent_id) {
+            /* Another consent now carries it: record the one relied on. */
+            for (guint i = 0; i < j->consents->len; i++)
+                if (g_array_index(j->consents, int64_t, i) == d->consent_id)
+                    g_array_index(j->consents, int64_t, i) = consent_id;
+            d->consent_id = consent_id;
+        }
+    }
+    for (guint i = 0; i < j->items->len; i++) {
+        item *it = g_ptr_array_index(j->items, i);
+        if (!it->refused)
+            snprintf(it->file, sizeof it->file, "%" G_GINT64_FORMAT "-%d.png", j->rec.id, it->n);
+    }
+    return 0;
+}
+
+/* Make the placed files durable: their names live in the folder. */
+static int sync_folder(const char *dir, ba_error *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ok = fd >= 0 && fsync(fd) == 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (!ok) {
+        ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot sync: %s", dir,
+                     g_strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+/* After the pending record is committed: the images, then the manifest, each
+ * moved into the destination without replacing anything. */
+static int place_all(job *j, ba_error *err)
+{
     for (guint i = 0; i < j->items->len; i++) {
         item *it = g_ptr_array_index(j->items, i);
         if (it->refused)
             continue;
-        snprintf(it->file, sizeof it->file, "%" G_GINT64_FORMAT "-%d.png", j->rec.id, it->n);
         char *to = g_build_filename(j->dest, it->file, NULL);
         if (place_file(it->tmp, to, err)) {
             g_free(to);
-            unplace(j);
             return -1;
         }
         g_ptr_array_add(j->placed, to);
+        ba_fault_point("export-image-placed");
     }
     char *text = manifest_text(j);
     char *tmp = g_build_filename(j->tmpdir, MANIFEST, NULL);
@@ -709,12 +763,10 @@ static int store(void *ud, ba_error *err)
     g_free(tmp);
     if (rc) {
         g_free(to);
-        unplace(j);
         return -1;
     }
     g_ptr_array_add(j->placed, to);
-    export_audits(j);
-    return 0;
+    return sync_folder(j->dest, err);
 }
 
 /* ---- the export ------------------------------------------------------------ */
@@ -812,6 +864,52 @@ static int plan_regions(job *j, ba_error *err)
                                    BA_COMPOSE_MAX_REDACTIONS, &j->n_regions, err);
 }
 
+/* Temporary folders of exports whose process is gone, in @dest: removed. */
+static void remove_stale_tmpdirs(const char *dest)
+{
+    GDir *d = g_dir_open(dest, 0, NULL);
+    const char *n;
+    while (d && (n = g_dir_read_name(d))) {
+        int pid = 0;
+        if (sscanf(n, TMPDIR_PREFIX "%d-", &pid) != 1 || pid <= 0 || pid == (int)getpid())
+            continue;
+        if (kill(pid, 0) == 0 || errno == EPERM)
+            continue; /* still running */
+        char *p = g_build_filename(dest, n, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+            remove_tree(p);
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+}
+
+/* LIBRARY/tmp/export-<pid>-XXXXXX names the destination while this export
+ * has a temporary folder there, so that the folder of a killed export is
+ * found and removed (verify --repair) even when nothing was recorded. */
+static int write_note(job *j, ba_error *err)
+{
+    char *name = g_strdup_printf(NOTE_PREFIX "%d-XXXXXX", (int)getpid());
+    j->note = g_build_filename(ba_catalog_dir(j->cat), "tmp", name, NULL);
+    g_free(name);
+    int fd = g_mkstemp_full(j->note, O_WRONLY | O_CLOEXEC, 0600);
+    size_t len = strlen(j->dest);
+    bool ok = fd >= 0 && write(fd, j->dest, len) == (ssize_t)len;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (!ok) {
+        ba_error_set(err, e == ENOSPC || e == EDQUOT ? BA_ERR_NOSPACE : BA_ERR_IO,
+                     "%s: cannot write: %s", j->note, g_strerror(e));
+        if (fd >= 0)
+            g_unlink(j->note);
+        g_free(j->note);
+        j->note = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 /* Make the destination and a temporary folder inside it. */
 static int prepare_destination(job *j, ba_error *err)
 {
@@ -841,7 +939,12 @@ static int prepare_destination(job *j, ba_error *err)
         }
         j->created_dest = true;
     }
-    j->tmpdir = g_build_filename(j->dest, ".ba-export-XXXXXX", NULL);
+    remove_stale_tmpdirs(j->dest);
+    if (write_note(j, err))
+        return -1;
+    char *name = g_strdup_printf(TMPDIR_PREFIX "%d-XXXXXX", (int)getpid());
+    j->tmpdir = g_build_filename(j->dest, name, NULL);
+    g_free(name);
     if (!g_mkdtemp(j->tmpdir)) {
         int e = errno;
         ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot write: %s",
@@ -873,6 +976,106 @@ static void audit_failure(job *j, const ba_error *why)
     }
 }
 
+/* Every region to hide must lie mostly inside what the comparison shows:
+ * a bar in a corner of the crop, or outside it, hides nothing and must not be
+ * called a de-identification.  (Coverage of the eyes themselves is measured
+ * on the output by the honest-marketing work; this is the floor.) */
+static int check_coverage(job *j, ba_error *err)
+{
+    for (guint i = 0; i < j->items->len; i++) {
+        const item *it = g_ptr_array_index(j->items, i);
+        if (it->refused)
+            continue;
+        const double *c = it->out.crop;
+        for (int r = 0; r < it->opts.n_redactions; r++) {
+            const ba_redaction *x = &it->opts.redactions[r];
+            double w = MIN(x->x + x->w, c[0] + c[2]) - MAX(x->x, c[0]);
+            double h = MIN(x->y + x->h, c[1] + c[3]) - MAX(x->y, c[1]);
+            double inside = w > 0 && h > 0 ? w * h : 0;
+            if (inside < 0.5 * x->w * x->h) {
+                ba_error_set(err, BA_ERR_REFUSED,
+                             "comparison %" G_GINT64_FORMAT ": the region to hide (%.0f,%.0f "
+                             "%.0fx%.0f) lies mostly outside the part of the photos shown "
+                             "(%.0f,%.0f %.0fx%.0f), so it would hide almost nothing; nothing "
+                             "was written",
+                             it->rec.id, x->x, x->y, x->w, x->h, c[0], c[1], c[2], c[3]);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Record the export as pending, deciding consent again in that transaction. */
+static int record_pending(job *j, ba_error *err)
+{
+    /* The consents relied on, once each. */
+    GHashTableIter hi;
+    gpointer key, value;
+    g_hash_table_iter_init(&hi, j->decisions);
+    while (g_hash_table_iter_next(&hi, &key, &value)) {
+        decision *d = value;
+        if (d->allowed && d->consent_id)
+            g_array_append_val(j->consents, d->consent_id);
+    }
+    j->rec.purpose = ba_consent_scope_name(j->purpose);
+    j->rec.created_at = j->created_at;
+    j->rec.destination = j->dest;
+    j->rec.deidentification = ba_consent_deid_name(j->deid);
+    j->rec.caption = j->o->caption;
+    j->rec.tool_version = ba_version();
+    j->rec.consent_ids = (const int64_t *)j->consents->data;
+    j->rec.n_consents = (int)j->consents->len;
+    GArray *items = g_array_new(FALSE, TRUE, sizeof(ba_export_item));
+    for (guint i = 0; i < j->items->len; i++) {
+        item *it = g_ptr_array_index(j->items, i);
+        if (it->refused)
+            continue;
+        /* .file points at it->file, named inside the transaction. */
+        ba_export_item x = {.n = it->n, .comparison_id = it->rec.id, .file = it->file,
+                            .sha256 = it->out.sha256};
+        g_array_append_val(items, x);
+    }
+    ba_store_hooks hooks = {recheck_and_name, NULL, j};
+    int rc = ba_catalog_export_add(j->cat, &j->rec, (ba_export_item *)items->data,
+                                   (int)items->len, (ba_audit_entry *)j->audits->data,
+                                   (int)j->audits->len, &hooks, err);
+    g_array_free(items, TRUE);
+    if (rc && err->code == BA_ERR_REFUSED) {
+        /* Refused under the lock: log it as the first check would have. */
+        g_array_set_size(j->audits, 0);
+        refusal_audits(j, "at recording: ");
+        for (guint i = 0; i < j->audits->len; i++)
+            ba_catalog_audit_add(j->cat, &g_array_index(j->audits, ba_audit_entry, i), NULL);
+    } else if (rc) {
+        audit_failure(j, err);
+    }
+    return rc;
+}
+
+/* The files could not all be placed and were removed again: the pending
+ * record becomes failed, with the reason in the audit log. */
+static void fail_export(job *j, const ba_error *why)
+{
+    GArray *rows = g_array_new(FALSE, TRUE, sizeof(ba_audit_entry));
+    char objects[48];
+    snprintf(objects, sizeof objects, "export %" G_GINT64_FORMAT, j->rec.id);
+    GHashTableIter hi;
+    gpointer key, value;
+    g_hash_table_iter_init(&hi, j->decisions);
+    while (g_hash_table_iter_next(&hi, &key, &value)) {
+        if (!((decision *)value)->allowed || items_of(j, key, NULL, NULL) == 0)
+            continue;
+        ba_audit_entry a = {.action = "export", .client = key, .objects = objects,
+                            .purpose = ba_consent_scope_name(j->purpose), .result = "failed",
+                            .detail = why->message};
+        g_array_append_val(rows, a);
+    }
+    ba_catalog_export_finish(j->cat, j->rec.id, "failed", (ba_audit_entry *)rows->data,
+                             (int)rows->len, NULL);
+    g_array_free(rows, TRUE);
+}
+
 int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_result *out,
                       ba_error *err)
 {
@@ -890,6 +1093,7 @@ int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_res
     j.placed = g_ptr_array_new_with_free_func(g_free);
     j.strings = g_ptr_array_new_with_free_func(g_free);
     j.audits = g_array_new(FALSE, TRUE, sizeof(ba_audit_entry));
+    j.oks = g_array_new(FALSE, TRUE, sizeof(ba_audit_entry));
     int rc = -1, n_refused = 0;
     if (!o) {
         ba_error_set(err, BA_ERR_USAGE, "no export options");
@@ -922,56 +1126,45 @@ int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_res
     }
     if (n_refused)
         refusal_audits(&j, "skipped: ");
+    /* Whatever killed exports left behind goes first. */
+    ba_consent_exports_stale_tmp(cat, true, NULL, NULL);
     if (prepare_destination(&j, err))
         goto out;
-    if (render_items(&j, err)) {
+    if (render_items(&j, err) || check_coverage(&j, err)) {
         audit_failure(&j, err);
         goto out;
     }
-    /* The consents relied on, once each. */
-    GHashTableIter hi;
-    gpointer key, value;
-    g_hash_table_iter_init(&hi, j.decisions);
-    while (g_hash_table_iter_next(&hi, &key, &value)) {
-        decision *d = value;
-        if (d->allowed && d->consent_id)
-            g_array_append_val(j.consents, d->consent_id);
+    if (record_pending(&j, err))
+        goto out;
+    ba_fault_point("export-recorded");
+    if (place_all(&j, err)) {
+        unplace(&j);
+        fail_export(&j, err);
+        goto out;
     }
-    j.rec.purpose = ba_consent_scope_name(j.purpose);
-    j.rec.created_at = j.created_at;
-    j.rec.destination = j.dest;
-    j.rec.deidentification = ba_consent_deid_name(j.deid);
-    j.rec.caption = o->caption;
-    j.rec.tool_version = ba_version();
-    j.rec.consent_ids = (const int64_t *)j.consents->data;
-    j.rec.n_consents = (int)j.consents->len;
-    /* Items and the refusal rows go in now; the store hook appends the rest. */
-    GArray *items = g_array_new(FALSE, TRUE, sizeof(ba_export_item));
-    for (guint i = 0; i < j.items->len; i++) {
-        item *it = g_ptr_array_index(j.items, i);
-        if (it->refused)
-            continue;
-        ba_export_item x = {.n = it->n, .comparison_id = it->rec.id, .file = it->file,
-                            .sha256 = it->out.sha256};
-        g_array_append_val(items, x);
-    }
-    ba_store_hooks hooks = {store, unplace, &j};
-    /* Reserve the rows store() fills in: the array must not move meanwhile. */
-    j.ok_base = j.audits->len;
-    g_array_set_size(j.audits, j.ok_base + count_exported_clients(&j));
-    rc = ba_catalog_export_add(cat, &j.rec, (ba_export_item *)items->data, (int)items->len,
-                               (ba_audit_entry *)j.audits->data, (int)j.audits->len, &hooks,
-                               err);
-    g_array_free(items, TRUE);
-    if (rc) {
-        audit_failure(&j, err);
+    ba_fault_point("export-placed");
+    export_audits(&j);
+    if (ba_catalog_export_finish(cat, j.rec.id, "done", (ba_audit_entry *)j.oks->data,
+                                 (int)j.oks->len, err)) {
+        /* The files are in place and the record lists them as pending:
+         * verify reports it, revocation lists it.  Say so. */
+        char *why = g_strdup(err->message);
+        ba_error_set(err, err->code,
+                     "export %" G_GINT64_FORMAT " is in %s but could not be marked done (%s); "
+                     "it stays listed as pending",
+                     j.rec.id, j.dest, why);
+        g_free(why);
         goto out;
     }
     out->export_id = j.rec.id;
     out->n_items = n_allowed;
+    rc = 0;
 out:
     if (j.tmpdir)
         remove_tree(j.tmpdir);
+    if (j.note)
+        g_unlink(j.note);
+    g_free(j.note);
     if (rc && j.created_dest)
         g_rmdir(j.dest);
     g_free(j.tmpdir);
@@ -982,5 +1175,130 @@ out:
     g_ptr_array_free(j.placed, TRUE);
     g_ptr_array_free(j.strings, TRUE);
     g_array_free(j.audits, TRUE);
+    g_array_free(j.oks, TRUE);
     return rc;
+}
+
+/* ---- exports a dead process left pending ----------------------------------- */
+
+typedef struct unfinished {
+    ba_catalog *cat;
+    bool repair;
+    ba_export_fn fn;
+    void *ud;
+    int n;
+    int rc;
+    ba_error *err;
+} unfinished;
+
+static bool writer_alive(int64_t pid)
+{
+    if (pid <= 0 || pid > G_MAXINT)
+        return false;
+    if (pid == (int64_t)getpid())
+        return true;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* Mark @e interrupted, saying which of its files are in place. */
+static int mark_interrupted(unfinished *u, ba_export_record *e, const ba_export_item *items,
+                            int n_items)
+{
+    remove_stale_tmpdirs(e->destination);
+    GString *present = g_string_new(NULL);
+    const char *names[BA_COMPOSE_MAX_PANELS + 64];
+    int n_names = 0;
+    for (int i = 0; i < n_items && n_names < (int)G_N_ELEMENTS(names) - 1; i++)
+        names[n_names++] = items[i].file;
+    names[n_names++] = MANIFEST;
+    for (int i = 0; i < n_names; i++) {
+        char *p = g_build_filename(e->destination, names[i], NULL);
+        if (g_file_test(p, G_FILE_TEST_EXISTS))
+            g_string_append_printf(present, "%s%s", present->len ? ", " : "", names[i]);
+        g_free(p);
+    }
+    char objects[48];
+    snprintf(objects, sizeof objects, "export %" G_GINT64_FORMAT, e->id);
+    char *detail = g_strdup_printf("the writer stopped before it finished; in %s: %s",
+                                   e->destination, present->len ? present->str : "no files");
+    ba_audit_entry a = {.action = "export-interrupted", .objects = objects,
+                        .purpose = e->purpose, .result = "interrupted", .detail = detail};
+    int rc = ba_catalog_export_finish(u->cat, e->id, "interrupted", &a, 1, u->err);
+    g_free(detail);
+    g_string_free(present, TRUE);
+    if (rc == 0)
+        e->status = "interrupted";
+    return rc;
+}
+
+static int on_unfinished(const ba_export_record *e, const ba_export_item *items, int n_items,
+                         void *ud)
+{
+    unfinished *u = ud;
+    if (strcmp(e->status ? e->status : "", "pending") != 0 || writer_alive(e->writer_pid))
+        return 0;
+    ba_export_record copy = *e;
+    if (u->repair && mark_interrupted(u, &copy, items, n_items)) {
+        u->rc = -1;
+        return 1;
+    }
+    u->n++;
+    return u->fn ? u->fn(&copy, items, n_items, u->ud) : 0;
+}
+
+int ba_consent_exports_unfinished(ba_catalog *cat, bool repair, ba_export_fn fn, void *ud,
+                                  int *n, ba_error *err)
+{
+    unfinished u = {.cat = cat, .repair = repair, .fn = fn, .ud = ud, .err = err};
+    ba_export_filter f = {.unfinished_only = true};
+    int rc = ba_catalog_export_list(cat, &f, on_unfinished, &u, err);
+    if (n)
+        *n = u.n;
+    return rc || u.rc ? -1 : 0;
+}
+
+int ba_consent_exports_stale_tmp(ba_catalog *cat, bool remove, ba_stale_fn fn, void *ud)
+{
+    char *tmp = g_build_filename(ba_catalog_dir(cat), "tmp", NULL);
+    GDir *d = g_dir_open(tmp, 0, NULL);
+    const char *n;
+    int count = 0;
+    while (d && (n = g_dir_read_name(d))) {
+        int pid = 0;
+        if (sscanf(n, NOTE_PREFIX "%d-", &pid) != 1 || writer_alive(pid))
+            continue;
+        char *note = g_build_filename(tmp, n, NULL);
+        char *dest = NULL;
+        if (g_file_get_contents(note, &dest, NULL, NULL) && g_path_is_absolute(dest)) {
+            char *prefix = g_strdup_printf(TMPDIR_PREFIX "%d-", pid);
+            GDir *dd = g_dir_open(dest, 0, NULL);
+            const char *m;
+            while (dd && (m = g_dir_read_name(dd))) {
+                if (!g_str_has_prefix(m, prefix))
+                    continue;
+                char *folder = g_build_filename(dest, m, NULL);
+                bool removed = false;
+                if (remove && g_file_test(folder, G_FILE_TEST_IS_DIR) &&
+                    !g_file_test(folder, G_FILE_TEST_IS_SYMLINK)) {
+                    remove_tree(folder);
+                    removed = !g_file_test(folder, G_FILE_TEST_EXISTS);
+                }
+                count++;
+                if (fn)
+                    fn(folder, removed, ud);
+                g_free(folder);
+            }
+            if (dd)
+                g_dir_close(dd);
+            g_free(prefix);
+        }
+        if (remove)
+            g_unlink(note);
+        g_free(dest);
+        g_free(note);
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(tmp);
+    return count;
 }

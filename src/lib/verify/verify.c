@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "beforeafter/consent.h"
 #include "beforeafter/ingest.h"
 #include "beforeafter/verify.h"
 #include "common/sha256.h"
@@ -253,12 +254,14 @@ static void scan_masters(checker *c)
         char *subdir = g_build_filename(masters, sub, NULL);
         char *rel = g_build_filename("masters", sub, NULL);
         struct stat st;
-        if (lstat(subdir, &st) != 0 || is_young(c, &st))
-            ;
-        else if (!S_ISDIR(st.st_mode) || strlen(sub) != 2 || !is_lower_hex(sub, 2))
-            foreign(c, rel, &st);
-        else
+        /* A folder's ctime moves with every master placed in it: the age
+         * rule applies to what is judged, not to the folders of masters. */
+        bool folder = lstat(subdir, &st) == 0 && S_ISDIR(st.st_mode) && strlen(sub) == 2 &&
+                      is_lower_hex(sub, 2);
+        if (folder)
             scan_subdir(c, sub, subdir);
+        else if (lstat(subdir, &st) == 0 && !is_young(c, &st))
+            foreign(c, rel, &st);
         g_free(rel);
         g_free(subdir);
     }
@@ -372,13 +375,39 @@ static int check_evidence(const ba_consent *k, void *ud)
 }
 
 /* Exports recorded as pending whose writer is gone: images may sit in their
- * destination with no finished record.  Reported (kind
- * BA_PROBLEM_PENDING_EXPORT, one per export, naming its destination and
- * files) once ba_catalog_export_list() reports an export's status; that is
- * the export side's change, in progress. */
-static void check_pending_exports(checker *c)
+ * destination with no finished record.  One problem per export, naming its
+ * destination and files; --repair marks it interrupted (the record keeps
+ * listing the files for take-down) and removes its temporary folder. */
+static int on_unfinished_export(const ba_export_record *e, const ba_export_item *items, int n,
+                                void *ud)
 {
-    (void)c;
+    checker *c = ud;
+    GString *files = g_string_new(NULL);
+    for (int i = 0; i < n; i++)
+        g_string_append_printf(files, "%s ", items[i].file);
+    g_string_append(files, "export.json");
+    bool repaired = strcmp(e->status, "interrupted") == 0;
+    report(c, BA_PROBLEM_PENDING_EXPORT, 0, e->destination, repaired,
+           "export %" G_GINT64_FORMAT " (%s) was interrupted before it finished: check %s for "
+           "%s and take down what is there%s",
+           e->id, e->purpose, e->destination, files->str,
+           repaired ? "; marked interrupted (still listed for take-down)" : "");
+    g_string_free(files, TRUE);
+    return 0;
+}
+
+static void on_stale_export_folder(const char *folder, bool removed, void *ud)
+{
+    report(ud, BA_PROBLEM_STRAY_TMP, 0, folder, removed,
+           "%s: temporary folder of an interrupted export%s", folder, removed ? "; removed" : "");
+}
+
+static int check_pending_exports(checker *c, ba_error *err)
+{
+    if (ba_consent_exports_unfinished(c->cat, c->repair, on_unfinished_export, c, NULL, err))
+        return -1;
+    ba_consent_exports_stale_tmp(c->cat, c->repair, on_stale_export_folder, c);
+    return 0;
 }
 
 /* ---- tmp/ --------------------------------------------------------------------- */
@@ -422,7 +451,8 @@ static int check_all(checker *c, ba_error *err)
     if (ba_catalog_comparison_list(c->cat, NULL, check_render, c, err) ||
         ba_catalog_consent_list(c->cat, NULL, NULL, check_evidence, c, err))
         return -1;
-    check_pending_exports(c);
+    if (check_pending_exports(c, err))
+        return -1;
     check_tmp(c);
     return 0;
 }
