@@ -26,8 +26,25 @@ struct ba_catalog {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static ba_code sqlite_code(int rc)
+/* SQLite reports some writes that fail for lack of space (growing the -shm
+ * index, creating the WAL) as SQLITE_IOERR, "disk I/O error"; the errno
+ * behind it tells a full disk from a failing one. */
+static bool out_of_space(sqlite3 *db, int rc)
 {
+    int e = db ? sqlite3_system_errno(db) : 0;
+    return (rc & 0xff) == SQLITE_IOERR && (e == ENOSPC || e == EDQUOT);
+}
+
+/* SQLite's words for @rc, except when the disk is simply full. */
+static const char *sqlite_cause(sqlite3 *db, int rc, const char *msg)
+{
+    return out_of_space(db, rc) ? "disk full (No space left on device)" : msg;
+}
+
+static ba_code sqlite_code(sqlite3 *db, int rc)
+{
+    if (out_of_space(db, rc))
+        return BA_ERR_NOSPACE;
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -50,8 +67,8 @@ static ba_code sqlite_code(int rc)
 static int db_fail(ba_catalog *cat, ba_error *err, const char *what)
 {
     int rc = sqlite3_extended_errcode(cat->db);
-    ba_error_set(err, sqlite_code(rc), "%s/catalog.db: %s: %s", cat->dir, what,
-                 sqlite3_errmsg(cat->db));
+    ba_error_set(err, sqlite_code(cat->db, rc), "%s/catalog.db: %s: %s", cat->dir, what,
+                 sqlite_cause(cat->db, rc, sqlite3_errmsg(cat->db)));
     return -1;
 }
 
@@ -60,8 +77,8 @@ static int exec(ba_catalog *cat, const char *sql, ba_error *err)
     char *msg = NULL;
     int rc = sqlite3_exec(cat->db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        ba_error_set(err, sqlite_code(rc), "%s/catalog.db: %s", cat->dir,
-                     msg ? msg : sqlite3_errstr(rc));
+        ba_error_set(err, sqlite_code(cat->db, rc), "%s/catalog.db: %s", cat->dir,
+                     sqlite_cause(cat->db, rc, msg ? msg : sqlite3_errstr(rc)));
         sqlite3_free(msg);
         return -1;
     }
