@@ -92,12 +92,15 @@ static int print_unfinished(const ba_export_record *e, const ba_export_item *ite
         json_builder_end_array(b);
         json_builder_end_object(b);
         cli_json_line(b);
-    } else if (!g_cli.quiet) {
-        printf("unfinished export %" G_GINT64_FORMAT " (%s, %s, %s) in %s: check for", e->id,
-               e->status, e->purpose, e->created_at, e->destination);
+    } else {
+        /* One line through cli_say(): the destination is the user's path. */
+        GString *t = g_string_new(NULL);
+        g_string_printf(t, "unfinished export %" G_GINT64_FORMAT " (%s, %s, %s) in %s: check for",
+                        e->id, e->status, e->purpose, e->created_at, e->destination);
         for (int i = 0; i < n; i++)
-            printf(" %s", items[i].file);
-        printf(" export.json\n");
+            g_string_append_printf(t, " %s", items[i].file);
+        cli_say("%s export.json\n", t->str);
+        g_string_free(t, TRUE);
     }
     return 0;
 }

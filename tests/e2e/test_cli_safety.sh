@@ -6,8 +6,8 @@
 #   the side limit, batch compare --width 20000: exit 2 at once, one line
 #   naming the limit, nothing written, no GLib warnings.
 # - Terminal injection: file names, treatments and client names with ESC,
-#   newlines, C1 (U+009B CSI) and bytes that are not UTF-8 reach neither
-#   stdout nor stderr raw, one line per file stays one line, "é" stays "é";
+#   newlines, C1 (U+009B CSI) and bytes that are not UTF-8 (also an export
+#   destination, in the take-down lines) reach neither stdout nor stderr raw, one line per file stays one line, "é" stays "é";
 #   --json lines stay valid JSON.
 # - A missing master in compare: exit 1 naming the photo and 'verify'.
 # - Out of range or contradictory options: --quality 0, --width 0, ghost
@@ -183,7 +183,29 @@ for l in open(sys.argv[1], encoding="utf-8"):
     run_ba --library "$L" --json list
     no_raw "list --json" "$T/out"
 }
+# The export destination comes back in the take-down lines of consent revoke
+# and audit (cli_print_takedown) and in export's own summary.
+esc_takedown() {
+    L3=$T/lib3
+    new_library "$L3" A
+    for i in 1 2; do
+        "$BA" --library "$L3" -q ingest --client A --area neck --date "2026-0$i-01" "$F/n$i.jpg"
+    done
+    "$BA" --library "$L3" -q compare 1 2 --no-align -o "$O/t.png" || fail "compare for the export"
+    "$BA" --library "$L3" -q consent grant A --scope education || fail "consent grant"
+    D=$T/$(printf 'exp\033[2J\302\233dir')
+    run_ba --library "$L3" export 1 --purpose education --to "$D"
+    [ "$RC" = 0 ] || fail "export to an odd folder: exit $RC: $(cat "$T/err")"
+    no_raw "export" "$T/out"
+    run_ba --library "$L3" consent revoke A --scope education
+    no_raw "consent revoke (take-down lines)" "$T/out"
+    grep -qF 'exp\x1b[2J\xc2\x9bdir' "$T/out" || fail "consent revoke: destination not escaped: $(cat "$T/out")"
+    run_ba --library "$L3" audit
+    no_raw "audit (take-down lines)" "$T/out"
+    grep -qF 'exp\x1b[2J\xc2\x9bdir' "$T/out" || fail "audit: destination not escaped: $(cat "$T/out")"
+}
 check "item 12: ingest prints odd names escaped, one line per file, é kept" esc_ingest
+check "item 12: export destinations are escaped in export, consent revoke and audit" esc_takedown
 check "item 12: list and show escape names and treatments" esc_list_show
 check "item 12: client list escapes display names (OSC, C1)" esc_client
 check "item 12: stderr escapes C1 and ESC too" esc_stderr
