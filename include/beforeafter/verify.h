@@ -42,7 +42,8 @@ typedef struct ba_problem {
     int64_t photo_id;      /**< the photo concerned, 0 when none */
     char path[512];        /**< the file concerned, relative to the library, or "" */
     char message[768];     /**< one line */
-    bool repaired;         /**< --repair fixed it (removed the file / marked the row) */
+    bool repaired;         /**< repair dealt with it: removed the file, moved it to
+                                lost+found/ or marked the row */
 } ba_problem;
 
 /** Called once per problem found. */
