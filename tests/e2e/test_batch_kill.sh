@@ -129,6 +129,11 @@ s = ["n:%d:%d" % (random.randint(1, 45), random.randint(0, 60)) for _ in range(5
 s += ["t:%d" % random.randint(20, max(40, d * 95 // 100)) for _ in range(3)]
 print(" ".join(s))' "$SEED" "$DUR")
 msec() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
+# Lines of report FILE so far: a report is written to .FILE.tmp-* beside it
+# and renamed over FILE when the batch ends.
+report_lines() {
+    cat "$(dirname "$1")/.$(basename "$1").tmp-"* "$1" 2>/dev/null | wc -l
+}
 for spec in $SPECS; do
     round=$((round + 1))
     L=$T/lib$round
@@ -144,7 +149,7 @@ for spec in $SPECS; do
         jit=$(echo "$spec" | cut -d: -f3)
         how="kill -9 after $want results + $jit ms"
         while kill -0 $pid 2>/dev/null; do
-            got=$({ wc -l <"$L.report"; } 2>/dev/null || echo 0)
+            got=$(report_lines "$L.report")
             [ "$got" -lt "$want" ] || break
             sleep 0.005
         done
@@ -191,7 +196,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$BA" --library "$L" batch ingest "$F/m.csv
     --jobs 2 --report "$L.report" >"$T/out" 2>"$T/err" &
 pid=$!
 while kill -0 $pid 2>/dev/null; do
-    got=$({ wc -l <"$L.report"; } 2>/dev/null || echo 0)
+    got=$(report_lines "$L.report")
     [ "$got" -lt 10 ] || break
     sleep 0.005
 done
