@@ -60,7 +60,8 @@ int cli_exit_for(const ba_error *err);
 ba_catalog *cli_open_library(void);
 
 /* cli_open_library() for commands that only read: the catalog is opened
- * read-only, so a library on a read-only mount can still be listed. */
+ * read-only, so a library on a read-only mount can still be listed (an
+ * older schema, which needs migrating, is opened writable where it can be). */
 ba_catalog *cli_open_library_readonly(void);
 
 /* The library folder the command will use. */

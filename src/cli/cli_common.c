@@ -253,6 +253,13 @@ ba_catalog *cli_open_library_readonly(void)
 {
     ba_error err;
     ba_catalog *cat = ba_catalog_open_readonly(cli_library_dir(), &err);
+    if (cat)
+        return cat;
+    /* A catalog of an older schema needs its migration, which only a
+     * writable open does: where the library can be written, a read command
+     * still works as it always did.  Else the read-only error says why. */
+    ba_error werr;
+    cat = ba_catalog_open(cli_library_dir(), &werr);
     if (!cat)
         cli_error("%s", err.message);
     return cat;
