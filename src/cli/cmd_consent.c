@@ -59,7 +59,7 @@ static int print_consent(const ba_consent *c, void *ud)
         g_strlcpy(state, "not yet", sizeof state);
     else
         g_strlcpy(state, "expired", sizeof state);
-    printf("consent %-4" G_GINT64_FORMAT " %-12s %-10s %s..%-10s %-18s evidence %s; allows %s%s%s\n",
+    cli_say("consent %-4" G_GINT64_FORMAT " %-12s %-10s %s..%-10s %-18s evidence %s; allows %s%s%s\n",
            c->id, c->client, c->scope, c->granted_at, c->expires_at[0] ? c->expires_at : "",
            state, c->evidence_path[0] ? c->evidence_path : "none",
            c->allowed_deidentification[0] ? c->allowed_deidentification : "any",

@@ -41,7 +41,10 @@ static void on_problem(const ba_problem *p, void *ud)
         json_builder_end_object(b);
         cli_json_line(b);
     } else {
-        printf("%s: %s\n", kind_name(p->kind), p->message);
+        /* Problems are the result: printed even with -q, escaped (paths are names). */
+        char *safe = cli_escape(p->message);
+        printf("%s: %s\n", kind_name(p->kind), safe);
+        g_free(safe);
     }
 }
 
@@ -92,6 +95,6 @@ int cmd_verify(int argc, char **argv)
         return EXIT_LIBRARY;
     }
     if (!g_cli.json && !g_cli.quiet && n == 0)
-        printf("library %s: no problems\n", cli_library_dir());
+        cli_say("library %s: no problems\n", cli_library_dir());
     return n ? EXIT_PARTIAL : EXIT_OK;
 }
