@@ -788,7 +788,7 @@ static void test_overwritten_master_refused(void **state)
     assert_int_equal(ba_ingest_open_master(f->dir, a.master_sha256, &img, &err), 0);
     assert_int_equal(g_unlink(ma), 0);
     VipsImage *small = NULL;
-    assert_int_equal(ba_ingest_master_shrink(img, 2, &small), 0);
+    assert_int_equal(ba_ingest_master_shrink(img, 2, VIPS_ACCESS_SEQUENTIAL, &small), 0);
     assert_int_equal(small->Xsize, 160);
     VipsImage *mem = vips_image_copy_memory(img);
     assert_non_null(mem);

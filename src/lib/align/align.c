@@ -424,18 +424,13 @@ static int open_master(ba_catalog *cat, const ba_photo *ph, const ba_align_optio
     int shrink = s <= 0.125 ? 8 : s <= 0.25 ? 4 : s <= 0.5 ? 2 : 1;
     if (shrink == 1)
         return 0;
-    char rel[96];
-    ba_catalog_master_relpath(ph->master_sha256, rel, sizeof rel);
-    char *path = g_build_filename(ba_catalog_dir(cat), rel, NULL);
-    const char *loader = vips_foreign_find_load(path);
+    /* From the bytes whose hash was checked, never the file again (masters
+     * are JPEG; anything else is decoded whole). */
     VipsImage *small = NULL;
-    if (loader && strcmp(loader, "VipsForeignLoadJpegFile") == 0)
-        small = vips_image_new_from_file(path, "shrink", shrink, "access",
-                                         VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                                         VIPS_FAIL_ON_TRUNCATED, NULL);
-    g_free(path);
-    if (!small)
+    if (ba_ingest_master_shrink(full, shrink, VIPS_ACCESS_SEQUENTIAL, &small)) {
+        vips_error_clear();
         return 0; /* decode it whole */
+    }
     g_object_unref(full);
     out->img = small;
     out->shrink = shrink;

@@ -131,7 +131,7 @@ typedef struct source {
     ba_capture capture;   /* capture conditions */
     char date[BA_DATE_MAX]; /* session date or EXIF date, "" when unknown */
     const char *name;     /* for messages */
-    char *master_path;    /* a JPEG master (library photos): can be shrunk on load */
+    bool is_master;       /* a library master (JPEG, hash-checked): can be shrunk on load */
 } source;
 
 typedef struct rect {
@@ -275,11 +275,10 @@ static VipsImage *render_panel(const source *s, const rect *crop, int pw, int ph
     /* A JPEG master needed at half size or less: let libjpeg shrink it while
      * decoding (DCT scaling), far cheaper than decoding it whole. */
     int shrink = scale <= 0.125 ? 8 : scale <= 0.25 ? 4 : scale <= 0.5 ? 2 : 1;
-    if (s->master_path && shrink > 1) {
-        VipsImage *dct = vips_image_new_from_file(s->master_path, "shrink", shrink, "access",
-                                                  VIPS_ACCESS_RANDOM, "fail_on",
-                                                  VIPS_FAIL_ON_TRUNCATED, NULL);
-        if (dct) {
+    if (s->is_master && shrink > 1) {
+        /* From the bytes whose hash was checked, never the file again. */
+        VipsImage *dct = NULL;
+        if (ba_ingest_master_shrink(s->img, shrink, VIPS_ACCESS_RANDOM, &dct) == 0) {
             /* libjpeg's DCT scaling maps x_small = (x + 0.5) / shrink - 0.5 exactly
              * (libvips floors the size, so the size ratio would be off on odd sizes). */
             double fx = 1.0 / shrink, fy = 1.0 / shrink;
@@ -850,7 +849,6 @@ static void free_sources(source *s, int n)
     for (int i = 0; i < n; i++) {
         if (s[i].img)
             g_object_unref(s[i].img);
-        g_free(s[i].master_path);
     }
     g_free(s);
 }
@@ -1051,9 +1049,7 @@ int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compo
         }
         if (open_master(cat, &s[i].photo, &s[i].img, err))
             goto out;
-        char rel[96];
-        ba_catalog_master_relpath(s[i].photo.master_sha256, rel, sizeof rel);
-        s[i].master_path = g_build_filename(ba_catalog_dir(cat), rel, NULL);
+        s[i].is_master = true;
     }
     identity(s[0].m);
     for (int i = 1; i < n; i++) {

@@ -1145,7 +1145,7 @@ int ba_ingest_open_master(const char *library_dir, const char *master_sha256, Vi
     return rc;
 }
 
-int ba_ingest_master_shrink(VipsImage *master, int shrink, VipsImage **out)
+int ba_ingest_master_shrink(VipsImage *master, int shrink, VipsAccess access, VipsImage **out)
 {
     *out = NULL;
     GBytes *bytes = g_object_get_data(G_OBJECT(master), BYTES_KEY);
@@ -1155,9 +1155,8 @@ int ba_ingest_master_shrink(VipsImage *master, int shrink, VipsImage **out)
     }
     gsize len = 0;
     const void *data = g_bytes_get_data(bytes, &len);
-    *out = vips_image_new_from_buffer(data, len, "", "shrink", shrink, "access",
-                                      VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_TRUNCATED,
-                                      NULL);
+    *out = vips_image_new_from_buffer(data, len, "", "shrink", shrink, "access", access,
+                                      "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     if (!*out)
         return -1;
     keep_bytes(*out, bytes);

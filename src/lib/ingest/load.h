@@ -35,10 +35,10 @@ int ba_ingest_open_master(const char *library_dir, const char *master_sha256, Vi
 /*
  * Decode @master (from ba_ingest_open_master()) again at 1/@shrink (2, 4 or
  * 8, libjpeg's DCT scaling) from the same verified bytes, never from the file,
- * which may have changed since it was checked.  Sequential access.  Returns
+ * which may have changed since it was checked, with @access.  Returns
  * -1 with the libvips error buffer set when @master did not come from
  * ba_ingest_open_master() or the decode fails.
  */
-int ba_ingest_master_shrink(VipsImage *master, int shrink, VipsImage **out);
+int ba_ingest_master_shrink(VipsImage *master, int shrink, VipsAccess access, VipsImage **out);
 
 #endif
