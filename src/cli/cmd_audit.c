@@ -11,27 +11,49 @@ static char *json_text(JsonBuilder *b)
     return s;
 }
 
+/* The members a take-down and an unfinished export share, of @kind. */
+static JsonBuilder *export_json(const char *kind, const ba_export_record *e,
+                                const ba_export_item *items, int n)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    cli_json_str(b, "kind", kind);
+    json_builder_set_member_name(b, "export_id");
+    json_builder_add_int_value(b, e->id);
+    cli_json_str(b, "status", e->status);
+    cli_json_str(b, "purpose", e->purpose);
+    cli_json_str(b, "created_at", e->created_at);
+    cli_json_str(b, "destination", e->destination);
+    cli_json_str(b, "deidentification", e->deidentification);
+    json_builder_set_member_name(b, "files");
+    json_builder_begin_array(b);
+    for (int i = 0; i < n; i++)
+        json_builder_add_string_value(b, items[i].file);
+    json_builder_add_string_value(b, "export.json");
+    json_builder_end_array(b);
+    return b;
+}
+
+/* "PREFIX export N (…) in DEST:" and the files, as one line. */
+static GString *export_text(const char *prefix, const char *state, const ba_export_record *e,
+                            const ba_export_item *items, int n)
+{
+    GString *t = g_string_new(NULL);
+    g_string_printf(t, "%s export %" G_GINT64_FORMAT " (%s, %s%s%s) in %s:", prefix, e->id,
+                    e->purpose, e->created_at, state ? ", " : "", state ? state : "",
+                    e->destination);
+    for (int i = 0; i < n; i++)
+        g_string_append_printf(t, " %s", items[i].file);
+    g_string_append(t, " export.json");
+    return t;
+}
+
 int cli_print_takedown(const ba_export_record *e, const ba_export_item *items, int n, void *ud)
 {
     GString *out = ud;
     char *line;
     if (g_cli.json) {
-        JsonBuilder *b = json_builder_new();
-        json_builder_begin_object(b);
-        cli_json_str(b, "kind", "take-down");
-        json_builder_set_member_name(b, "export_id");
-        json_builder_add_int_value(b, e->id);
-        cli_json_str(b, "purpose", e->purpose);
-        cli_json_str(b, "created_at", e->created_at);
-        cli_json_str(b, "destination", e->destination);
-        cli_json_str(b, "deidentification", e->deidentification);
-        cli_json_str(b, "status", e->status);
-        json_builder_set_member_name(b, "files");
-        json_builder_begin_array(b);
-        for (int i = 0; i < n; i++)
-            json_builder_add_string_value(b, items[i].file);
-        json_builder_add_string_value(b, "export.json");
-        json_builder_end_array(b);
+        JsonBuilder *b = export_json("take-down", e, items, n);
         json_builder_set_member_name(b, "sha256");
         json_builder_begin_array(b);
         for (int i = 0; i < n; i++)
@@ -47,14 +69,8 @@ int cli_print_takedown(const ba_export_record *e, const ba_export_item *items, i
         line = g_strconcat(s, "\n", NULL);
         g_free(s);
     } else {
-        GString *t = g_string_new(NULL);
         bool done = !e->status || strcmp(e->status, "done") == 0;
-        g_string_printf(t, "take down export %" G_GINT64_FORMAT " (%s, %s%s%s) in %s:", e->id,
-                        e->purpose, e->created_at, done ? "" : ", ", done ? "" : e->status,
-                        e->destination);
-        for (int i = 0; i < n; i++)
-            g_string_append_printf(t, " %s", items[i].file);
-        g_string_append(t, " export.json");
+        GString *t = export_text("take down", done ? NULL : e->status, e, items, n);
         /* The destination and file names are the user's: one escaped line. */
         char *safe = cli_escape(t->str);
         g_string_free(t, TRUE);
@@ -75,31 +91,13 @@ static int print_unfinished(const ba_export_record *e, const ba_export_item *ite
 {
     (void)ud;
     if (g_cli.json) {
-        JsonBuilder *b = json_builder_new();
-        json_builder_begin_object(b);
-        cli_json_str(b, "kind", "unfinished-export");
-        json_builder_set_member_name(b, "export_id");
-        json_builder_add_int_value(b, e->id);
-        cli_json_str(b, "status", e->status);
-        cli_json_str(b, "purpose", e->purpose);
-        cli_json_str(b, "created_at", e->created_at);
-        cli_json_str(b, "destination", e->destination);
-        json_builder_set_member_name(b, "files");
-        json_builder_begin_array(b);
-        for (int i = 0; i < n; i++)
-            json_builder_add_string_value(b, items[i].file);
-        json_builder_add_string_value(b, "export.json");
-        json_builder_end_array(b);
+        JsonBuilder *b = export_json("unfinished-export", e, items, n);
         json_builder_end_object(b);
         cli_json_line(b);
     } else {
         /* One line through cli_say(): the destination is the user's path. */
-        GString *t = g_string_new(NULL);
-        g_string_printf(t, "unfinished export %" G_GINT64_FORMAT " (%s, %s, %s) in %s: check for",
-                        e->id, e->status, e->purpose, e->created_at, e->destination);
-        for (int i = 0; i < n; i++)
-            g_string_append_printf(t, " %s", items[i].file);
-        cli_say("%s export.json\n", t->str);
+        GString *t = export_text("unfinished", e->status, e, items, n);
+        cli_say("%s (check for these files)\n", t->str);
         g_string_free(t, TRUE);
     }
     return 0;

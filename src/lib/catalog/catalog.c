@@ -468,11 +468,12 @@ ba_catalog *ba_catalog_create(const char *dir, ba_error *err)
     return open_db(dir, true, err);
 }
 
-ba_catalog *ba_catalog_open(const char *dir, ba_error *err)
+/* @dir names a folder holding a catalog.db, or BA_ERR_USAGE/BA_ERR_CATALOG. */
+static int require_catalog(const char *dir, ba_error *err)
 {
     if (!dir || !*dir) {
         ba_error_set(err, BA_ERR_USAGE, "no library folder given");
-        return NULL;
+        return -1;
     }
     char *db = g_build_filename(dir, "catalog.db", NULL);
     bool have_db = g_file_test(db, G_FILE_TEST_IS_REGULAR);
@@ -482,8 +483,15 @@ ba_catalog *ba_catalog_open(const char *dir, ba_error *err)
                      "%s: not a beforeafter library (no catalog.db); run 'beforeafter "
                      "--library %s init' first",
                      dir, dir);
-        return NULL;
+        return -1;
     }
+    return 0;
+}
+
+ba_catalog *ba_catalog_open(const char *dir, ba_error *err)
+{
+    if (require_catalog(dir, err))
+        return NULL;
     ba_catalog *cat = open_db(dir, false, err);
     if (cat && make_dirs(dir, err)) {
         ba_catalog_close(cat);
@@ -577,20 +585,8 @@ static bool wal_pending(const char *dir)
 
 ba_catalog *ba_catalog_open_readonly(const char *dir, ba_error *err)
 {
-    if (!dir || !*dir) {
-        ba_error_set(err, BA_ERR_USAGE, "no library folder given");
+    if (require_catalog(dir, err))
         return NULL;
-    }
-    char *db = g_build_filename(dir, "catalog.db", NULL);
-    bool have_db = g_file_test(db, G_FILE_TEST_IS_REGULAR);
-    g_free(db);
-    if (!have_db) {
-        ba_error_set(err, BA_ERR_CATALOG,
-                     "%s: not a beforeafter library (no catalog.db); run 'beforeafter "
-                     "--library %s init' first",
-                     dir, dir);
-        return NULL;
-    }
     ba_error first;
     ba_catalog *cat = open_db_readonly(dir, false, &first);
     if (cat || access(dir, W_OK) == 0) {
@@ -1468,6 +1464,12 @@ int ba_catalog_comparison_list(ba_catalog *cat, const char *client, ba_compariso
 
 /* ---- consents, exports, audit ---- */
 
+static gint cmp_int64(gconstpointer a, gconstpointer b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int client_id_of(ba_catalog *cat, const char *code, int64_t *id, ba_error *err)
 {
     sqlite3_stmt *st = prepare(cat, "SELECT id FROM clients WHERE code = ?", err);
@@ -1661,6 +1663,48 @@ int ba_catalog_consent_list(ba_catalog *cat, const char *client, const char *sco
     return rc == SQLITE_DONE ? 0 : db_fail(cat, err, "listing consents");
 }
 
+/* "exports to take down: 3, 5" (or "no exports to take down") for the
+ * consents @ids, read inside the caller's transaction. */
+static char *takedown_detail(ba_catalog *cat, const int64_t *ids, int n, ba_error *err)
+{
+    sqlite3_stmt *st = prepare(cat,
+                               "SELECT DISTINCT export_id FROM export_consents"
+                               " WHERE consent_id = ? ORDER BY export_id",
+                               err);
+    if (!st)
+        return NULL;
+    GArray *found = g_array_new(FALSE, FALSE, sizeof(int64_t));
+    int rc = SQLITE_DONE;
+    for (int i = 0; i < n && rc == SQLITE_DONE; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, ids[i]);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(st, 0);
+            bool seen = false;
+            for (guint k = 0; k < found->len && !seen; k++)
+                seen = g_array_index(found, int64_t, k) == id;
+            if (!seen)
+                g_array_append_val(found, id);
+        }
+    }
+    sqlite3_finalize(st);
+    char *detail = NULL;
+    if (rc != SQLITE_DONE) {
+        db_fail(cat, err, "listing the exports of a consent");
+    } else if (found->len == 0) {
+        detail = g_strdup("no exports to take down");
+    } else {
+        g_array_sort(found, cmp_int64);
+        GString *d = g_string_new("exports to take down: ");
+        for (guint k = 0; k < found->len; k++)
+            g_string_append_printf(d, "%s%" G_GINT64_FORMAT, k ? ", " : "",
+                                   g_array_index(found, int64_t, k));
+        detail = g_string_free(d, FALSE);
+    }
+    g_array_free(found, TRUE);
+    return detail;
+}
+
 int ba_catalog_consent_revoke(ba_catalog *cat, const int64_t *ids, int n,
                               const char *revoked_at, const ba_audit_entry *audit,
                               int *n_revoked, ba_error *err)
@@ -1684,7 +1728,15 @@ int ba_catalog_consent_revoke(ba_catalog *cat, const int64_t *ids, int n,
         changed += sqlite3_changes(cat->db);
     }
     sqlite3_finalize(st);
-    if (audit && audit_insert(cat, audit, NULL, err))
+    char *detail = audit && !audit->detail ? takedown_detail(cat, ids, n, err) : NULL;
+    if (audit && !audit->detail && !detail)
+        goto fail;
+    ba_audit_entry a = audit ? *audit : (ba_audit_entry){0};
+    if (detail)
+        a.detail = detail;
+    int arc = audit ? audit_insert(cat, &a, NULL, err) : 0;
+    g_free(detail);
+    if (arc)
         goto fail;
     if (exec(cat, "COMMIT", err))
         goto fail;
@@ -1705,8 +1757,8 @@ int ba_catalog_export_add(ba_catalog *cat, ba_export_record *e, ba_export_item *
         return -1;
     sqlite3_stmt *st = prepare(cat,
                                "INSERT INTO exports(purpose, created_at, destination,"
-                               " deidentification, caption, item_count, tool_version)"
-                               " VALUES(?,?,?,?,?,?,?)",
+                               " deidentification, caption, item_count, tool_version, status,"
+                               " writer_pid) VALUES(?,?,?,?,?,?,?,'pending',?)",
                                err);
     if (!st)
         goto fail;
@@ -1718,6 +1770,7 @@ int ba_catalog_export_add(ba_catalog *cat, ba_export_record *e, ba_export_item *
     bind_text_or_null(st, 5, e->caption);
     sqlite3_bind_int(st, 6, n_items);
     sqlite3_bind_text(st, 7, e->tool_version ? e->tool_version : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)getpid());
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -1725,6 +1778,8 @@ int ba_catalog_export_add(ba_catalog *cat, ba_export_record *e, ba_export_item *
         goto fail;
     }
     e->id = sqlite3_last_insert_rowid(cat->db);
+    e->status = "pending";
+    e->writer_pid = (int64_t)getpid();
     e->item_count = n_items;
     if (hooks && hooks->store) {
         if (hooks->store(hooks->ud, err))
@@ -1780,6 +1835,43 @@ fail:
     sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
     if (stored && hooks->unstore)
         hooks->unstore(hooks->ud);
+    return -1;
+}
+
+int ba_catalog_export_finish(ba_catalog *cat, int64_t id, const char *status,
+                             const ba_audit_entry *audits, int n_audits, ba_error *err)
+{
+    char now[BA_STAMP_MAX];
+    utc_now(now, sizeof now);
+    if (exec(cat, "BEGIN IMMEDIATE", err))
+        return -1;
+    sqlite3_stmt *st = prepare(cat,
+                               "UPDATE exports SET status = ?, finished_at = ?"
+                               " WHERE id = ? AND status = 'pending'",
+                               err);
+    if (!st)
+        goto fail;
+    sqlite3_bind_text(st, 1, status ? status : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_fail(cat, err, "finishing an export");
+        goto fail;
+    }
+    if (sqlite3_changes(cat->db) != 1) {
+        ba_error_set(err, BA_ERR_NOT_FOUND, "export %" G_GINT64_FORMAT " is not pending", id);
+        goto fail;
+    }
+    for (int i = 0; i < n_audits; i++)
+        if (audit_insert(cat, &audits[i], NULL, err))
+            goto fail;
+    if (exec(cat, "COMMIT", err))
+        goto fail;
+    return 0;
+fail:
+    sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
     return -1;
 }
 
@@ -1849,8 +1941,9 @@ int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *f, ba_export
     sqlite3_stmt *st = prepare(
         cat,
         "SELECT e.id, e.purpose, e.created_at, e.destination, e.deidentification, e.caption,"
-        " e.tool_version, e.item_count FROM exports e"
+        " e.tool_version, e.status, e.finished_at, e.item_count, e.writer_pid FROM exports e"
         " WHERE (?1 = 0 OR e.id = ?1)"
+        " AND (?5 = 0 OR e.status IN ('pending','interrupted'))"
         " AND (?2 = 0 OR e.id IN (SELECT export_id FROM export_consents WHERE consent_id = ?2))"
         " AND (?3 IS NULL OR e.id IN (SELECT ec.export_id FROM export_consents ec"
         "  JOIN consents k ON k.id = ec.consent_id JOIN clients c ON c.id = k.client_id"
@@ -1865,6 +1958,7 @@ int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *f, ba_export
     sqlite3_bind_int64(st, 2, f ? f->consent_id : 0);
     bind_text_or_null(st, 3, f ? f->client : NULL);
     sqlite3_bind_int(st, 4, f && f->revoked_only ? 1 : 0);
+    sqlite3_bind_int(st, 5, f && f->unfinished_only ? 1 : 0);
     /* Read the rows first: the callback may use the catalog. */
     GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *strings = g_ptr_array_new_with_free_func(g_free);
@@ -1872,8 +1966,9 @@ int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *f, ba_export
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         ba_export_record *e = g_new0(ba_export_record, 1);
         e->id = sqlite3_column_int64(st, 0);
-        const char **fields[] = {&e->purpose, &e->created_at, &e->destination,
-                                 &e->deidentification, &e->caption, &e->tool_version};
+        const char **fields[] = {&e->purpose,      &e->created_at,   &e->destination,
+                                 &e->deidentification, &e->caption, &e->tool_version,
+                                 &e->status,       &e->finished_at};
         for (int i = 0; i < (int)G_N_ELEMENTS(fields); i++) {
             const unsigned char *s = sqlite3_column_text(st, 1 + i);
             char *copy = s ? g_strdup((const char *)s) : NULL;
@@ -1881,7 +1976,8 @@ int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *f, ba_export
                 g_ptr_array_add(strings, copy);
             *fields[i] = copy;
         }
-        e->item_count = sqlite3_column_int(st, 7);
+        e->item_count = sqlite3_column_int(st, 9);
+        e->writer_pid = sqlite3_column_int64(st, 10);
         g_ptr_array_add(rows, e);
     }
     sqlite3_finalize(st);
