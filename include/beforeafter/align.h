@@ -81,7 +81,7 @@ typedef struct ba_align_options {
 } ba_align_options;
 
 /** Fill @p o with the defaults. */
-void ba_align_options_init(ba_align_options *o);
+BA_API void ba_align_options_init(ba_align_options *o);
 
 /**
  * Parse landmark pairs written "rx1,ry1 rx2,ry2 ... : px1,py1 px2,py2 ..."
@@ -89,13 +89,13 @@ void ba_align_options_init(ba_align_options *o);
  * a newly allocated array laid out as ba_align_options.points (free with
  * g_free()).  At least two pairs, finite non-negative coordinates.
  */
-int ba_align_parse_points(const char *text, double **points, int *n_pairs, ba_error *err);
+BA_API int ba_align_parse_points(const char *text, double **points, int *n_pairs, ba_error *err);
 
 /**
  * Parse a region of interest written "x,y,w,h" (full-resolution pixels of the
  * reference; finite, x, y >= 0, w, h > 0) into @p roi.
  */
-int ba_align_parse_roi(const char *text, double roi[4], ba_error *err);
+BA_API int ba_align_parse_roi(const char *text, double roi[4], ba_error *err);
 
 /**
  * Align the image file @p photo_path onto @p reference_path (decoded with
@@ -109,7 +109,7 @@ int ba_align_parse_roi(const char *text, double roi[4], ba_error *err);
  * BA_ERR_NOT_FOUND / BA_ERR_FORMAT / BA_ERR_CORRUPT / BA_ERR_TOO_LARGE for
  * files ingest would refuse.
  */
-int ba_align_files(const char *reference_path, const char *photo_path,
+BA_API int ba_align_files(const char *reference_path, const char *photo_path,
                    const ba_align_options *opts, ba_alignment *out, ba_error *err);
 
 /**
@@ -119,7 +119,7 @@ int ba_align_files(const char *reference_path, const char *photo_path,
  * ba_align_files(), plus BA_ERR_NOT_FOUND for an unknown photo and
  * BA_ERR_USAGE when both ids are the same.
  */
-int ba_align_photos(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
+BA_API int ba_align_photos(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
                     const ba_align_options *opts, ba_alignment *out, ba_error *err);
 
 #ifdef __cplusplus

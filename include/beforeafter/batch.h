@@ -37,7 +37,7 @@ extern "C" {
  * Check a jobs count: <= 0 (the default) or at most #BA_BATCH_MAX_JOBS.
  * @return 0, or -1 with BA_ERR_USAGE naming the limit.
  */
-int ba_batch_jobs_check(int jobs, ba_error *err);
+BA_API int ba_batch_jobs_check(int jobs, ba_error *err);
 
 /** One input: a file and what to ingest it as (NULL fields take the batch defaults). */
 typedef struct ba_batch_item {
@@ -60,13 +60,13 @@ typedef struct ba_batch_list {
 } ba_batch_list;
 
 /** Empty @p list. */
-void ba_batch_list_init(ba_batch_list *list);
+BA_API void ba_batch_list_init(ba_batch_list *list);
 
 /** Free every item of @p list and empty it. */
-void ba_batch_list_clear(ba_batch_list *list);
+BA_API void ba_batch_list_clear(ba_batch_list *list);
 
 /** Append a file with no per-item fields (all from the batch defaults). */
-void ba_batch_list_add_file(ba_batch_list *list, const char *file);
+BA_API void ba_batch_list_add_file(ba_batch_list *list, const char *file);
 
 /**
  * Read a CSV manifest (RFC 4180: header row, quoted fields, UTF-8) with the
@@ -76,13 +76,13 @@ void ba_batch_list_add_file(ba_batch_list *list, const char *file);
  * area, invalid UTF-8) becomes an item with @c error set.  Fails only when
  * the manifest cannot be read or its header lacks a required column.
  */
-int ba_batch_read_manifest(const char *path, ba_batch_list *out, ba_error *err);
+BA_API int ba_batch_read_manifest(const char *path, ba_batch_list *out, ba_error *err);
 
 /**
  * ba_batch_read_manifest() on @p len bytes at @p data: @p name is used in
  * messages, relative file paths are resolved against @p base.
  */
-int ba_batch_parse_manifest(const char *data, size_t len, const char *name, const char *base,
+BA_API int ba_batch_parse_manifest(const char *data, size_t len, const char *name, const char *base,
                             ba_batch_list *out, ba_error *err);
 
 /**
@@ -93,7 +93,7 @@ int ba_batch_parse_manifest(const char *data, size_t len, const char *name, cons
  * "{client}/{area}/{date}/{stage}".  Files at another depth become items with
  * @c error set.
  */
-int ba_batch_scan_folder(const char *dir, const char *layout, ba_batch_list *out, ba_error *err);
+BA_API int ba_batch_scan_folder(const char *dir, const char *layout, ba_batch_list *out, ba_error *err);
 
 /** What happened to one input. */
 typedef enum ba_batch_status {
@@ -137,7 +137,7 @@ typedef struct ba_batch_summary {
 } ba_batch_summary;
 
 /** Fill @p o with the defaults. */
-void ba_batch_options_init(ba_batch_options *o);
+BA_API void ba_batch_options_init(ba_batch_options *o);
 
 /**
  * Ingest every item of @p list into @p cat (see the file comment).  Failures
@@ -146,7 +146,7 @@ void ba_batch_options_init(ba_batch_options *o);
  * jobs).  With @c create_clients, a client the batch added is removed again
  * when none of its photos committed.
  */
-int ba_batch_ingest(ba_catalog *cat, const ba_batch_list *list, const ba_batch_options *opts,
+BA_API int ba_batch_ingest(ba_catalog *cat, const ba_batch_list *list, const ba_batch_options *opts,
                     ba_batch_summary *summary, ba_error *err);
 
 /** One comparison rendered by ba_batch_compare(). */
@@ -183,7 +183,7 @@ typedef struct ba_batch_compare_options {
  * Options that fail ba_compose_options_check() or ba_batch_jobs_check() fail
  * the whole call (BA_ERR_USAGE) before anything is rendered.
  */
-int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *opts,
+BA_API int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *opts,
                      ba_batch_summary *summary, ba_error *err);
 
 #ifdef __cplusplus

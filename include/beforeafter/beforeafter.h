@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 /** The library version, "MAJOR.MINOR.PATCH". */
-const char *ba_version(void);
+BA_API const char *ba_version(void);
 
 /**
  * Initialise the library: start libvips, block every image loader except
@@ -31,16 +31,16 @@ const char *ba_version(void);
  * disable the operation cache and route libvips warnings away from stderr.
  * @p argv0 is the program name (may be NULL).  Safe to call more than once.
  */
-int ba_init(const char *argv0, ba_error *err);
+BA_API int ba_init(const char *argv0, ba_error *err);
 
 /** Release what ba_init() set up. */
-void ba_shutdown(void);
+BA_API void ba_shutdown(void);
 
 /**
  * The last warning libvips logged on this thread (e.g. a corrupt-data
  * warning), or "" — for verbose output.
  */
-const char *ba_last_warning(void);
+BA_API const char *ba_last_warning(void);
 
 #ifdef __cplusplus
 }

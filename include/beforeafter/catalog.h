@@ -58,7 +58,7 @@ typedef struct ba_capture {
 } ba_capture;
 
 /** Reset @p c to "nothing known". */
-void ba_capture_init(ba_capture *c);
+BA_API void ba_capture_init(ba_capture *c);
 
 /** One client (a pseudonymous code and an optional display name). */
 typedef struct ba_client {
@@ -146,7 +146,7 @@ typedef struct ba_store_hooks {
  * library and BA_ERR_CATALOG when it holds anything else.
  * @return the open library, or NULL with @p err set.
  */
-ba_catalog *ba_catalog_create(const char *dir, ba_error *err);
+BA_API ba_catalog *ba_catalog_create(const char *dir, ba_error *err);
 
 /**
  * Open the existing library in @p dir, migrating its schema if it is older.
@@ -154,7 +154,7 @@ ba_catalog *ba_catalog_create(const char *dir, ba_error *err);
  * damaged or newer than this build.
  * @return the open library, or NULL with @p err set.
  */
-ba_catalog *ba_catalog_open(const char *dir, ba_error *err);
+BA_API ba_catalog *ba_catalog_open(const char *dir, ba_error *err);
 
 /**
  * Open the existing library in @p dir for reading only (SQLITE_OPEN_READONLY):
@@ -168,13 +168,13 @@ ba_catalog *ba_catalog_open(const char *dir, ba_error *err);
  * its schema is not this build's (a read-only handle cannot migrate it).
  * @return the open library, or NULL with @p err set.
  */
-ba_catalog *ba_catalog_open_readonly(const char *dir, ba_error *err);
+BA_API ba_catalog *ba_catalog_open_readonly(const char *dir, ba_error *err);
 
 /** Close @p cat and free it. NULL is accepted. */
-void ba_catalog_close(ba_catalog *cat);
+BA_API void ba_catalog_close(ba_catalog *cat);
 
 /** The library folder @p cat was opened from. */
-const char *ba_catalog_dir(const ba_catalog *cat);
+BA_API const char *ba_catalog_dir(const ba_catalog *cat);
 
 /**
  * The library's time zone (an IANA name such as "Europe/London"): the zone
@@ -184,27 +184,27 @@ const char *ba_catalog_dir(const ba_catalog *cat);
  * never the zone of the process using it, so that TZ=... cannot move an
  * expiry.  Valid while @p cat is open.
  */
-const char *ba_catalog_timezone(const ba_catalog *cat);
+BA_API const char *ba_catalog_timezone(const ba_catalog *cat);
 
 /**
  * Make @p zone (an IANA zone name known to this system, e.g. "UTC",
  * "Australia/Sydney") the library's time zone.  BA_ERR_USAGE for an unknown
  * name.
  */
-int ba_catalog_timezone_set(ba_catalog *cat, const char *zone, ba_error *err);
+BA_API int ba_catalog_timezone_set(ba_catalog *cat, const char *zone, ba_error *err);
 
 /** Today's date, YYYY-MM-DD, in the library's time zone. */
-void ba_catalog_today(const ba_catalog *cat, char out[BA_DATE_MAX]);
+BA_API void ba_catalog_today(const ba_catalog *cat, char out[BA_DATE_MAX]);
 
 /**
  * Check that @p date is a real calendar date written YYYY-MM-DD.
  * @return 0 when valid, else -1 with a message naming @p date in @p err.
  */
-int ba_date_check(const char *date, ba_error *err);
+BA_API int ba_date_check(const char *date, ba_error *err);
 
 /** Add client @p code (letters, digits, '-', '_', '.'; at most 32) with an
  *  optional display @p name. @p id may be NULL. BA_ERR_EXISTS if present. */
-int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name,
+BA_API int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name,
                           int64_t *id, ba_error *err);
 
 /**
@@ -212,39 +212,39 @@ int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name,
  * row): undoes a ba_catalog_client_add() whose photos all failed.
  * @p removed says whether it went.  @return 0, or -1 on a catalog error.
  */
-int ba_catalog_client_remove_unused(ba_catalog *cat, int64_t id, bool *removed,
+BA_API int ba_catalog_client_remove_unused(ba_catalog *cat, int64_t id, bool *removed,
                                     ba_error *err);
 
 /** Look up client @p code; BA_ERR_NOT_FOUND when absent. */
-int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out,
+BA_API int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out,
                           ba_error *err);
 
 /** Callback for ba_catalog_client_list(); return non-zero to stop. */
 typedef int (*ba_client_fn)(const ba_client *client, void *ud);
 
 /** Call @p fn for every client in code order. */
-int ba_catalog_client_list(ba_catalog *cat, ba_client_fn fn, void *ud, ba_error *err);
+BA_API int ba_catalog_client_list(ba_catalog *cat, ba_client_fn fn, void *ud, ba_error *err);
 
 /** Add @p name (lower-case letters, digits, '-'; at most 32) to the area vocabulary. */
-int ba_catalog_area_add(ba_catalog *cat, const char *name, ba_error *err);
+BA_API int ba_catalog_area_add(ba_catalog *cat, const char *name, ba_error *err);
 
 /** Callback for ba_catalog_area_list(); return non-zero to stop. */
 typedef int (*ba_area_fn)(const char *name, void *ud);
 
 /** Call @p fn for every known area in name order. */
-int ba_catalog_area_list(ba_catalog *cat, ba_area_fn fn, void *ud, ba_error *err);
+BA_API int ba_catalog_area_list(ba_catalog *cat, ba_area_fn fn, void *ud, ba_error *err);
 
 /**
  * Check that @p area is in the vocabulary; when it is not, BA_ERR_NOT_FOUND
  * with a message listing every known area.
  */
-int ba_catalog_area_check(ba_catalog *cat, const char *area, ba_error *err);
+BA_API int ba_catalog_area_check(ba_catalog *cat, const char *area, ba_error *err);
 
 /** True when @p view is one of the catalog's views (frontal, left-45, ...). */
-bool ba_view_valid(const char *view);
+BA_API bool ba_view_valid(const char *view);
 
 /** True when @p stage is before, after or progress. */
-bool ba_stage_valid(const char *stage);
+BA_API bool ba_stage_valid(const char *stage);
 
 /**
  * Record a photo in one write transaction: the session is found or created
@@ -258,32 +258,32 @@ bool ba_stage_valid(const char *stage);
  * height, original_name, capture.  Out: id, session_id, session_number,
  * ingested_at.
  */
-int ba_catalog_photo_add(ba_catalog *cat, ba_photo *p, const ba_store_hooks *hooks,
+BA_API int ba_catalog_photo_add(ba_catalog *cat, ba_photo *p, const ba_store_hooks *hooks,
                          bool *duplicate, ba_error *err);
 
 /** Look up a photo by original-file hash; returns 1 and sets @p id when found, 0 when not, -1 on error. */
-int ba_catalog_photo_find_original(ba_catalog *cat, const char *original_sha256,
+BA_API int ba_catalog_photo_find_original(ba_catalog *cat, const char *original_sha256,
                                    int64_t *id, ba_error *err);
 
 /** Load photo @p id into @p out; BA_ERR_NOT_FOUND when absent. */
-int ba_catalog_photo_get(ba_catalog *cat, int64_t id, ba_photo *out, ba_error *err);
+BA_API int ba_catalog_photo_get(ba_catalog *cat, int64_t id, ba_photo *out, ba_error *err);
 
 /** Callback for ba_catalog_photo_list(); return non-zero to stop. */
 typedef int (*ba_photo_fn)(const ba_photo *photo, void *ud);
 
 /** Call @p fn for each photo matching @p filter (NULL = all), ordered by
  *  client, session date, area and id. */
-int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *filter,
+BA_API int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *filter,
                           ba_photo_fn fn, void *ud, ba_error *err);
 
 /** Fill @p out with the row counts of the main tables. */
-int ba_catalog_counts_get(ba_catalog *cat, ba_catalog_counts *out, ba_error *err);
+BA_API int ba_catalog_counts_get(ba_catalog *cat, ba_catalog_counts *out, ba_error *err);
 
 /** Store @p a for (a->photo_id, a->reference_id), replacing an earlier one. */
-int ba_catalog_alignment_put(ba_catalog *cat, ba_alignment *a, ba_error *err);
+BA_API int ba_catalog_alignment_put(ba_catalog *cat, ba_alignment *a, ba_error *err);
 
 /** Load the alignment of @p photo_id onto @p reference_id; BA_ERR_NOT_FOUND when none. */
-int ba_catalog_alignment_get(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
+BA_API int ba_catalog_alignment_get(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
                              ba_alignment *out, ba_error *err);
 
 /** A rendered comparison as recorded in the catalog. */
@@ -303,24 +303,24 @@ typedef struct ba_comparison_record {
 } ba_comparison_record;
 
 /** Record a comparison (all fields but id and created_at, which are set). */
-int ba_catalog_comparison_add(ba_catalog *cat, ba_comparison_record *c, ba_error *err);
+BA_API int ba_catalog_comparison_add(ba_catalog *cat, ba_comparison_record *c, ba_error *err);
 
 /** Load comparison @p id; BA_ERR_NOT_FOUND when absent. */
-int ba_catalog_comparison_get(ba_catalog *cat, int64_t id, ba_comparison_record *out,
+BA_API int ba_catalog_comparison_get(ba_catalog *cat, int64_t id, ba_comparison_record *out,
                               ba_error *err);
 
 /** Callback for ba_catalog_comparison_list(); return non-zero to stop. */
 typedef int (*ba_comparison_fn)(const ba_comparison_record *c, void *ud);
 
 /** Call @p fn for every comparison (of client @p client when not NULL), by id. */
-int ba_catalog_comparison_list(ba_catalog *cat, const char *client, ba_comparison_fn fn,
+BA_API int ba_catalog_comparison_list(ba_catalog *cat, const char *client, ba_comparison_fn fn,
                                void *ud, ba_error *err);
 
 /**
  * Mark photo @p id's master as damaged (@p problem "missing" or "corrupt") or
  * clear the mark (NULL).  Photos are never deleted by a check.
  */
-int ba_catalog_photo_mark_master(ba_catalog *cat, int64_t id, const char *problem,
+BA_API int ba_catalog_photo_mark_master(ba_catalog *cat, int64_t id, const char *problem,
                                  ba_error *err);
 
 /** Callback for ba_catalog_master_list(): a photo row's id, master hash and problem mark. */
@@ -331,7 +331,7 @@ typedef int (*ba_master_fn)(int64_t photo_id, const char *master_sha256, const c
  * Call @p fn for every row of photos, straight from the table (no joins), so
  * that a check sees every master a row names even when the catalog is damaged.
  */
-int ba_catalog_master_list(ba_catalog *cat, ba_master_fn fn, void *ud, ba_error *err);
+BA_API int ba_catalog_master_list(ba_catalog *cat, ba_master_fn fn, void *ud, ba_error *err);
 
 /** Callback for ba_catalog_check(): one line per problem. */
 typedef void (*ba_check_fn)(const char *problem, void *ud);
@@ -340,13 +340,13 @@ typedef void (*ba_check_fn)(const char *problem, void *ud);
  * Run PRAGMA integrity_check and foreign_key_check, calling @p fn for each
  * problem; returns the number of problems, or -1 when the check cannot run.
  */
-int ba_catalog_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err);
+BA_API int ba_catalog_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err);
 
 /**
  * Relative path of the master with hash @p sha256 inside the library:
  * "masters/ab/abcdef….jpg".  @p out must hold at least 96 bytes.
  */
-void ba_catalog_master_relpath(const char *sha256, char *out, size_t out_size);
+BA_API void ba_catalog_master_relpath(const char *sha256, char *out, size_t out_size);
 
 /* ---- consents, exports, audit ------------------------------------------- */
 
@@ -425,18 +425,18 @@ typedef struct ba_export_record {
  *  @p audit (may be NULL) in the same transaction; when @p audit->objects is
  *  NULL it is recorded as "consent <id>".  BA_ERR_NOT_FOUND for an unknown
  *  client, BA_ERR_USAGE when the row breaks a constraint (scope, dates). */
-int ba_catalog_consent_add(ba_catalog *cat, ba_consent *c, const ba_audit_entry *audit,
+BA_API int ba_catalog_consent_add(ba_catalog *cat, ba_consent *c, const ba_audit_entry *audit,
                            ba_error *err);
 
 /** Load consent @p id; BA_ERR_NOT_FOUND when absent. */
-int ba_catalog_consent_get(ba_catalog *cat, int64_t id, ba_consent *out, ba_error *err);
+BA_API int ba_catalog_consent_get(ba_catalog *cat, int64_t id, ba_consent *out, ba_error *err);
 
 /** Callback for ba_catalog_consent_list(); return non-zero to stop. */
 typedef int (*ba_consent_fn)(const ba_consent *c, void *ud);
 
 /** Call @p fn for every consent of client @p client (NULL = all clients) and
  *  scope @p scope (NULL = all scopes), by id. */
-int ba_catalog_consent_list(ba_catalog *cat, const char *client, const char *scope,
+BA_API int ba_catalog_consent_list(ba_catalog *cat, const char *client, const char *scope,
                             ba_consent_fn fn, void *ud, ba_error *err);
 
 /**
@@ -447,7 +447,7 @@ int ba_catalog_consent_list(ba_catalog *cat, const char *client, const char *sco
  * under the same write lock: an export recorded before the revocation is
  * listed, one after it has decided consent again and been refused.
  */
-int ba_catalog_consent_revoke(ba_catalog *cat, const int64_t *ids, int n,
+BA_API int ba_catalog_consent_revoke(ba_catalog *cat, const int64_t *ids, int n,
                               const char *revoked_at, const ba_audit_entry *audit,
                               int *n_revoked, ba_error *err);
 
@@ -463,7 +463,7 @@ int ba_catalog_consent_revoke(ba_catalog *cat, const int64_t *ids, int n,
  * nothing is recorded.  @p hooks may be NULL.  Finish it with
  * ba_catalog_export_finish() once the files are in place (or removed).
  */
-int ba_catalog_export_add(ba_catalog *cat, ba_export_record *e, ba_export_item *items,
+BA_API int ba_catalog_export_add(ba_catalog *cat, ba_export_record *e, ba_export_item *items,
                           int n_items, ba_audit_entry *audits, int n_audits,
                           const ba_store_hooks *hooks, ba_error *err);
 
@@ -472,7 +472,7 @@ int ba_catalog_export_add(ba_catalog *cat, ba_export_record *e, ba_export_item *
  * "interrupted") and append @p audits (@p n_audits may be 0) in one write
  * transaction.  BA_ERR_NOT_FOUND when @p id is not a pending export.
  */
-int ba_catalog_export_finish(ba_catalog *cat, int64_t id, const char *status,
+BA_API int ba_catalog_export_finish(ba_catalog *cat, int64_t id, const char *status,
                              const ba_audit_entry *audits, int n_audits, ba_error *err);
 
 /** Which exports ba_catalog_export_list() reports (zero/NULL fields match all). */
@@ -489,17 +489,17 @@ typedef int (*ba_export_fn)(const ba_export_record *e, const ba_export_item *ite
                             int n_items, void *ud);
 
 /** Call @p fn for every export matching @p filter (NULL = all), by id. */
-int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *filter, ba_export_fn fn,
+BA_API int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *filter, ba_export_fn fn,
                            void *ud, ba_error *err);
 
 /** Append @p a to the audit log (its id and at are ignored and set). */
-int ba_catalog_audit_add(ba_catalog *cat, const ba_audit_entry *a, ba_error *err);
+BA_API int ba_catalog_audit_add(ba_catalog *cat, const ba_audit_entry *a, ba_error *err);
 
 /** Callback for ba_catalog_audit_list(); return non-zero to stop. */
 typedef int (*ba_audit_fn)(const ba_audit_entry *a, void *ud);
 
 /** Call @p fn for every audit row (about client @p client when not NULL), in order. */
-int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, void *ud,
+BA_API int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, void *ud,
                           ba_error *err);
 
 /* ---- checks that must not race with writers, the audit log's chain -------- */
@@ -520,13 +520,13 @@ typedef int (*ba_locked_fn)(ba_catalog *cat, bool locked, void *ud, ba_error *er
  * Committed when @p fn returns 0, rolled back otherwise.  Must not be called
  * inside another transaction.  BA_ERR_BUSY when the lock stayed taken.
  */
-int ba_catalog_with_write_lock(ba_catalog *cat, ba_locked_fn fn, void *ud, ba_error *err);
+BA_API int ba_catalog_with_write_lock(ba_catalog *cat, ba_locked_fn fn, void *ud, ba_error *err);
 
 /**
  * Whether a photo row names the master with hash @p sha256.
  * @return 1 when one does, 0 when none does, -1 on error.
  */
-int ba_catalog_master_referenced(ba_catalog *cat, const char *sha256, ba_error *err);
+BA_API int ba_catalog_master_referenced(ba_catalog *cat, const char *sha256, ba_error *err);
 
 /**
  * Check that the audit log has not been changed behind the catalog's back:
@@ -542,13 +542,13 @@ int ba_catalog_master_referenced(ba_catalog *cat, const char *sha256, ba_error *
  * file can also recompute every later chain value; compare the chain head
  * (ba_catalog_audit_head()) with a copy kept elsewhere to catch that.
  */
-int ba_catalog_audit_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err);
+BA_API int ba_catalog_audit_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err);
 
 /**
  * The last audit row's id and chain value (the chain head), for keeping a
  * copy outside the library; id 0 and 64 zeros when the log is empty.
  */
-int ba_catalog_audit_head(ba_catalog *cat, int64_t *id, char chain[BA_SHA_MAX], ba_error *err);
+BA_API int ba_catalog_audit_head(ba_catalog *cat, int64_t *id, char chain[BA_SHA_MAX], ba_error *err);
 
 #ifdef __cplusplus
 }

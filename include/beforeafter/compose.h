@@ -104,7 +104,7 @@ typedef struct ba_compose_options {
 } ba_compose_options;
 
 /** Fill @p o with the defaults. */
-void ba_compose_options_init(ba_compose_options *o);
+BA_API void ba_compose_options_init(ba_compose_options *o);
 
 /**
  * Check @p o before anything is loaded or rendered: a width or height
@@ -117,13 +117,13 @@ void ba_compose_options_init(ba_compose_options *o);
  * batch callers call it once up front.
  * @return 0, or -1 with BA_ERR_USAGE and a message naming the limit.
  */
-int ba_compose_options_check(const ba_compose_options *o, ba_error *err);
+BA_API int ba_compose_options_check(const ba_compose_options *o, ba_error *err);
 
 /** Parse "side-by-side", "stacked", "timeline"; -1 when unknown. */
-int ba_layout_parse(const char *name);
+BA_API int ba_layout_parse(const char *name);
 
 /** Parse "none", "stage", "date", "full"; -1 when unknown. */
-int ba_label_style_parse(const char *name);
+BA_API int ba_label_style_parse(const char *name);
 
 /** What a render produced. */
 typedef struct ba_comparison {
@@ -150,14 +150,14 @@ typedef struct ba_comparison {
  * fail ba_compose_options_check(); BA_ERR_CORRUPT when a master is missing or
  * unreadable (the message names the photo).
  */
-int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compose_options *opts,
+BA_API int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compose_options *opts,
                       const char *output, ba_comparison *out, ba_error *err);
 
 /**
  * Render image files @p paths (decoded with ingest's checks) to @p output;
  * nothing is recorded.  Alignment is computed on the fly.
  */
-int ba_compose_files(const char *const *paths, int n, const ba_compose_options *opts,
+BA_API int ba_compose_files(const char *const *paths, int n, const ba_compose_options *opts,
                      const char *output, ba_comparison *out, ba_error *err);
 
 /**
@@ -168,7 +168,7 @@ int ba_compose_files(const char *const *paths, int n, const ba_compose_options *
  * Refused (BA_ERR_USAGE) when @p opacity is not in 0..1 or the overlay
  * would exceed #BA_COMPOSE_MAX_SIDE or #BA_COMPOSE_MAX_PIXELS.
  */
-int ba_compose_ghost(ba_catalog *cat, int64_t id, const char *path, double opacity, bool edges,
+BA_API int ba_compose_ghost(ba_catalog *cat, int64_t id, const char *path, double opacity, bool edges,
                      int long_edge, const char *output, ba_error *err);
 
 #ifdef __cplusplus

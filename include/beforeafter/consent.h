@@ -47,10 +47,10 @@ typedef enum ba_consent_scope {
 } ba_consent_scope;
 
 /** Parse "clinical", "education", "marketing"; -1 when unknown. */
-int ba_consent_scope_parse(const char *name);
+BA_API int ba_consent_scope_parse(const char *name);
 
 /** The name of @p scope ("clinical", ...). */
-const char *ba_consent_scope_name(ba_consent_scope scope);
+BA_API const char *ba_consent_scope_name(ba_consent_scope scope);
 
 /** How an export hides who the client is. */
 typedef enum ba_deidentify {
@@ -61,10 +61,10 @@ typedef enum ba_deidentify {
 } ba_deidentify;
 
 /** Parse "none", "eyes", "half-letterbox", "blur-face"; -1 when unknown. */
-int ba_consent_deid_parse(const char *name);
+BA_API int ba_consent_deid_parse(const char *name);
 
 /** The name of @p d ("none", "eyes", ...). */
-const char *ba_consent_deid_name(ba_deidentify d);
+BA_API const char *ba_consent_deid_name(ba_deidentify d);
 
 /**
  * Check a consent's list of allowed de-identifications: names of
@@ -72,7 +72,7 @@ const char *ba_consent_deid_name(ba_deidentify d);
  * The normalised list ("eyes,half-letterbox") goes to @p out.
  * BA_ERR_USAGE naming the first unknown entry.
  */
-int ba_consent_deid_list_check(const char *list, char *out, size_t out_size, ba_error *err);
+BA_API int ba_consent_deid_list_check(const char *list, char *out, size_t out_size, ba_error *err);
 
 /* ---- policy ------------------------------------------------------------ */
 
@@ -92,7 +92,7 @@ typedef enum ba_consent_verdict {
  * revoked — a revocation takes effect at once and for good, so a revoked
  * consent is active on no date at all.  The scope is not looked at.
  */
-bool ba_consent_is_active(const ba_consent *c, const char *date);
+BA_API bool ba_consent_is_active(const ba_consent *c, const char *date);
 
 /**
  * The export policy, without the catalog: may photos of client @p client be
@@ -105,7 +105,7 @@ bool ba_consent_is_active(const ba_consent *c, const char *date);
  * scope and why (e.g. "client C-7 has no active marketing consent: consent
  * 3 expired on 2025-12-31").
  */
-ba_consent_verdict ba_consent_decide(const ba_consent *consents, int n, const char *client,
+BA_API ba_consent_verdict ba_consent_decide(const ba_consent *consents, int n, const char *client,
                                      ba_consent_scope purpose, const char *date,
                                      ba_deidentify deid, int64_t *consent_id, char *reason,
                                      size_t reason_size);
@@ -116,7 +116,7 @@ ba_consent_verdict ba_consent_decide(const ba_consent *consents, int n, const ch
  * BA_ERR_REFUSED and the reason in @p err when not, or another error when
  * the catalog cannot be read or the client does not exist.
  */
-int ba_consent_check(ba_catalog *cat, const char *client, ba_consent_scope purpose,
+BA_API int ba_consent_check(ba_catalog *cat, const char *client, ba_consent_scope purpose,
                      const char *date, ba_deidentify deid, int64_t *consent_id, ba_error *err);
 
 /* ---- recording consents ---------------------------------------------- */
@@ -134,7 +134,7 @@ typedef struct ba_consent_grant_options {
 } ba_consent_grant_options;
 
 /** Fill @p o with the defaults (all NULL). */
-void ba_consent_grant_options_init(ba_consent_grant_options *o);
+BA_API void ba_consent_grant_options_init(ba_consent_grant_options *o);
 
 /**
  * Record a consent and its audit row in one transaction.  The evidence file
@@ -152,7 +152,7 @@ void ba_consent_grant_options_init(ba_consent_grant_options *o);
  * BA_ERR_TOO_LARGE for evidence that cannot be read.  @p out (may be NULL)
  * receives the recorded consent.
  */
-int ba_consent_grant(ba_catalog *cat, const ba_consent_grant_options *o, ba_consent *out,
+BA_API int ba_consent_grant(ba_catalog *cat, const ba_consent_grant_options *o, ba_consent *out,
                      ba_error *err);
 
 /**
@@ -163,19 +163,19 @@ int ba_consent_grant(ba_catalog *cat, const ba_consent_grant_options *o, ba_cons
  * when the client does not exist or has no unrevoked consent of that scope
  * (nothing recorded); BA_ERR_USAGE for an unknown scope.
  */
-int ba_consent_revoke(ba_catalog *cat, const char *client, const char *scope,
+BA_API int ba_consent_revoke(ba_catalog *cat, const char *client, const char *scope,
                       ba_export_fn takedown, void *ud, int *n_revoked, ba_error *err);
 
 /** Call @p fn for every consent of @p client (NULL = every client), by id.
  *  BA_ERR_NOT_FOUND when the client does not exist. */
-int ba_consent_list(ba_catalog *cat, const char *client, ba_consent_fn fn, void *ud,
+BA_API int ba_consent_list(ba_catalog *cat, const char *client, ba_consent_fn fn, void *ud,
                     ba_error *err);
 
 /**
  * Call @p fn for every export made under a consent that has been revoked
  * since (of @p client's consents when not NULL): the images to take down.
  */
-int ba_consent_takedown_list(ba_catalog *cat, const char *client, ba_export_fn fn, void *ud,
+BA_API int ba_consent_takedown_list(ba_catalog *cat, const char *client, ba_export_fn fn, void *ud,
                              ba_error *err);
 
 /* ---- de-identification -------------------------------------------------- */
@@ -197,7 +197,7 @@ int ba_consent_takedown_list(ba_catalog *cat, const char *client, ba_export_fn f
  * @p width (or 4 px), or when the points or the box lie outside the photo.  @p *n receives the count
  * (at most @p max).
  */
-int ba_consent_deid_regions(ba_deidentify mode, const double *eyes, const double *face,
+BA_API int ba_consent_deid_regions(ba_deidentify mode, const double *eyes, const double *face,
                             int width, int height, ba_redaction *out, int max, int *n,
                             ba_error *err);
 
@@ -227,7 +227,7 @@ typedef struct ba_export_options {
 } ba_export_options;
 
 /** Fill @p o with the defaults (nothing selected, no de-identification). */
-void ba_consent_export_options_init(ba_export_options *o);
+BA_API void ba_consent_export_options_init(ba_export_options *o);
 
 /** What an export did. */
 typedef struct ba_export_result {
@@ -266,7 +266,7 @@ typedef struct ba_export_result {
  * export.json), or a render/file-system error; in every case nothing is left
  * in the destination or recorded (a failed export is audited as "failed").
  */
-int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_result *out,
+BA_API int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_result *out,
                       ba_error *err);
 
 /**
@@ -280,7 +280,7 @@ int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_res
  * whose writer still runs are not reported.  @p n (may be NULL) receives
  * the count.
  */
-int ba_consent_exports_unfinished(ba_catalog *cat, bool repair, ba_export_fn fn, void *ud,
+BA_API int ba_consent_exports_unfinished(ba_catalog *cat, bool repair, ba_export_fn fn, void *ud,
                                   int *n, ba_error *err);
 
 /** Told about one temporary export folder: its path and whether it was removed. */
@@ -293,7 +293,7 @@ typedef void (*ba_stale_fn)(const char *folder, bool removed, void *ud);
  * anything).  Calls @p fn (may be NULL) for each; with @p remove, removes
  * each folder and the note.  Returns how many folders were found.
  */
-int ba_consent_exports_stale_tmp(ba_catalog *cat, bool remove, ba_stale_fn fn, void *ud);
+BA_API int ba_consent_exports_stale_tmp(ba_catalog *cat, bool remove, ba_stale_fn fn, void *ud);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,8 @@
 
 #include <stdarg.h>
 
+#include "beforeafter/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -43,22 +45,22 @@ typedef struct ba_error {
 } ba_error;
 
 /** Reset @p err to BA_OK with an empty message. NULL is accepted. */
-void ba_error_clear(ba_error *err);
+BA_API void ba_error_clear(ba_error *err);
 
 /**
  * Set @p err to @p code with a printf-style message.  Newlines and control
  * characters in the formatted message are replaced so it stays one line.
  * NULL @p err is accepted (the error is dropped).
  */
-void ba_error_set(ba_error *err, ba_code code, const char *fmt, ...)
+BA_API void ba_error_set(ba_error *err, ba_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /** va_list variant of ba_error_set(). */
-void ba_error_setv(ba_error *err, ba_code code, const char *fmt, va_list ap)
+BA_API void ba_error_setv(ba_error *err, ba_code code, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
 /** A short static description of @p code ("image data is corrupt", ...). */
-const char *ba_strerror(ba_code code);
+BA_API const char *ba_strerror(ba_code code);
 
 #ifdef __cplusplus
 }

@@ -41,7 +41,7 @@ typedef struct ba_ingest_options {
 } ba_ingest_options;
 
 /** Fill @p o with the defaults (all NULL, default limits). */
-void ba_ingest_options_init(ba_ingest_options *o);
+BA_API void ba_ingest_options_init(ba_ingest_options *o);
 
 /** Outcome of a successful ingest. */
 typedef enum ba_ingest_status {
@@ -65,7 +65,7 @@ typedef struct ba_ingest_result {
  * read.
  * @return 1 when an EXIF block was parsed, 0 when none was found.
  */
-int ba_ingest_read_exif(const unsigned char *data, size_t len, ba_capture *out);
+BA_API int ba_ingest_read_exif(const unsigned char *data, size_t len, ba_capture *out);
 
 /**
  * The largest input file, in bytes, that ingest reads under a pixel limit of
@@ -74,7 +74,7 @@ int ba_ingest_read_exif(const unsigned char *data, size_t len, ba_capture *out);
  * 16 MiB for its metadata.  816 777 216 bytes at the default 100 megapixels.
  * Larger files are refused with BA_ERR_TOO_LARGE before any byte is read.
  */
-uint64_t ba_ingest_max_file_bytes(double max_megapixels);
+BA_API uint64_t ba_ingest_max_file_bytes(double max_megapixels);
 
 /**
  * Ingest the file at @p path into @p cat as described above.  On failure the
@@ -89,7 +89,7 @@ uint64_t ba_ingest_max_file_bytes(double max_megapixels);
  * ("changed while being read").  The first ingest of a process into a
  * library removes what dead writers left in its tmp/ (ba_ingest_clean_tmp()).
  */
-int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
+BA_API int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
                    ba_ingest_result *result, ba_error *err);
 
 /**
@@ -97,7 +97,7 @@ int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *o
  * in messages and as the original file name).  Same contract as
  * ba_ingest_file(); @p data must stay valid for the duration of the call.
  */
-int ba_ingest_buffer(ba_catalog *cat, const char *name, const unsigned char *data,
+BA_API int ba_ingest_buffer(ba_catalog *cat, const char *name, const unsigned char *data,
                      size_t len, const ba_ingest_options *opts,
                      ba_ingest_result *result, ba_error *err);
 
@@ -113,11 +113,11 @@ typedef struct ba_ingest_job ba_ingest_job;
  * should use its own handle).  When the file is already in the catalog
  * (same bytes) @p *job is NULL and @p result says duplicate.
  */
-int ba_ingest_prepare(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
+BA_API int ba_ingest_prepare(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
                       ba_ingest_job **job, ba_ingest_result *result, ba_error *err);
 
 /** ba_ingest_prepare() for bytes in memory (see ba_ingest_buffer()). */
-int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned char *data,
+BA_API int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned char *data,
                              size_t len, const ba_ingest_options *opts, ba_ingest_job **job,
                              ba_ingest_result *result, ba_error *err);
 
@@ -126,11 +126,11 @@ int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const unsigned c
  * write transaction (see ba_catalog_photo_add()).  On failure nothing is left
  * in the catalog or in masters/.  The job must still be freed.
  */
-int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *job, ba_ingest_result *result,
+BA_API int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *job, ba_ingest_result *result,
                      ba_error *err);
 
 /** Free @p job, removing its temporary master if it was not committed. NULL is accepted. */
-void ba_ingest_job_free(ba_ingest_job *job);
+BA_API void ba_ingest_job_free(ba_ingest_job *job);
 
 /**
  * Remove temporary files (named <kind>-<pid>-...) left in LIBRARY/tmp by
@@ -139,7 +139,7 @@ void ba_ingest_job_free(ba_ingest_job *job);
  * align) do this once per library by themselves; a plain verify afterwards
  * finds no stray-tmp.
  */
-int ba_ingest_clean_tmp(ba_catalog *cat);
+BA_API int ba_ingest_clean_tmp(ba_catalog *cat);
 
 #ifdef __cplusplus
 }

@@ -33,7 +33,7 @@ extern "C" {
  *         naming the library otherwise (BA_ERR_IO when @p path cannot be
  *         resolved).
  */
-int ba_library_check_output(const char *library_dir, const char *path, bool is_folder,
+BA_API int ba_library_check_output(const char *library_dir, const char *path, bool is_folder,
                             ba_error *err);
 
 #ifdef __cplusplus

@@ -69,7 +69,7 @@ typedef void (*ba_problem_fn)(const ba_problem *problem, void *ud);
  * problems are only reported (nothing here can restore them).  @p n_problems
  * receives the count.  Fails only when the check cannot run.
  */
-int ba_verify_library(ba_catalog *cat, bool repair, ba_problem_fn fn, void *ud,
+BA_API int ba_verify_library(ba_catalog *cat, bool repair, ba_problem_fn fn, void *ud,
                       size_t *n_problems, ba_error *err);
 
 /**
@@ -80,7 +80,7 @@ int ba_verify_library(ba_catalog *cat, bool repair, ba_problem_fn fn, void *ud,
  * @return the number of metadata blocks found, or -1 when @p data is not a
  *         well-formed JPEG or PNG (with the reason in @p found).
  */
-int ba_verify_image_metadata(const unsigned char *data, size_t len, char *found,
+BA_API int ba_verify_image_metadata(const unsigned char *data, size_t len, char *found,
                              size_t found_size);
 
 #ifdef __cplusplus
