@@ -38,19 +38,43 @@ typedef enum ba_code {
     BA_ERR_COUNT_       /**< number of codes; not an error */
 } ba_code;
 
-/** An error: a code and a one-line, human-readable message. */
+/**
+ * What the caller could do about an error, for a program to word in its own
+ * terms (a CLI names its flags, a web app its buttons).  Library messages
+ * name values and fields, never a program's options; the hint carries the
+ * rest.  Stable: new hints are only ever appended.
+ */
+typedef enum ba_hint {
+    BA_HINT_NONE = 0,          /**< nothing to suggest */
+    BA_HINT_INIT,              /**< the folder is not a library: create one there */
+    BA_HINT_ADD_CLIENT,        /**< the client does not exist: add it first */
+    BA_HINT_GIVE_DATE,         /**< no session date known: give one */
+    BA_HINT_GIVE_POINTS,       /**< automatic alignment failed: give matching point pairs */
+    BA_HINT_RAISE_PIXEL_LIMIT, /**< over the pixel limit: raise it for a trusted file */
+    BA_HINT_CONFIRM_MIXED,     /**< different clients or areas: confirm that is meant */
+    BA_HINT_RUN_VERIFY,        /**< a stored file is missing or damaged: verify tells more */
+    BA_HINT_MAKE_COMPARISON,   /**< nothing to export yet: render a comparison first */
+    BA_HINT_ALLOW_UNALIGNED,   /**< photos cannot be aligned: compare them unaligned */
+    BA_HINT_ALLOW_WARNINGS,    /**< refused for comparability warnings: accept them */
+    BA_HINT_GIVE_EYES,         /**< de-identification needs the eye positions */
+    BA_HINT_COUNT_             /**< number of hints; not a hint */
+} ba_hint;
+
+/** An error: a code, a one-line, human-readable message, and a hint. */
 typedef struct ba_error {
     ba_code code;       /**< what went wrong, BA_OK when nothing did */
     char message[1024]; /**< one line naming the object and the cause */
+    ba_hint hint;       /**< what the caller could do, BA_HINT_NONE when nothing */
 } ba_error;
 
-/** Reset @p err to BA_OK with an empty message. NULL is accepted. */
+/** Reset @p err to BA_OK with an empty message and no hint. NULL is accepted. */
 BA_API void ba_error_clear(ba_error *err);
 
 /**
  * Set @p err to @p code with a printf-style message.  Newlines and control
- * characters in the formatted message are replaced so it stays one line.
- * NULL @p err is accepted (the error is dropped).
+ * characters in the formatted message are replaced so it stays one line;
+ * the hint is reset to BA_HINT_NONE.  NULL @p err is accepted (the error is
+ * dropped).
  */
 BA_API void ba_error_set(ba_error *err, ba_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -58,6 +82,12 @@ BA_API void ba_error_set(ba_error *err, ba_code code, const char *fmt, ...)
 /** va_list variant of ba_error_set(). */
 BA_API void ba_error_setv(ba_error *err, ba_code code, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
+
+/**
+ * Attach @p hint to @p err (after ba_error_set(), which resets it to
+ * BA_HINT_NONE).  NULL @p err is accepted.
+ */
+BA_API void ba_error_hint(ba_error *err, ba_hint hint);
 
 /** A short static description of @p code ("image data is corrupt", ...). */
 BA_API const char *ba_strerror(ba_code code);

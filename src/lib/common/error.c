@@ -10,6 +10,13 @@ void ba_error_clear(ba_error *err)
         return;
     err->code = BA_OK;
     err->message[0] = '\0';
+    err->hint = BA_HINT_NONE;
+}
+
+void ba_error_hint(ba_error *err, ba_hint hint)
+{
+    if (err)
+        err->hint = hint;
 }
 
 void ba_error_setv(ba_error *err, ba_code code, const char *fmt, va_list ap)
@@ -17,6 +24,7 @@ void ba_error_setv(ba_error *err, ba_code code, const char *fmt, va_list ap)
     if (!err)
         return;
     err->code = code;
+    err->hint = BA_HINT_NONE;
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     /* Keep the message on one line whatever a file name or a library said. */
     for (char *p = err->message; *p; p++)
