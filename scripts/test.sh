@@ -30,6 +30,16 @@ cmake --build build-asan -j"$JOBS"
 BA_UNDER_ASAN=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+echo "== release build: no test hooks in the binary or the library"
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DBA_TESTS=OFF >/dev/null
+cmake --build build-release -j"$JOBS" --target beforeafter beforeafter-cli >/dev/null
+for f in build-release/beforeafter build-release/libbeforeafter.so; do
+    if grep -aq "BA_FAULT\|BA_TEST_NOW" "$f"; then
+        echo "$f carries a test hook" >&2
+        exit 1
+    fi
+    echo "ok - $f carries no test hook"
+done
 echo "== fuzzing: regression inputs, then every target for ${BA_FUZZ_SECONDS:-60} s"
 CC=clang cmake -S . -B build-fuzz -DBA_FUZZ=ON -DBA_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$JOBS" >/dev/null

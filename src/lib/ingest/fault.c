@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef BA_TEST_HOOKS
+
 void ba_fault_point(const char *step)
 {
     const char *want = getenv("BA_FAULT_KILL");
@@ -19,3 +21,4 @@ bool ba_fault_write_fails(void)
     const char *w = getenv("BA_FAULT_WRITE");
     return w && strcmp(w, "enospc") == 0;
 }
+#endif
