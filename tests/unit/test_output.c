@@ -609,6 +609,216 @@ static void test_webp_of_one_band_fails_cleanly(void **state)
     g_object_unref(rgb);
 }
 
+/* ---- the independent reader the writers are judged by ------------------ */
+
+/* ba_verify_image_metadata() is what verify (and the tests above) trust to
+ * see metadata: each kind it must find, in files built byte by byte. */
+
+/* A JPEG: SOI, @seg (whole segments, markers included), a minimal frame and
+ * scan whose entropy data holds a stuffed 0xFF00 and an RST marker, EOI,
+ * then @tail. */
+static GByteArray *jpeg_with(const void *seg, size_t seg_len, const void *tail, size_t tail_len)
+{
+    static const unsigned char soi[] = {0xFF, 0xD8};
+    static const unsigned char frame[] = {
+        0xFF, 0xDB, 0x00, 0x04, 0x00, 0x01,                               /* DQT (short) */
+        0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x01, 0x00, 0x01, 0x01, 0x01, 0x11, 0x00,
+        0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00,       /* SOS */
+        0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xE1, 0xFE,             /* scan data */
+        0xFF, 0xD9};
+    GByteArray *b = g_byte_array_new();
+    g_byte_array_append(b, soi, sizeof soi);
+    if (seg_len)
+        g_byte_array_append(b, seg, (guint)seg_len);
+    g_byte_array_append(b, frame, sizeof frame);
+    if (tail_len)
+        g_byte_array_append(b, tail, (guint)tail_len);
+    return b;
+}
+
+/* One APPn/COM segment with @payload. */
+static GByteArray *segment(unsigned marker, const void *payload, size_t len)
+{
+    GByteArray *b = g_byte_array_new();
+    unsigned char head[4] = {0xFF, (unsigned char)marker, (unsigned char)((len + 2) >> 8),
+                             (unsigned char)((len + 2) & 0xFF)};
+    g_byte_array_append(b, head, 4);
+    g_byte_array_append(b, payload, (guint)len);
+    return b;
+}
+
+static int reader_count(const GByteArray *b, char *found, size_t size)
+{
+    return ba_verify_image_metadata(b->data, b->len, found, size);
+}
+
+static void test_reader_clean_jpeg_with_stuffed_bytes_and_restart_markers(void **state)
+{
+    (void)state;
+    static const unsigned char jfif[] = {'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0};
+    static const unsigned char adobe[] = {'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 1};
+    GByteArray *s1 = segment(0xE0, jfif, sizeof jfif), *s2 = segment(0xEE, adobe, sizeof adobe);
+    g_byte_array_append(s1, s2->data, s2->len);
+    GByteArray *j = jpeg_with(s1->data, s1->len, NULL, 0);
+    char found[256];
+    /* 0xFF00 and 0xFFD0 inside the scan are data, not segments. */
+    assert_int_equal(reader_count(j, found, sizeof found), 0);
+    assert_string_equal(found, "");
+    g_byte_array_free(j, TRUE);
+    g_byte_array_free(s1, TRUE);
+    g_byte_array_free(s2, TRUE);
+}
+
+static void test_reader_finds_each_kind_of_jpeg_metadata(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned marker;
+        const char *payload;
+        size_t len;
+        const char *says;
+    } kinds[] = {
+        {0xE1, "Exif\0\0II*\0", 10, "APP1 segment (EXIF)"},
+        {0xE1, "http://ns.adobe.com/xap/1.0/\0<x/>", 33, "APP1 segment (XMP)"},
+        {0xE2, "ICC_PROFILE\0\1\1", 14, "APP2 segment (ICC profile)"},
+        {0xED, "Photoshop 3.0\0", 14, "APP13 segment (IPTC/Photoshop)"},
+        {0xEB, "JP\0\0", 4, "APP11 segment (data)"},
+        {0xFE, "a comment", 9, "JPEG comment (COM)"},
+        {0xE0, "JFXX\0\x10", 6, "APP0 other than JFIF"},
+        {0xEE, "Other", 5, "APP14 other than Adobe"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        GByteArray *s = segment(kinds[i].marker, kinds[i].payload, kinds[i].len);
+        GByteArray *j = jpeg_with(s->data, s->len, NULL, 0);
+        char found[256];
+        assert_int_equal(reader_count(j, found, sizeof found), 1);
+        if (!strstr(found, kinds[i].says))
+            fail_msg("marker %02X: '%s', expected '%s'", kinds[i].marker, found, kinds[i].says);
+        assert_non_null(strstr(found, "at byte 2")); /* right after SOI */
+        g_byte_array_free(j, TRUE);
+        g_byte_array_free(s, TRUE);
+    }
+}
+
+static void test_reader_counts_every_block_and_names_the_first(void **state)
+{
+    (void)state;
+    GByteArray *a = segment(0xE1, "Exif\0\0", 6), *b = segment(0xFE, "x", 1);
+    g_byte_array_append(a, b->data, b->len);
+    GByteArray *j = jpeg_with(a->data, a->len, "trailer", 7);
+    char found[256];
+    assert_int_equal(reader_count(j, found, sizeof found), 3);
+    assert_non_null(strstr(found, "EXIF"));
+    /* A zero-sized description buffer is allowed. */
+    assert_int_equal(ba_verify_image_metadata(j->data, j->len, NULL, 0), 3);
+    g_byte_array_free(j, TRUE);
+    g_byte_array_free(a, TRUE);
+    g_byte_array_free(b, TRUE);
+}
+
+static void test_reader_finds_data_after_jpeg_end(void **state)
+{
+    (void)state;
+    GByteArray *j = jpeg_with(NULL, 0, "\xFF\xD8 a second image", 17);
+    char found[256];
+    assert_int_equal(reader_count(j, found, sizeof found), 1);
+    assert_non_null(strstr(found, "data after the end of the JPEG"));
+    g_byte_array_free(j, TRUE);
+}
+
+static void test_reader_refuses_malformed_jpeg(void **state)
+{
+    (void)state;
+    GByteArray *j = jpeg_with(NULL, 0, NULL, 0);
+    char found[256];
+    /* Cut before EOI, inside a segment header, and a length past the end. */
+    assert_int_equal(ba_verify_image_metadata(j->data, j->len - 2, found, sizeof found), -1);
+    assert_non_null(strstr(found, "without an end marker"));
+    assert_int_equal(ba_verify_image_metadata(j->data, 5, found, sizeof found), -1);
+    assert_int_equal(ba_verify_image_metadata(j->data, 8, found, sizeof found), -1);
+    static const unsigned char gap[] = {0xFF, 0xD8, 0x00, 0xFF, 0xD9};
+    assert_int_equal(ba_verify_image_metadata(gap, sizeof gap, found, sizeof found), -1);
+    assert_non_null(strstr(found, "bytes between JPEG segments"));
+    static const unsigned char zero_len[] = {0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x01, 0xFF, 0xD9};
+    assert_int_equal(ba_verify_image_metadata(zero_len, sizeof zero_len, found, sizeof found),
+                     -1);
+    g_byte_array_free(j, TRUE);
+}
+
+/* A PNG: signature, IHDR, the chunks named in @middle (space-separated,
+ * 4 payload bytes each, CRCs not checked by the reader), IDAT, IEND, @tail. */
+static GByteArray *png_with(const char *middle, const char *tail)
+{
+    GByteArray *b = g_byte_array_new();
+    g_byte_array_append(b, (const guint8 *)"\x89PNG\r\n\x1a\n", 8);
+    char *all = g_strdup_printf("IHDR %s%sIDAT IEND", middle, *middle ? " " : "");
+    char **names = g_strsplit(all, " ", -1);
+    for (int i = 0; names[i]; i++) {
+        bool end = strcmp(names[i], "IEND") == 0;
+        unsigned char len[4] = {0, 0, 0, end ? 0 : 4}, crc[4] = {0};
+        g_byte_array_append(b, len, 4);
+        g_byte_array_append(b, (const guint8 *)names[i], 4);
+        if (!end)
+            g_byte_array_append(b, (const guint8 *)"abcd", 4);
+        g_byte_array_append(b, crc, 4);
+    }
+    g_byte_array_append(b, (const guint8 *)tail, (guint)strlen(tail));
+    g_strfreev(names);
+    g_free(all);
+    return b;
+}
+
+static void test_reader_png_structure_chunks_are_clean(void **state)
+{
+    (void)state;
+    GByteArray *p = png_with("PLTE sRGB pHYs gAMA cHRM tRNS bKGD sBIT", "");
+    char found[256];
+    assert_int_equal(reader_count(p, found, sizeof found), 0);
+    g_byte_array_free(p, TRUE);
+}
+
+static void test_reader_finds_each_kind_of_png_metadata(void **state)
+{
+    (void)state;
+    static const char *const kinds[] = {"tEXt", "zTXt", "iTXt", "eXIf", "iCCP", "tIME",
+                                        "sPLT", "prVt"};
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        GByteArray *p = png_with(kinds[i], "");
+        char found[256];
+        assert_int_equal(reader_count(p, found, sizeof found), 1);
+        char *want = g_strdup_printf("PNG %s chunk at byte 24", kinds[i]);
+        assert_string_equal(found, want);
+        g_free(want);
+        g_byte_array_free(p, TRUE);
+    }
+    GByteArray *p = png_with("tEXt sRGB iTXt", "after the end");
+    char found[256];
+    assert_int_equal(reader_count(p, found, sizeof found), 3);
+    g_byte_array_free(p, TRUE);
+}
+
+static void test_reader_refuses_malformed_png_and_other_formats(void **state)
+{
+    (void)state;
+    GByteArray *p = png_with("", "");
+    char found[256];
+    assert_int_equal(ba_verify_image_metadata(p->data, p->len - 12, found, sizeof found), -1);
+    assert_non_null(strstr(found, "without an IEND"));
+    /* A length past the end, and a chunk type that is not letters. */
+    p->data[8 + 3] = 0xFF;
+    assert_int_equal(reader_count(p, found, sizeof found), -1);
+    assert_non_null(strstr(found, "past the end"));
+    p->data[8 + 3] = 4;
+    p->data[8 + 4] = '1';
+    assert_int_equal(reader_count(p, found, sizeof found), -1);
+    assert_non_null(strstr(found, "invalid PNG chunk type"));
+    static const unsigned char gif[] = "GIF89a....";
+    assert_int_equal(ba_verify_image_metadata(gif, sizeof gif, found, sizeof found), -1);
+    assert_string_equal(found, "neither JPEG nor PNG");
+    assert_int_equal(ba_verify_image_metadata(NULL, 0, found, sizeof found), -1);
+    g_byte_array_free(p, TRUE);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -631,6 +841,14 @@ int main(void)
         T(test_write_error_midway_leaves_nothing),
         T(test_existing_file_is_replaced_whole_by_rename),
         T(test_webp_of_one_band_fails_cleanly),
+        T(test_reader_clean_jpeg_with_stuffed_bytes_and_restart_markers),
+        T(test_reader_finds_each_kind_of_jpeg_metadata),
+        T(test_reader_counts_every_block_and_names_the_first),
+        T(test_reader_finds_data_after_jpeg_end),
+        T(test_reader_refuses_malformed_jpeg),
+        T(test_reader_png_structure_chunks_are_clean),
+        T(test_reader_finds_each_kind_of_png_metadata),
+        T(test_reader_refuses_malformed_png_and_other_formats),
     };
 #undef T
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
