@@ -850,19 +850,30 @@ static void test_ingest_jobs_1_and_3_give_identical_catalogs(void **state)
     tu_fixture *f = *state;
     ba_batch_list l;
     make_photos(f->work, 7, &l);
+    /* Outcomes mixed in: a duplicate and a broken file between the photos. */
+    ba_batch_list_add_file(&l, l.items[1].file);
+    char *broken = put_file(f->work, "broken.jpg", "\xff\xd8\xff not a JPEG");
+    ba_batch_list_add_file(&l, broken);
+    ba_batch_list_add_file(&l, l.items[6].file);
+    g_free(broken);
     char *dir2 = NULL;
     ba_catalog *cat2 = tu_library(&dir2);
 
     events e = {0};
     ba_batch_summary s1 = run_batch(f->cat, &l, 1, &e);
     assert_true(e.in_order);
-    assert_int_equal(e.calls, 7);
+    assert_int_equal(e.calls, 10);
     ba_batch_summary s3 = run_batch(cat2, &l, 3, &e);
     assert_true(e.in_order);
-    assert_int_equal(e.calls, 7);
-    assert_int_equal(s1.ingested, 7);
-    assert_int_equal(s3.ingested, 7);
-    assert_int_equal(s3.failed + s3.duplicates + s3.cancelled, 0);
+    assert_int_equal(e.calls, 10);
+    assert_int_equal(e.failed_index, 8);
+    const ba_batch_summary *both[] = {&s1, &s3};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(both[k]->ingested, 7);
+        assert_int_equal(both[k]->duplicates, 2);
+        assert_int_equal(both[k]->failed, 1);
+        assert_int_equal(both[k]->cancelled, 0);
+    }
 
     char *d1 = catalog_dump(f->cat);
     char *d3 = catalog_dump(cat2);
@@ -1066,6 +1077,88 @@ static void test_ingest_unknown_client_fails_without_create(void **state)
     ba_batch_list_clear(&l);
 }
 
+static int keep_first_photo(const ba_photo *p, void *ud)
+{
+    ba_photo *out = ud;
+    if (out->id == 0)
+        *out = *p;
+    return 0;
+}
+
+/* The first photo of @client in the catalog's order. */
+static ba_photo first_photo(ba_catalog *cat, const char *client)
+{
+    ba_photo p = {0};
+    ba_photo_filter flt = {.client = client};
+    ba_error err;
+    assert_int_equal(ba_catalog_photo_list(cat, &flt, keep_first_photo, &p, &err), 0);
+    assert_true(p.id > 0);
+    return p;
+}
+
+static void test_ingest_manifest_row_fields_reach_the_catalog(void **state)
+{
+    tu_fixture *f = *state;
+    VipsImage *img = tu_scene(48, 40);
+    char *photo = put_file(f->work, "shots/x.jpg", "");
+    tu_save(img, photo);
+    /* Every field from the row, none from the defaults (C-1, cheeks, 2026-01-02). */
+    char *m = put_file(f->work, "m.csv",
+                       "stage,file,view,client,date,area,treatment\n"
+                       "after,shots/x.jpg,left-45,C-2,2026-05-06,neck,\"laser, 2 passes\"\n");
+    ba_batch_list l;
+    ba_batch_list_init(&l);
+    ba_error err;
+    assert_int_equal(ba_batch_read_manifest(m, &l, &err), 0);
+    ba_ingest_options d;
+    tu_options(&d);
+    ba_batch_options o;
+    ba_batch_options_init(&o);
+    o.defaults = &d;
+    o.create_clients = true;
+    ba_batch_summary s;
+    assert_int_equal(ba_batch_ingest(f->cat, &l, &o, &s, &err), 0);
+    assert_int_equal(s.ingested, 1);
+    ba_photo p = first_photo(f->cat, "C-2");
+    assert_string_equal(p.area, "neck");
+    assert_string_equal(p.stage, "after");
+    assert_string_equal(p.view, "left-45");
+    assert_string_equal(p.session_date, "2026-05-06");
+    assert_string_equal(p.treatment, "laser, 2 passes");
+    assert_string_equal(p.original_name, "x.jpg");
+    ba_batch_list_clear(&l);
+    g_free(m);
+    g_free(photo);
+    g_object_unref(img);
+}
+
+static void test_ingest_folder_layout_fields_reach_the_catalog(void **state)
+{
+    tu_fixture *f = *state;
+    VipsImage *img = tu_scene(48, 40);
+    char *photo = put_file(f->work, "C-1/hands/2026-07-08/before/y.png", "");
+    tu_save(img, photo);
+    ba_batch_list l;
+    ba_batch_list_init(&l);
+    ba_error err;
+    assert_int_equal(ba_batch_scan_folder(f->work, "{client}/{area}/{date}/{stage}", &l, &err), 0);
+    ba_ingest_options d;
+    tu_options(&d);
+    ba_batch_options o;
+    ba_batch_options_init(&o);
+    o.defaults = &d;
+    ba_batch_summary s;
+    assert_int_equal(ba_batch_ingest(f->cat, &l, &o, &s, &err), 0);
+    assert_int_equal(s.ingested, 1);
+    ba_photo p = first_photo(f->cat, "C-1");
+    assert_string_equal(p.area, "hands");
+    assert_string_equal(p.stage, "before");
+    assert_string_equal(p.session_date, "2026-07-08");
+    ba_batch_list_clear(&l);
+    g_free(photo);
+    g_object_unref(img);
+}
+
 int main(void)
 {
     ba_error err;
@@ -1132,6 +1225,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ingest_created_client_without_photos_is_removed,
                                         tu_fixture_setup, tu_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_ingest_unknown_client_fails_without_create,
+                                        tu_fixture_setup, tu_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_manifest_row_fields_reach_the_catalog,
+                                        tu_fixture_setup, tu_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_folder_layout_fields_reach_the_catalog,
                                         tu_fixture_setup, tu_fixture_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
