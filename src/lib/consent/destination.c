@@ -1,0 +1,212 @@
+/* The destination folder of an export: a temporary folder inside it, the
+ * note in the library that names it, and placing the files without ever
+ * replacing one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "beforeafter/beforeafter.h"
+#include "consent/export.h"
+#include "ingest/fault.h"
+
+void ex_remove_tree(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *n;
+    while (d && (n = g_dir_read_name(d))) {
+        char *p = g_build_filename(dir, n, NULL);
+        g_unlink(p);
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(dir);
+}
+
+/* Move @from to @to without ever replacing an existing file. */
+static int place_file(const char *from, const char *to, ba_error *err)
+{
+    if (link(from, to) == 0) {
+        g_unlink(from);
+        return 0;
+    }
+    int e = errno;
+    if (e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == EMLINK || e == ENOSYS) {
+        /* No hard links here (FAT, some network shares): check, then rename. */
+        if (g_file_test(to, G_FILE_TEST_EXISTS)) {
+            e = EEXIST;
+        } else if (rename(from, to) == 0) {
+            return 0;
+        } else {
+            e = errno;
+        }
+    }
+    if (e == EEXIST) {
+        ba_error_set(err, BA_ERR_EXISTS, "%s: already exists; an export never replaces a file",
+                     to);
+        return -1;
+    }
+    ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot write: %s", to,
+                 g_strerror(e));
+    return -1;
+}
+
+void ex_unplace(void *ud)
+{
+    job *j = ud;
+    for (guint i = 0; i < j->placed->len; i++)
+        g_unlink(g_ptr_array_index(j->placed, i));
+    g_ptr_array_set_size(j->placed, 0);
+}
+/* Make the placed files durable: their names live in the folder. */
+static int sync_folder(const char *dir, ba_error *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ok = fd >= 0 && fsync(fd) == 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (!ok) {
+        ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot sync: %s", dir,
+                     g_strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+/* After the pending record is committed: the images, then the manifest, each
+ * moved into the destination without replacing anything. */
+int ex_place_all(job *j, ba_error *err)
+{
+    for (guint i = 0; i < j->items->len; i++) {
+        item *it = g_ptr_array_index(j->items, i);
+        if (it->refused)
+            continue;
+        char *to = g_build_filename(j->dest, it->file, NULL);
+        if (place_file(it->tmp, to, err)) {
+            g_free(to);
+            return -1;
+        }
+        g_ptr_array_add(j->placed, to);
+        ba_fault_point("export-image-placed");
+    }
+    char *text = ex_manifest_text(j);
+    char *tmp = g_build_filename(j->tmpdir, MANIFEST, NULL);
+    char *to = g_build_filename(j->dest, MANIFEST, NULL);
+    GError *gerr = NULL;
+    int rc = 0;
+    if (!g_file_set_contents_full(tmp, text, -1,
+                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                  0644, &gerr)) {
+        ba_error_set(err, BA_ERR_IO, "%s: cannot write: %s", to, gerr->message);
+        g_error_free(gerr);
+        rc = -1;
+    } else if (place_file(tmp, to, err)) {
+        rc = -1;
+    }
+    g_free(text);
+    g_free(tmp);
+    if (rc) {
+        g_free(to);
+        return -1;
+    }
+    g_ptr_array_add(j->placed, to);
+    return sync_folder(j->dest, err);
+}
+
+/* Temporary folders of exports whose process is gone, in @dest: removed. */
+void ex_remove_stale_tmpdirs(const char *dest)
+{
+    GDir *d = g_dir_open(dest, 0, NULL);
+    const char *n;
+    while (d && (n = g_dir_read_name(d))) {
+        int pid = 0;
+        if (sscanf(n, TMPDIR_PREFIX "%d-", &pid) != 1 || pid <= 0 || pid == (int)getpid())
+            continue;
+        if (kill(pid, 0) == 0 || errno == EPERM)
+            continue; /* still running */
+        char *p = g_build_filename(dest, n, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+            ex_remove_tree(p);
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+}
+
+/* LIBRARY/tmp/export-<pid>-XXXXXX names the destination while this export
+ * has a temporary folder there, so that the folder of a killed export is
+ * found and removed (verify --repair) even when nothing was recorded. */
+static int write_note(job *j, ba_error *err)
+{
+    char *name = g_strdup_printf(NOTE_PREFIX "%d-XXXXXX", (int)getpid());
+    j->note = g_build_filename(ba_catalog_dir(j->cat), "tmp", name, NULL);
+    g_free(name);
+    int fd = g_mkstemp_full(j->note, O_WRONLY | O_CLOEXEC, 0600);
+    size_t len = strlen(j->dest);
+    bool ok = fd >= 0 && write(fd, j->dest, len) == (ssize_t)len;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (!ok) {
+        ba_error_set(err, e == ENOSPC || e == EDQUOT ? BA_ERR_NOSPACE : BA_ERR_IO,
+                     "%s: cannot write: %s", j->note, g_strerror(e));
+        if (fd >= 0)
+            g_unlink(j->note);
+        g_free(j->note);
+        j->note = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Make the destination and a temporary folder inside it. */
+int ex_prepare_destination(job *j, ba_error *err)
+{
+    if (ba_library_check_output(ba_catalog_dir(j->cat), j->o->destination, true, err))
+        return -1;
+    j->dest = g_canonicalize_filename(j->o->destination, NULL);
+    if (g_file_test(j->dest, G_FILE_TEST_EXISTS)) {
+        if (!g_file_test(j->dest, G_FILE_TEST_IS_DIR)) {
+            ba_error_set(err, BA_ERR_USAGE, "%s: exists and is not a folder", j->o->destination);
+            return -1;
+        }
+        char *m = g_build_filename(j->dest, MANIFEST, NULL);
+        bool taken = g_file_test(m, G_FILE_TEST_EXISTS);
+        g_free(m);
+        if (taken) {
+            ba_error_set(err, BA_ERR_EXISTS,
+                         "%s: already holds an export (" MANIFEST "); export into a new folder",
+                         j->o->destination);
+            return -1;
+        }
+    } else {
+        if (g_mkdir_with_parents(j->dest, 0755) != 0) {
+            int e = errno;
+            ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot create: %s",
+                         j->o->destination, g_strerror(e));
+            return -1;
+        }
+        j->created_dest = true;
+    }
+    ex_remove_stale_tmpdirs(j->dest);
+    if (write_note(j, err))
+        return -1;
+    char *name = g_strdup_printf(TMPDIR_PREFIX "%d-XXXXXX", (int)getpid());
+    j->tmpdir = g_build_filename(j->dest, name, NULL);
+    g_free(name);
+    if (!g_mkdtemp(j->tmpdir)) {
+        int e = errno;
+        ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot write: %s",
+                     j->o->destination, g_strerror(e));
+        g_free(j->tmpdir);
+        j->tmpdir = NULL;
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,310 @@
+/* The JSON of an export: the render options read back from the recorded
+ * comparison, and export.json (what was done to each image, and why it may
+ * leave). */
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "beforeafter/beforeafter.h"
+#include "consent/export.h"
+
+void ex_options_from_record(job *j, item *it)
+{
+    ba_compose_options *o = &it->opts;
+    ba_compose_options_init(o);
+    int layout = ba_layout_parse(it->rec.layout);
+    o->layout = layout < 0 ? BA_LAYOUT_SIDE_BY_SIDE : (ba_layout)layout;
+    o->align = it->rec.aligned;
+    JsonParser *p = json_parser_new();
+    if (json_parser_load_from_data(p, it->rec.parameters, -1, NULL) &&
+        JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+        JsonObject *obj = json_node_get_object(json_parser_get_root(p));
+        if (json_object_has_member(obj, "labels")) {
+            int l = ba_label_style_parse(json_object_get_string_member_with_default(obj, "labels", ""));
+            if (l >= 0)
+                o->labels = (ba_label_style)l;
+        }
+        o->width = (int)json_object_get_int_member_with_default(obj, "width", 0);
+        o->height = (int)json_object_get_int_member_with_default(obj, "height", 0);
+        o->gutter = (int)json_object_get_int_member_with_default(obj, "gutter", -1);
+        JsonNode *bg = json_object_get_member(obj, "background");
+        if (bg && JSON_NODE_HOLDS_ARRAY(bg) && json_array_get_length(json_node_get_array(bg)) == 3)
+            for (guint i = 0; i < 3; i++)
+                o->background[i] = (unsigned char)CLAMP(
+                    json_array_get_int_element(json_node_get_array(bg), i), 0, 255);
+        JsonNode *cap = json_object_get_member(obj, "caption");
+        if (cap && JSON_NODE_HOLDS_VALUE(cap) && json_node_get_value_type(cap) == G_TYPE_STRING)
+            it->caption = g_strdup(json_node_get_string(cap));
+    }
+    g_object_unref(p);
+    if (j->o->caption) {
+        g_free(it->caption);
+        it->caption = g_strdup(j->o->caption);
+    }
+    if (it->caption && !*it->caption) {
+        g_free(it->caption);
+        it->caption = NULL;
+    }
+    o->caption = it->caption;
+    if (j->label_style >= 0)
+        o->labels = (ba_label_style)j->label_style;
+    /* Every client shown has passed the policy: photos of several clients
+     * (rendered once with --force) need no second confirmation. */
+    o->force = true;
+    o->no_record = true;
+    memcpy(o->redactions, j->regions, sizeof j->regions);
+    o->n_redactions = j->n_regions;
+}
+
+static void add_matrix(JsonBuilder *b, const double m[2][3])
+{
+    json_builder_begin_array(b);
+    for (int r = 0; r < 2; r++) {
+        json_builder_begin_array(b);
+        for (int c = 0; c < 3; c++)
+            json_builder_add_double_value(b, round(m[r][c] * 1e6) / 1e6);
+        json_builder_end_array(b);
+    }
+    json_builder_end_array(b);
+}
+
+static void add_rect(JsonBuilder *b, double x, double y, double w, double h)
+{
+    const char *names[] = {"x", "y", "width", "height"};
+    double v[] = {x, y, w, h};
+    for (int i = 0; i < 4; i++) {
+        json_builder_set_member_name(b, names[i]);
+        json_builder_add_double_value(b, round(v[i] * 1000) / 1000);
+    }
+}
+
+static void member_str(JsonBuilder *b, const char *name, const char *value)
+{
+    json_builder_set_member_name(b, name);
+    if (value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void member_int(JsonBuilder *b, const char *name, gint64 value)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, value);
+}
+
+static void op(JsonBuilder *b, const char *name, const char *detail)
+{
+    json_builder_begin_object(b);
+    member_str(b, "op", name);
+    if (detail)
+        member_str(b, "detail", detail);
+}
+
+static void image_operations(JsonBuilder *b, const item *it)
+{
+    static const char *const LABELS[] = {"none", "stage", "date", "full"};
+    static const char *const LAYOUTS[] = {"side-by-side", "stacked", "timeline"};
+    const ba_compose_options *o = &it->opts;
+    json_builder_set_member_name(b, "operations");
+    json_builder_begin_array(b);
+    op(b, "decode",
+       "each panel's library master: written at ingest with the EXIF orientation applied, "
+       "converted to sRGB and every metadata block removed");
+    json_builder_end_object(b);
+    for (int p = 0; p < it->out.n_photos; p++) {
+        op(b, "warp",
+           p == 0        ? "panel 1 is the reference: identity"
+           : o->align    ? "similarity transform (scale, rotation, shift) onto panel 1"
+                         : "not aligned: scaled to panel 1's width and centred");
+        member_int(b, "panel", p + 1);
+        json_builder_set_member_name(b, "matrix");
+        add_matrix(b, (const double(*)[3])it->out.matrices[p]);
+        json_builder_end_object(b);
+    }
+    op(b, "crop", "the field of view every panel covers, in panel 1 pixels");
+    add_rect(b, it->out.crop[0], it->out.crop[1], it->out.crop[2], it->out.crop[3]);
+    json_builder_end_object(b);
+    op(b, "resize",
+       "each panel's crop resampled once to the panel size (Lanczos3 shrink, then bicubic)");
+    json_builder_end_object(b);
+    for (int r = 0; r < o->n_redactions; r++) {
+        const ba_redaction *x = &o->redactions[r];
+        op(b, "redact",
+           x->mode == BA_REDACT_BAR
+               ? "solid bar in every panel; rectangle in panel 1 pixels"
+               : "pixelated to about 8 cells and Gaussian-blurred in every panel; rectangle "
+                 "in panel 1 pixels");
+        member_str(b, "mode", x->mode == BA_REDACT_BAR ? "bar" : "blur");
+        add_rect(b, x->x, x->y, x->w, x->h);
+        if (x->mode == BA_REDACT_BAR) {
+            json_builder_set_member_name(b, "colour");
+            json_builder_begin_array(b);
+            for (int c = 0; c < 3; c++)
+                json_builder_add_int_value(b, 0);
+            json_builder_end_array(b);
+        }
+        json_builder_end_object(b);
+    }
+    if (o->labels != BA_LABEL_NONE) {
+        op(b, "labels", "a text band under each panel");
+        member_str(b, "style", LABELS[o->labels]);
+        json_builder_end_object(b);
+    }
+    if (o->caption) {
+        op(b, "caption", "a text band under the panels");
+        member_str(b, "text", o->caption);
+        json_builder_end_object(b);
+    }
+    op(b, "layout", NULL);
+    member_str(b, "layout", LAYOUTS[o->layout]);
+    json_builder_set_member_name(b, "background");
+    json_builder_begin_array(b);
+    for (int c = 0; c < 3; c++)
+        json_builder_add_int_value(b, o->background[c]);
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    op(b, "encode", "PNG, 8-bit sRGB; chunks IHDR, sRGB, pHYs, IDAT, IEND only");
+    json_builder_end_object(b);
+    json_builder_end_array(b);
+}
+
+static void image_entry(JsonBuilder *b, const item *it)
+{
+    json_builder_begin_object(b);
+    member_str(b, "file", it->file);
+    member_str(b, "sha256", it->out.sha256);
+    member_int(b, "width", it->out.width);
+    member_int(b, "height", it->out.height);
+    member_str(b, "caption", it->opts.caption);
+    json_builder_set_member_name(b, "aligned");
+    json_builder_add_boolean_value(b, it->opts.align);
+    json_builder_set_member_name(b, "crop");
+    json_builder_begin_object(b);
+    add_rect(b, it->out.crop[0], it->out.crop[1], it->out.crop[2], it->out.crop[3]);
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "panels");
+    json_builder_begin_array(b);
+    for (int p = 0; p < it->out.n_photos; p++) {
+        const ba_photo *ph = &it->photos[p];
+        json_builder_begin_object(b);
+        member_int(b, "panel", p + 1);
+        member_str(b, "stage", ph->stage);
+        member_str(b, "view", ph->view);
+        member_str(b, "master_sha256", ph->master_sha256);
+        member_int(b, "master_width", ph->width);
+        member_int(b, "master_height", ph->height);
+        json_builder_set_member_name(b, "alignment");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "matrix");
+        add_matrix(b, (const double(*)[3])it->out.matrices[p]);
+        if (p == 0) {
+            member_str(b, "method", "reference");
+        } else if (!it->opts.align) {
+            member_str(b, "method", "none");
+        } else if (it->has_align[p]) {
+            member_str(b, "method", it->align[p].method);
+            json_builder_set_member_name(b, "score");
+            json_builder_add_double_value(b, round(it->align[p].score * 1e4) / 1e4);
+            member_int(b, "inliers", it->align[p].inliers);
+        }
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    image_operations(b, it);
+    member_str(b, "retouching", "none");
+    json_builder_end_object(b);
+}
+
+/* json-glib writes doubles with 17 digits (0.99519999999999997): rewrite every
+ * number outside strings with 15 significant digits (0.9952), which is exact
+ * for the rounded values the manifest holds. */
+static char *tidy_numbers(const char *json)
+{
+    GString *out = g_string_sized_new(strlen(json));
+    bool in_string = false;
+    for (const char *p = json; *p;) {
+        if (in_string) {
+            if (*p == '\\' && p[1]) {
+                g_string_append_len(out, p, 2);
+                p += 2;
+                continue;
+            }
+            if (*p == '"')
+                in_string = false;
+            g_string_append_c(out, *p++);
+        } else if (*p == '"') {
+            in_string = true;
+            g_string_append_c(out, *p++);
+        } else if (*p == '-' || g_ascii_isdigit(*p)) {
+            const char *start = p;
+            bool real = false;
+            while (*p && (g_ascii_isdigit(*p) || strchr("+-.eE", *p))) {
+                real = real || strchr(".eE", *p) != NULL;
+                p++;
+            }
+            if (real) {
+                char buf[G_ASCII_DTOSTR_BUF_SIZE];
+                g_ascii_formatd(buf, sizeof buf, "%.15g", g_ascii_strtod(start, NULL));
+                g_string_append(out, buf);
+            } else {
+                g_string_append_len(out, start, p - start);
+            }
+        } else {
+            g_string_append_c(out, *p++);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *ex_manifest_text(job *j)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    member_str(b, "format", "beforeafter-export");
+    member_int(b, "format_version", 1);
+    member_int(b, "export_id", j->rec.id);
+    member_str(b, "purpose", ba_consent_scope_name(j->purpose));
+    member_str(b, "date", j->today);
+    member_str(b, "created_at", j->created_at);
+    member_str(b, "caption", j->o->caption);
+    member_str(b, "deidentification", ba_consent_deid_name(j->deid));
+    char *consent =
+        j->purpose == BA_SCOPE_CLINICAL
+            ? g_strdup("clinical use: no consent needed")
+            : g_strdup_printf("every client shown has a %s consent active on %s that allows "
+                              "this de-identification",
+                              ba_consent_scope_name(j->purpose), j->today);
+    member_str(b, "consent", consent);
+    g_free(consent);
+    json_builder_set_member_name(b, "tool");
+    json_builder_begin_object(b);
+    member_str(b, "name", "beforeafter");
+    member_str(b, "version", ba_version());
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "images");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < j->items->len; i++) {
+        item *it = g_ptr_array_index(j->items, i);
+        if (!it->refused)
+            image_entry(b, it);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    JsonGenerator *gen = json_generator_new();
+    JsonNode *root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 2);
+    char *text = json_generator_to_data(gen, NULL);
+    json_node_unref(root);
+    g_object_unref(gen);
+    g_object_unref(b);
+    char *tidy = tidy_numbers(text);
+    char *with_nl = g_strconcat(tidy, "\n", NULL);
+    g_free(tidy);
+    g_free(text);
+    return with_nl;
+}
