@@ -715,6 +715,31 @@ static void test_scan_unknown_placeholder_is_usage(void **state)
     g_free(tmp);
 }
 
+static void test_scan_unreadable_subfolder_fails_the_whole_walk(void **state)
+{
+    (void)state;
+    if (geteuid() == 0)
+        skip(); /* root reads a 0000 folder */
+    char *tmp = tu_tmpdir();
+    g_free(put_file(tmp, "C-1/a.jpg", "x"));
+    g_free(put_file(tmp, "C-2/b.jpg", "x"));
+    char *locked = g_build_filename(tmp, "C-2", NULL);
+    assert_int_equal(g_chmod(locked, 0), 0);
+    ba_batch_list l;
+    ba_batch_list_init(&l);
+    ba_error err;
+    /* Not a partial list that silently misses C-2's photos: an error naming it. */
+    int rc = ba_batch_scan_folder(tmp, "{client}", &l, &err);
+    g_chmod(locked, 0700);
+    assert_int_equal(rc, -1);
+    assert_int_equal(err.code, BA_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.message, "C-2"));
+    assert_int_equal(l.count, 0);
+    g_free(locked);
+    tu_rmtree(tmp);
+    g_free(tmp);
+}
+
 static void test_scan_missing_folder_is_not_found(void **state)
 {
     (void)state;
@@ -1204,6 +1229,7 @@ int main(void)
         cmocka_unit_test(test_scan_symlinked_files_listed_symlinked_folders_not_followed),
         cmocka_unit_test(test_scan_non_utf8_folder_name_gives_valid_utf8_field),
         cmocka_unit_test(test_scan_unknown_placeholder_is_usage),
+        cmocka_unit_test(test_scan_unreadable_subfolder_fails_the_whole_walk),
         cmocka_unit_test(test_scan_missing_folder_is_not_found),
         cmocka_unit_test(test_jobs_check_limits),
         cmocka_unit_test_setup_teardown(test_ingest_jobs_1_and_3_give_identical_catalogs,
