@@ -120,7 +120,10 @@ assert_eq "200000x200000 PNG: stderr lines" 1 "$(nlines "$T/err")"
 grep -qiE 'huge\.png' "$T/err" && grep -qiE '200000|megapixel|limit' "$T/err" ||
     fail "200000x200000 PNG: expected the file and the size/limit on stderr, got: $(cat "$T/err")"
 ms=$((t1 - t0))
-[ "$ms" -lt 1000 ] || fail "200000x200000 PNG: expected refusal in < 1000 ms, got $ms ms"
+# Decoding 40 gigapixels would take minutes: a bound far above a loaded
+# machine's (or ASan's) start-up time still tells "refused before decoding";
+# the memory bound below is the sharp test.
+[ "$ms" -lt 10000 ] || fail "200000x200000 PNG: expected refusal in < 10 s, got $ms ms"
 kb=$(tail -n 1 "$T/mem")
 [ "$kb" -lt 200000 ] || fail "200000x200000 PNG: expected max RSS < 200000 KB, got $kb KB"
 assert_eq "200000x200000 PNG: library state" "$before" "$(state)"
