@@ -26,11 +26,25 @@ typedef struct cli_globals {
 
 extern cli_globals g_cli;
 
-/* A command: its name, one-line summary and entry point. */
+/* What a command needs of the library; main opens it once, accordingly,
+ * before the command runs (git's RUN_SETUP). */
+typedef enum cli_needs {
+    CLI_NO_LIBRARY, /* nothing is opened */
+    CLI_READS,      /* read-only (writable only to migrate an older schema) */
+    CLI_WRITES,     /* writable */
+    CLI_WRITES_OR_READS /* writable where it can be, else read-only: its reading
+                           subcommands (list, plain verify) still work */
+} cli_needs;
+
+/* A command: its name, one-line summary, needs and entry point.  @run gets
+ * the library opened for it, or NULL when it could not be opened: a command
+ * says so (cli_no_library()) only where it needs the library, so usage
+ * errors come first and the modes on plain files need none. */
 typedef struct cli_command {
     const char *name;
     const char *summary;
-    int (*run)(int argc, char **argv);
+    cli_needs needs;
+    int (*run)(ba_catalog *cat, int argc, char **argv);
 } cli_command;
 
 /* Parse argv (argv[0] is "beforeafter CMD") with @entries plus the global
@@ -52,17 +66,39 @@ void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* Print a usage error naming the command and return EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/* Exit code for a failed library call that is not about one input. */
-int cli_exit_for(const ba_error *err);
+/* What a failed library call was about: it decides the exit code. */
+typedef enum cli_about {
+    CLI_ABOUT_INPUT,    /* the photos, files or objects the command works on */
+    CLI_ABOUT_ARGUMENT, /* a file the command was told to read or write itself
+                           (consent evidence, a manifest, an output folder) */
+    CLI_ABOUT_LIBRARY   /* the library as a whole (creating, verifying it) */
+} cli_about;
 
-/* Open the library named by --library / $BEFOREAFTER_LIBRARY / ".".
- * On failure prints the error and returns NULL. */
-ba_catalog *cli_open_library(void);
+/* The exit code of a failed library call (the one table, docs/CLI.md). */
+int cli_exit_for(const ba_error *err, cli_about about);
 
-/* cli_open_library() for commands that only read: the catalog is opened
- * read-only, so a library on a read-only mount can still be listed (an
- * older schema, which needs migrating, is opened writable where it can be). */
-ba_catalog *cli_open_library_readonly(void);
+/* @err's message and its hint worded with this program's commands and
+ * options, "MESSAGE; HINT", newly allocated (the "error" of JSON lines). */
+char *cli_error_text(const ba_error *err);
+
+/* Print @err as one line on stderr, "PREFIX: MESSAGE; HINT" (@prefix NULL:
+ * none; cli_error_text()). */
+void cli_report_error(const char *prefix, const ba_error *err);
+
+/* Open the library for a command that @needs it (main calls this once);
+ * NULL when it cannot be opened, the reason kept for cli_no_library(). */
+ba_catalog *cli_library_open(cli_needs needs);
+
+/* Print why the library could not be opened; returns EXIT_LIBRARY. */
+int cli_no_library(void);
+
+/* EXIT_OK when @cat was opened writable, else EXIT_LIBRARY after printing
+ * why not (a CLI_WRITES_OR_READS command about to write). */
+int cli_need_writable(const ba_catalog *cat);
+
+/* Set the library folder found on the command line before the command's
+ * options are parsed (main scans for --library). */
+void cli_set_library_dir(const char *dir);
 
 /* The library folder the command will use. */
 const char *cli_library_dir(void);
@@ -135,20 +171,20 @@ int cli_report_open(cli_report *r, const char *path);
  * after printing why); without, remove it, leaving any earlier file as it was. */
 int cli_report_close(cli_report *r, gboolean keep);
 
-int cmd_init(int argc, char **argv);
-int cmd_client(int argc, char **argv);
-int cmd_area(int argc, char **argv);
-int cmd_ingest(int argc, char **argv);
-int cmd_list(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_align(int argc, char **argv);
-int cmd_batch(int argc, char **argv);
-int cmd_verify(int argc, char **argv);
-int cmd_compare(int argc, char **argv);
-int cmd_ghost(int argc, char **argv);
-int cmd_consent(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_audit(int argc, char **argv);
+int cmd_init(ba_catalog *cat, int argc, char **argv);
+int cmd_client(ba_catalog *cat, int argc, char **argv);
+int cmd_area(ba_catalog *cat, int argc, char **argv);
+int cmd_ingest(ba_catalog *cat, int argc, char **argv);
+int cmd_list(ba_catalog *cat, int argc, char **argv);
+int cmd_show(ba_catalog *cat, int argc, char **argv);
+int cmd_align(ba_catalog *cat, int argc, char **argv);
+int cmd_batch(ba_catalog *cat, int argc, char **argv);
+int cmd_verify(ba_catalog *cat, int argc, char **argv);
+int cmd_compare(ba_catalog *cat, int argc, char **argv);
+int cmd_ghost(ba_catalog *cat, int argc, char **argv);
+int cmd_consent(ba_catalog *cat, int argc, char **argv);
+int cmd_export(ba_catalog *cat, int argc, char **argv);
+int cmd_audit(ba_catalog *cat, int argc, char **argv);
 
 /* Print export @e (with its @n @items) as one to take down: a text or JSON
  * line appended to the GString @ud, or printed when @ud is NULL.  A

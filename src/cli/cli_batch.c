@@ -39,8 +39,10 @@ static JsonBuilder *event_json(const ba_batch_event *ev)
                                      : ev->status == BA_BATCH_DUPLICATE ? "duplicate"
                                                                         : "error");
     if (ev->status == BA_BATCH_FAILED) {
+        char *text = cli_error_text(ev->error);
         json_builder_set_member_name(b, "error");
-        json_builder_add_string_value(b, ev->error->message);
+        json_builder_add_string_value(b, text);
+        g_free(text);
     } else {
         json_builder_set_member_name(b, "photo_id");
         json_builder_add_int_value(b, ev->result->photo_id);
@@ -103,7 +105,7 @@ static void on_event(const ba_batch_event *ev, void *ud)
                 ev->result->photo_id, ev->result->master);
     }
     if (ev->status == BA_BATCH_FAILED)
-        cli_error("%s", ev->error->message);
+        cli_report_error(NULL, ev->error);
     else if (ev->result->warning[0] && !g_cli.quiet)
         cli_error("%s: warning: %s", ev->item->file, ev->result->warning);
     progress(p, ev);
@@ -144,8 +146,8 @@ int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_op
     clear_bar(&p);
     cli_report_close(&rep, TRUE);
     if (rc) {
-        cli_error("%s", err.message);
-        return cli_exit_for(&err);
+        cli_report_error(NULL, &err);
+        return cli_exit_for(&err, CLI_ABOUT_INPUT);
     }
     if (!g_cli.json && !g_cli.quiet && (list->count > 1 || g_cli.verbose)) {
         size_t done = list->count - sum.cancelled;

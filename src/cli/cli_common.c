@@ -215,54 +215,78 @@ gboolean cli_parse(int *argc, char ***argv, const GOptionEntry *entries, const c
 }
 
 
-int cli_exit_for(const ba_error *err)
+/* Set by main from the command line before any option is parsed. */
+static char *scanned_library;
+
+void cli_set_library_dir(const char *dir)
 {
-    switch (err->code) {
-    case BA_ERR_CATALOG:
-    case BA_ERR_BUSY:
-        return EXIT_LIBRARY;
-    case BA_ERR_USAGE:
-    case BA_ERR_NOT_FOUND:
-    case BA_ERR_EXISTS:
-        return EXIT_USAGE;
-    default:
-        return EXIT_PARTIAL;
-    }
+    g_free(scanned_library);
+    scanned_library = g_strdup(dir);
 }
 
 const char *cli_library_dir(void)
 {
     if (g_cli.library && *g_cli.library)
         return g_cli.library;
+    if (scanned_library && *scanned_library)
+        return scanned_library;
     const char *env = getenv("BEFOREAFTER_LIBRARY");
     if (env && *env)
         return env;
     return ".";
 }
 
-ba_catalog *cli_open_library(void)
+/* Why the library could not be opened (the open a reader would have
+ * needed), and whether the one that worked can write. */
+static ba_error open_error;
+static gboolean opened_writable;
+
+/* Read-only; a catalog of an older schema needs its migration, which only a
+ * writable open does: where the library can be written, a read command still
+ * works as it always did.  Else the read-only error says why. */
+static ba_catalog *open_for_reading(void)
 {
-    ba_error err;
-    ba_catalog *cat = ba_catalog_open(cli_library_dir(), &err);
-    if (!cat)
-        cli_error("%s", err.message);
+    ba_catalog *cat = ba_catalog_open_readonly(cli_library_dir(), &open_error);
+    if (cat)
+        return cat;
+    ba_error werr;
+    cat = ba_catalog_open(cli_library_dir(), &werr);
+    opened_writable = cat != NULL;
     return cat;
 }
 
-ba_catalog *cli_open_library_readonly(void)
+ba_catalog *cli_library_open(cli_needs needs)
 {
-    ba_error err;
-    ba_catalog *cat = ba_catalog_open_readonly(cli_library_dir(), &err);
-    if (cat)
+    ba_error_clear(&open_error);
+    opened_writable = FALSE;
+    if (needs == CLI_NO_LIBRARY)
+        return NULL;
+    if (needs == CLI_READS)
+        return open_for_reading();
+    ba_catalog *cat = ba_catalog_open(cli_library_dir(), &open_error);
+    opened_writable = cat != NULL;
+    if (cat || needs == CLI_WRITES)
         return cat;
-    /* A catalog of an older schema needs its migration, which only a
-     * writable open does: where the library can be written, a read command
-     * still works as it always did.  Else the read-only error says why. */
-    ba_error werr;
-    cat = ba_catalog_open(cli_library_dir(), &werr);
+    /* Plain verify and the list subcommands also read a library this
+     * process cannot write (a read-only mount, someone else's folder). */
+    ba_error rerr;
+    cat = ba_catalog_open_readonly(cli_library_dir(), &rerr);
     if (!cat)
-        cli_error("%s", err.message);
+        open_error = rerr; /* a reader is told why it could not read */
     return cat;
+}
+
+int cli_no_library(void)
+{
+    cli_report_error(NULL, &open_error);
+    return EXIT_LIBRARY;
+}
+
+int cli_need_writable(const ba_catalog *cat)
+{
+    if (!cat)
+        return cli_no_library();
+    return opened_writable ? EXIT_OK : cli_no_library();
 }
 
 void cli_json_str(JsonBuilder *b, const char *name, const char *value)

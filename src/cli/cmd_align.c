@@ -78,10 +78,9 @@ static void print_json(const ba_alignment *a, gboolean ids, gint64 pid, gint64 r
     cli_json_line(b);
 }
 
-int cmd_align(int argc, char **argv)
+int cmd_align(ba_catalog *cat, int argc, char **argv)
 {
     int rc = EXIT_OK;
-    ba_catalog *cat = NULL;
     double *points = NULL;
     if (!cli_parse(&argc, &argv, ENTRIES, "PHOTO --to REFERENCE",
                    "Align a photo onto a reference photo.", DESCRIPTION)) {
@@ -126,9 +125,8 @@ int cmd_align(int argc, char **argv)
     ba_alignment a;
     int failed;
     if (p_is_id) {
-        cat = cli_open_library();
         if (!cat) {
-            rc = EXIT_LIBRARY;
+            rc = cli_no_library();
             goto out;
         }
         failed = ba_align_photos(cat, pid, rid, &o, &a, &err);
@@ -143,8 +141,8 @@ int cmd_align(int argc, char **argv)
                 details.work_height, details.matches, details.inliers, details.ncc,
                 details.overlap, details.drift_px, details.seconds);
     if (failed) {
-        cli_error("%s", err.message);
-        rc = err.code == BA_ERR_REFUSED ? EXIT_PARTIAL : cli_exit_for(&err);
+        cli_report_error(NULL, &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;
     }
     if (g_cli.json) {
@@ -162,8 +160,6 @@ int cmd_align(int argc, char **argv)
                 p_is_id ? ", stored" : "");
     }
 out:
-    if (cat)
-        ba_catalog_close(cat);
     g_free(points);
     g_free(opt_to);
     g_free(opt_points);

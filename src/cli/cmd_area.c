@@ -17,7 +17,7 @@ static int print_area(const char *name, void *ud)
     return 0;
 }
 
-int cmd_area(int argc, char **argv)
+int cmd_area(ba_catalog *cat, int argc, char **argv)
 {
     if (!cli_parse(&argc, &argv, NULL, "add NAME | list",
                    "Extend or list the vocabulary of treatment areas.", NULL))
@@ -31,24 +31,24 @@ int cmd_area(int argc, char **argv)
     if (add ? argc != 3 : argc != 2)
         return cli_usage("area", add ? "'area add' takes exactly one NAME"
                                      : "'area list' takes no arguments");
-    ba_catalog *cat = add ? cli_open_library() : cli_open_library_readonly();
     if (!cat)
+        return cli_no_library();
+    if (add && cli_need_writable(cat) != EXIT_OK)
         return EXIT_LIBRARY;
     ba_error err;
     int rc = EXIT_OK;
     if (add) {
         if (ba_catalog_area_add(cat, argv[2], &err)) {
-            cli_error("%s", err.message);
-            rc = cli_exit_for(&err);
+            cli_report_error(NULL, &err);
+            rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         } else if (g_cli.json) {
             print_area(argv[2], NULL);
         } else {
             cli_say("added area %s\n", argv[2]);
         }
     } else if (ba_catalog_area_list(cat, print_area, NULL, &err)) {
-        cli_error("%s", err.message);
-        rc = cli_exit_for(&err);
+        cli_report_error(NULL, &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
     }
-    ba_catalog_close(cat);
     return rc;
 }

@@ -130,7 +130,7 @@ static int print_row(const ba_audit_entry *a, void *ud)
     return 0;
 }
 
-int cmd_audit(int argc, char **argv)
+int cmd_audit(ba_catalog *cat, int argc, char **argv)
 {
     char *client = NULL;
     const GOptionEntry entries[] = {
@@ -138,7 +138,6 @@ int cmd_audit(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
-    ba_catalog *cat = NULL;
     if (!cli_parse(&argc, &argv, entries, "[--client CODE]",
                    "List the audit log (consent changes, exports, refusals), then every export\n"
                    "made under a consent revoked since: the images to take down.",
@@ -151,27 +150,26 @@ int cmd_audit(int argc, char **argv)
         rc = cli_usage("audit", "takes no arguments (did you mean --client %s?)", argv[1]);
         goto out;
     }
-    cat = cli_open_library_readonly();
     if (!cat) {
-        rc = EXIT_LIBRARY;
+        rc = cli_no_library();
         goto out;
     }
     ba_error err;
     ba_client cl;
     if (client && ba_catalog_client_get(cat, client, &cl, &err)) {
-        cli_error("audit: %s", err.message);
-        rc = cli_exit_for(&err);
+        cli_report_error("audit", &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;
     }
     if (ba_catalog_audit_list(cat, client, print_row, NULL, &err)) {
-        cli_error("audit: %s", err.message);
-        rc = cli_exit_for(&err);
+        cli_report_error("audit", &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;
     }
     GString *takedown = g_string_new(NULL);
     if (ba_consent_takedown_list(cat, client, cli_print_takedown, takedown, &err)) {
-        cli_error("audit: %s", err.message);
-        rc = cli_exit_for(&err);
+        cli_report_error("audit", &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
     } else if (g_cli.json) {
         fputs(takedown->str, stdout);
     } else if (!g_cli.quiet) {
@@ -186,11 +184,10 @@ int cmd_audit(int argc, char **argv)
     ba_export_filter unfinished = {.unfinished_only = true, .client = client};
     if (rc == EXIT_OK && (g_cli.json || !g_cli.quiet) &&
         ba_catalog_export_list(cat, &unfinished, print_unfinished, NULL, &err)) {
-        cli_error("audit: %s", err.message);
-        rc = cli_exit_for(&err);
+        cli_report_error("audit", &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
     }
 out:
-    ba_catalog_close(cat);
     g_free(client);
     return rc;
 }

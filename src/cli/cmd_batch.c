@@ -5,8 +5,8 @@
 
 #include "cli.h"
 
-static int batch_ingest(int argc, char **argv, const ba_ingest_options *defaults, int jobs,
-                        gboolean create_clients, const char *layout, const char *report)
+static int batch_ingest(ba_catalog *cat, int argc, char **argv, const ba_ingest_options *defaults,
+                        int jobs, gboolean create_clients, const char *layout, const char *report)
 {
     if (argc != 3)
         return cli_usage("batch", "'batch ingest' takes one MANIFEST.csv or FOLDER");
@@ -29,17 +29,12 @@ static int batch_ingest(int argc, char **argv, const ba_ingest_options *defaults
         rc = ba_batch_read_manifest(source, &list, &err);
     }
     if (rc) {
-        cli_error("%s", err.message);
-        rc = EXIT_USAGE;
+        cli_report_error(NULL, &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_ARGUMENT);
         goto out;
     }
-    ba_catalog *cat = cli_open_library();
-    if (!cat) {
-        rc = EXIT_LIBRARY;
-        goto out;
-    }
-    rc = cli_run_batch(cat, &list, defaults, jobs, create_clients, report, TRUE);
-    ba_catalog_close(cat);
+    rc = cat ? cli_run_batch(cat, &list, defaults, jobs, create_clients, report, TRUE)
+             : cli_no_library();
 out:
     ba_batch_list_clear(&list);
     return rc;
@@ -81,8 +76,10 @@ static void on_compare(const ba_batch_compare_event *ev, void *ud)
             json_builder_add_string_value(b, ev->result->warnings[i]);
         json_builder_end_array(b);
     } else {
+        char *text = cli_error_text(ev->error);
         json_builder_set_member_name(b, "error");
-        json_builder_add_string_value(b, ev->error->message);
+        json_builder_add_string_value(b, text);
+        g_free(text);
     }
     json_builder_end_object(b);
     if (co->report)
@@ -95,11 +92,15 @@ static void on_compare(const ba_batch_compare_event *ev, void *ud)
             cli_say("[%zu/%zu] %s %s -> %s (comparison %" G_GINT64_FORMAT ")\n", ev->done,
                     ev->total, ev->client, ev->area, ev->output, ev->result->id);
     }
-    if (ev->error)
-        cli_error("%s %s: %s", ev->client, ev->area, ev->error->message);
+    if (ev->error) {
+        char *what = g_strdup_printf("%s %s", ev->client, ev->area);
+        cli_report_error(what, ev->error);
+        g_free(what);
+    }
 }
 
-static int batch_compare(int argc, char **argv, const char *layout, const char *out_dir,
+static int batch_compare(ba_catalog *cat, int argc, char **argv, const char *layout,
+                         const char *out_dir,
                          const char *format, const char *view, int jobs, const char *report,
                          const char *labels, int width, int height, const char *caption)
 {
@@ -140,10 +141,9 @@ static int batch_compare(int argc, char **argv, const char *layout, const char *
     o.on_result = on_compare;
     o.ud = &co;
     o.cancel = &compare_cancel;
-    ba_catalog *cat = cli_open_library();
     if (!cat) {
         cli_report_close(&rep, FALSE);
-        return EXIT_LIBRARY;
+        return cli_no_library();
     }
     signal(SIGINT, on_compare_signal);
     signal(SIGTERM, on_compare_signal);
@@ -152,11 +152,11 @@ static int batch_compare(int argc, char **argv, const char *layout, const char *
     int rc = ba_batch_compare(cat, &o, &sum, &err);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    ba_catalog_close(cat);
     cli_report_close(&rep, TRUE);
     if (rc) {
-        cli_error("%s", err.message);
-        return cli_exit_for(&err) == EXIT_PARTIAL ? EXIT_USAGE : cli_exit_for(&err);
+        /* Before any render: the output folder or the options are at fault. */
+        cli_report_error(NULL, &err);
+        return cli_exit_for(&err, CLI_ABOUT_ARGUMENT);
     }
     if (!g_cli.json && !g_cli.quiet)
         printf("%zu rendered, %zu failed%s in %.1f s\n", sum.ingested, sum.failed,
@@ -168,7 +168,7 @@ static int batch_compare(int argc, char **argv, const char *layout, const char *
     return sum.failed ? EXIT_PARTIAL : EXIT_OK;
 }
 
-int cmd_batch(int argc, char **argv)
+int cmd_batch(ba_catalog *cat, int argc, char **argv)
 {
     char *client = NULL, *area = NULL, *stage = NULL, *view = NULL, *date = NULL,
          *treatment = NULL, *layout = NULL, *report = NULL, *out_dir = NULL, *format = NULL,
@@ -224,8 +224,8 @@ int cmd_batch(int argc, char **argv)
     }
     if (argc >= 2 && g_strcmp0(argv[1], "compare") == 0) {
         (void)all_pairs; /* first vs last is what compare does without --layout timeline */
-        rc = batch_compare(argc, argv, layout, out_dir, format, view, jobs, report, labels, width,
-                           height, caption);
+        rc = batch_compare(cat, argc, argv, layout, out_dir, format, view, jobs, report, labels,
+                           width, height, caption);
         goto out;
     }
     if (argc < 2 || g_strcmp0(argv[1], "ingest") != 0) {
@@ -238,7 +238,7 @@ int cmd_batch(int argc, char **argv)
                             quality, &jobs);
     if (rc != EXIT_OK)
         goto out;
-    rc = batch_ingest(argc, argv, &o, jobs, create_clients, layout, report);
+    rc = batch_ingest(cat, argc, argv, &o, jobs, create_clients, layout, report);
 out:
     g_free(client);
     g_free(area);

@@ -28,7 +28,7 @@ static int print_client(const ba_client *c, void *ud)
     return 0;
 }
 
-int cmd_client(int argc, char **argv)
+int cmd_client(ba_catalog *cat, int argc, char **argv)
 {
     char *name = NULL;
     const GOptionEntry entries[] = {
@@ -51,16 +51,14 @@ int cmd_client(int argc, char **argv)
             rc = cli_usage("client", "'client add' takes exactly one CODE");
             goto out;
         }
-        ba_catalog *cat = cli_open_library();
-        if (!cat) {
-            rc = EXIT_LIBRARY;
+        rc = cli_need_writable(cat);
+        if (rc != EXIT_OK)
             goto out;
-        }
         ba_error err;
         gint64 id = 0;
         if (ba_catalog_client_add(cat, argv[2], name, &id, &err)) {
-            cli_error("%s", err.message);
-            rc = cli_exit_for(&err);
+            cli_report_error(NULL, &err);
+            rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         } else if (g_cli.json) {
             ba_client c;
             if (ba_catalog_client_get(cat, argv[2], &c, &err) == 0)
@@ -68,23 +66,20 @@ int cmd_client(int argc, char **argv)
         } else {
             cli_say("added client %s\n", argv[2]);
         }
-        ba_catalog_close(cat);
     } else if (g_strcmp0(sub, "list") == 0) {
         if (argc != 2) {
             rc = cli_usage("client", "'client list' takes no arguments");
             goto out;
         }
-        ba_catalog *cat = cli_open_library_readonly();
         if (!cat) {
-            rc = EXIT_LIBRARY;
+            rc = cli_no_library();
             goto out;
         }
         ba_error err;
         if (ba_catalog_client_list(cat, print_client, NULL, &err)) {
-            cli_error("%s", err.message);
-            rc = cli_exit_for(&err);
+            cli_report_error(NULL, &err);
+            rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         }
-        ba_catalog_close(cat);
     } else {
         rc = cli_usage("client", "unknown subcommand '%s'; say 'add' or 'list'", sub);
     }

@@ -86,7 +86,7 @@ static void print_result(const char *output, const ba_comparison *c)
     }
 }
 
-int cmd_compare(int argc, char **argv)
+int cmd_compare(ba_catalog *cat, int argc, char **argv)
 {
     char *output = NULL, *layout = NULL, *labels = NULL, *caption = NULL, *logo = NULL,
          *background = NULL, *client = NULL, *area = NULL, *view = NULL;
@@ -123,7 +123,6 @@ int cmd_compare(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
-    ba_catalog *cat = NULL;
     GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
     if (!cli_parse(&argc, &argv, entries,
                    "(ID ID... | FILE FILE... | --client C --area A [--first --last]) -o OUT",
@@ -192,16 +191,15 @@ int cmd_compare(int argc, char **argv)
             goto out;
         }
         if (ba_compose_files((const char *const *)argv + 1, argc - 1, &o, output, &c, &err)) {
-            cli_error("%s", err.message);
-            rc = err.code == BA_ERR_USAGE ? EXIT_USAGE : EXIT_PARTIAL;
+            cli_report_error(NULL, &err);
+            rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
             goto out;
         }
         print_result(output, &c);
         goto out;
     }
-    cat = cli_open_library();
     if (!cat) {
-        rc = EXIT_LIBRARY;
+        rc = cli_no_library();
         goto out;
     }
     if (client) {
@@ -215,8 +213,8 @@ int cmd_compare(int argc, char **argv)
         }
         ba_client cl;
         if (ba_catalog_client_get(cat, client, &cl, &err) || ba_catalog_area_check(cat, area, &err)) {
-            cli_error("compare: %s", err.message);
-            rc = cli_exit_for(&err);
+            cli_report_error("compare", &err);
+            rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
             goto out;
         }
         pick k = {.ids = g_array_new(FALSE, FALSE, sizeof(gint64)), .last_session = -1,
@@ -224,8 +222,8 @@ int cmd_compare(int argc, char **argv)
         ba_photo_filter f = {.client = client, .area = area};
         if (ba_catalog_photo_list(cat, &f, pick_per_session, &k, &err)) {
             g_array_free(k.ids, TRUE);
-            cli_error("%s", err.message);
-            rc = cli_exit_for(&err);
+            cli_report_error(NULL, &err);
+            rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
             goto out;
         }
         if (k.ids->len < 2) {
@@ -256,15 +254,12 @@ int cmd_compare(int argc, char **argv)
         goto out;
     }
     if (ba_compose_photos(cat, (const int64_t *)ids->data, (int)ids->len, &o, output, &c, &err)) {
-        cli_error("%s", err.message);
-        rc = err.code == BA_ERR_USAGE || err.code == BA_ERR_NOT_FOUND ? EXIT_USAGE
-             : err.code == BA_ERR_CATALOG || err.code == BA_ERR_BUSY  ? EXIT_LIBRARY
-                                                                       : EXIT_PARTIAL;
+        cli_report_error(NULL, &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;
     }
     print_result(output, &c);
 out:
-    ba_catalog_close(cat);
     g_array_free(ids, TRUE);
     g_free(output);
     g_free(layout);
@@ -275,63 +270,5 @@ out:
     g_free(client);
     g_free(area);
     g_free(view);
-    return rc;
-}
-
-int cmd_ghost(int argc, char **argv)
-{
-    char *output = NULL;
-    double opacity = 0.4;
-    int size = 1920;
-    gboolean edges = FALSE;
-    const GOptionEntry entries[] = {
-        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output PNG", "FILE"},
-        {"opacity", 0, 0, G_OPTION_ARG_DOUBLE, &opacity, "0..1 (default 0.4)", "X"},
-        {"size", 0, 0, G_OPTION_ARG_INT, &size, "Long edge in pixels (default 1920)", "PX"},
-        {"edges", 0, 0, G_OPTION_ARG_NONE, &edges, "Only the edges, as lines", NULL},
-        {NULL, 0, 0, 0, NULL, NULL, NULL},
-    };
-    int rc = EXIT_OK;
-    if (!cli_parse(&argc, &argv, entries, "(ID | FILE) -o OVERLAY.png",
-                   "Write a capture aid: the photo, faint (or its edges), sized for a phone\n"
-                   "screen, to frame the next session like this one.",
-                   NULL)) {
-        rc = EXIT_USAGE;
-        goto out;
-    }
-    if (argc != 2 || !output) {
-        rc = cli_usage("ghost", "give one photo id or file and -o OUTPUT.png");
-        goto out;
-    }
-    if (!cli_fraction_ok(opacity) || size < 64 || size > 8000) {
-        rc = cli_usage("ghost", "--opacity must be a number in 0..1 and --size 64..8000");
-        goto out;
-    }
-    gint64 id = 0;
-    ba_catalog *cat = NULL;
-    if (cli_parse_id(argv[1], &id)) {
-        cat = cli_open_library_readonly(); /* a ghost only reads the library */
-        if (!cat) {
-            rc = EXIT_LIBRARY;
-            goto out;
-        }
-    }
-    ba_error err;
-    if (ba_compose_ghost(cat, id, argv[1], opacity, edges, size, output, &err)) {
-        cli_error("%s", err.message);
-        rc = cli_exit_for(&err);
-    } else if (g_cli.json) {
-        JsonBuilder *b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "output");
-        json_builder_add_string_value(b, output);
-        json_builder_end_object(b);
-        cli_json_line(b);
-    } else {
-        cli_say("%s\n", output);
-    }
-    ba_catalog_close(cat);
-out:
-    g_free(output);
     return rc;
 }

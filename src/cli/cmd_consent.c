@@ -3,25 +3,6 @@
 
 #include "cli.h"
 
-/* Exit code of a failed consent command: bad input is a usage error. */
-static int consent_exit(const ba_error *err)
-{
-    switch (err->code) {
-    case BA_ERR_CATALOG:
-    case BA_ERR_BUSY:
-        return EXIT_LIBRARY;
-    case BA_ERR_USAGE:
-    case BA_ERR_NOT_FOUND:
-    case BA_ERR_EXISTS:
-    case BA_ERR_FORMAT:
-    case BA_ERR_CORRUPT:
-    case BA_ERR_TOO_LARGE:
-        return EXIT_USAGE;
-    default:
-        return EXIT_PARTIAL;
-    }
-}
-
 static int print_consent(const ba_consent *c, void *ud)
 {
     const char *today = ud;
@@ -67,7 +48,7 @@ static int print_consent(const ba_consent *c, void *ud)
     return 0;
 }
 
-int cmd_consent(int argc, char **argv)
+int cmd_consent(ba_catalog *cat, int argc, char **argv)
 {
     char *scope = NULL, *evidence = NULL, *expires = NULL, *granted = NULL, *allow = NULL,
          *note = NULL;
@@ -86,7 +67,6 @@ int cmd_consent(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
-    ba_catalog *cat = NULL;
     if (!cli_parse(&argc, &argv, entries,
                    "grant CODE --scope S [...] | revoke CODE --scope S | list [CODE]",
                    "Record, revoke or list a client's consent to education or marketing use\n"
@@ -129,11 +109,9 @@ int cmd_consent(int argc, char **argv)
         rc = cli_usage("consent", "'consent list' takes no --scope");
         goto out;
     }
-    cat = cli_open_library();
-    if (!cat) {
-        rc = EXIT_LIBRARY;
+    rc = is_list ? (cat ? EXIT_OK : cli_no_library()) : cli_need_writable(cat);
+    if (rc != EXIT_OK)
         goto out;
-    }
     ba_error err;
     char day[BA_DATE_MAX];
     ba_catalog_today(cat, day);
@@ -149,8 +127,9 @@ int cmd_consent(int argc, char **argv)
         o.note = note;
         ba_consent c;
         if (ba_consent_grant(cat, &o, &c, &err)) {
-            cli_error("consent grant: %s", err.message);
-            rc = consent_exit(&err);
+            /* The evidence file is the command's own argument: bad, it is bad input. */
+            cli_report_error("consent grant", &err);
+            rc = cli_exit_for(&err, CLI_ABOUT_ARGUMENT);
         } else {
             if (!g_cli.json)
                 cli_say("recorded ");
@@ -160,8 +139,8 @@ int cmd_consent(int argc, char **argv)
         int n = 0;
         GString *takedown = g_string_new(NULL);
         if (ba_consent_revoke(cat, argv[2], scope, cli_print_takedown, takedown, &n, &err)) {
-            cli_error("consent revoke: %s", err.message);
-            rc = consent_exit(&err);
+            cli_report_error("consent revoke", &err);
+            rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         } else if (g_cli.json) {
             JsonBuilder *b = json_builder_new();
             json_builder_begin_object(b);
@@ -181,12 +160,11 @@ int cmd_consent(int argc, char **argv)
         g_string_free(takedown, TRUE);
     } else {
         if (ba_consent_list(cat, argc == 3 ? argv[2] : NULL, print_consent, day, &err)) {
-            cli_error("consent list: %s", err.message);
-            rc = consent_exit(&err);
+            cli_report_error("consent list", &err);
+            rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         }
     }
 out:
-    ba_catalog_close(cat);
     g_free(scope);
     g_free(evidence);
     g_free(expires);

@@ -95,7 +95,7 @@ static int print_export(const ba_export_record *e, const ba_export_item *items, 
     return 0;
 }
 
-int cmd_export(int argc, char **argv)
+int cmd_export(ba_catalog *cat, int argc, char **argv)
 {
     char *client = NULL, *area = NULL, *purpose = NULL, *to = NULL, *deid = NULL, *eyes = NULL,
          *face = NULL, *caption = NULL, *labels = NULL;
@@ -121,7 +121,6 @@ int cmd_export(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
-    ba_catalog *cat = NULL;
     GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
     if (!cli_parse(&argc, &argv, entries,
                    "(ID... | --client C [--area A]) --purpose P --to DIR [--deidentify MODE ...]",
@@ -167,9 +166,8 @@ int cmd_export(int argc, char **argv)
         rc = cli_usage("export", "--face '%s' is not X,Y,W,H", face);
         goto out;
     }
-    cat = cli_open_library();
     if (!cat) {
-        rc = EXIT_LIBRARY;
+        rc = cli_no_library();
         goto out;
     }
     refused_ctx rctx = {.report = skip};
@@ -192,23 +190,19 @@ int cmd_export(int argc, char **argv)
     ba_export_result r;
     ba_error err;
     if (ba_consent_export(cat, &o, &r, &err)) {
-        cli_error("export: %s", err.message);
-        rc = err.code == BA_ERR_USAGE || err.code == BA_ERR_NOT_FOUND || err.code == BA_ERR_EXISTS
-                 ? EXIT_USAGE
-             : err.code == BA_ERR_CATALOG || err.code == BA_ERR_BUSY ? EXIT_LIBRARY
-                                                                     : EXIT_PARTIAL;
+        cli_report_error("export", &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;
     }
     ba_export_filter f = {.export_id = r.export_id};
     if (ba_catalog_export_list(cat, &f, print_export, &r, &err)) {
-        cli_error("export: %s", err.message);
-        rc = cli_exit_for(&err);
+        cli_report_error("export", &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;
     }
     if (r.n_refused)
         rc = EXIT_PARTIAL;
 out:
-    ba_catalog_close(cat);
     g_array_free(ids, TRUE);
     g_free(client);
     g_free(area);

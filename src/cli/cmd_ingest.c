@@ -2,7 +2,7 @@
 
 #include "cli.h"
 
-int cmd_ingest(int argc, char **argv)
+int cmd_ingest(ba_catalog *cat, int argc, char **argv)
 {
     char *client = NULL, *area = NULL, *stage = NULL, *view = NULL, *date = NULL,
          *treatment = NULL;
@@ -29,7 +29,6 @@ int cmd_ingest(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
-    ba_catalog *cat = NULL;
     if (!cli_parse(&argc, &argv, entries, "--client CODE --area AREA [OPTIONS] FILE...",
                    "Ingest photos (JPEG, PNG, HEIC/HEIF, TIFF, WebP): read the capture date and\n"
                    "camera from EXIF, apply the orientation, convert to sRGB, strip every\n"
@@ -60,15 +59,14 @@ int cmd_ingest(int argc, char **argv)
     if (rc != EXIT_OK)
         goto out;
     ba_error err;
-    cat = cli_open_library();
     if (!cat) {
-        rc = EXIT_LIBRARY;
+        rc = cli_no_library();
         goto out;
     }
     ba_client c;
     if (ba_catalog_client_get(cat, client, &c, &err) || ba_catalog_area_check(cat, area, &err)) {
-        cli_error("ingest: %s", err.message);
-        rc = cli_exit_for(&err);
+        cli_report_error("ingest", &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;
     }
 
@@ -79,7 +77,6 @@ int cmd_ingest(int argc, char **argv)
     rc = cli_run_batch(cat, &list, &o, jobs, FALSE, NULL, FALSE);
     ba_batch_list_clear(&list);
 out:
-    ba_catalog_close(cat);
     g_free(client);
     g_free(area);
     g_free(stage);

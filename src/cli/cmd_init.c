@@ -21,41 +21,38 @@ static void print_created(const ba_catalog *cat)
 }
 
 /* An existing library keeps everything; only its time zone may be set again. */
-static int set_zone_of_existing(const char *zone)
+static int set_zone_of_existing(ba_catalog *cat, const char *zone)
 {
-    ba_catalog *cat = cli_open_library();
     if (!cat)
-        return EXIT_LIBRARY;
+        return cli_no_library();
     ba_error err;
-    int rc = EXIT_OK;
     if (ba_catalog_timezone_set(cat, zone, &err)) {
-        cli_error("%s", err.message);
-        rc = cli_exit_for(&err);
-    } else {
-        cli_say("library %s: time zone %s\n", cli_library_dir(), ba_catalog_timezone(cat));
+        cli_report_error(NULL, &err);
+        return cli_exit_for(&err, CLI_ABOUT_INPUT);
     }
-    ba_catalog_close(cat);
-    return rc;
+    cli_say("library %s: time zone %s\n", cli_library_dir(), ba_catalog_timezone(cat));
+    return EXIT_OK;
 }
 
-static int create_library(const char *zone)
+/* @existing: the library main opened, NULL when there is none yet. */
+static int create_library(ba_catalog *existing, const char *zone)
 {
     ba_error err;
     ba_catalog *cat = ba_catalog_create(cli_library_dir(), &err);
     if (!cat) {
         if (err.code == BA_ERR_EXISTS) {
             if (zone)
-                return set_zone_of_existing(zone);
+                return set_zone_of_existing(existing, zone);
             cli_say("%s\n", err.message);
             return EXIT_OK;
         }
-        cli_error("%s", err.message);
-        return err.code == BA_ERR_USAGE ? EXIT_USAGE : EXIT_LIBRARY;
+        cli_report_error(NULL, &err);
+        return cli_exit_for(&err, CLI_ABOUT_LIBRARY);
     }
     int rc = EXIT_OK;
     if (zone && ba_catalog_timezone_set(cat, zone, &err)) {
         /* The library exists now, in the machine's zone: say so and fail. */
-        cli_error("%s", err.message);
+        cli_report_error(NULL, &err);
         rc = EXIT_USAGE;
     }
     print_created(cat);
@@ -63,7 +60,7 @@ static int create_library(const char *zone)
     return rc;
 }
 
-int cmd_init(int argc, char **argv)
+int cmd_init(ba_catalog *cat, int argc, char **argv)
 {
     char *zone = NULL;
     const GOptionEntry entries[] = {
@@ -83,7 +80,7 @@ int cmd_init(int argc, char **argv)
     else if (argc > 1)
         rc = cli_usage("init", "unexpected argument '%s'", argv[1]);
     else
-        rc = create_library(zone);
+        rc = create_library(cat, zone);
     g_free(zone);
     return rc;
 }

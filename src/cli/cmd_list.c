@@ -80,7 +80,7 @@ static int print_comparison(const ba_comparison_record *c, void *ud)
     return 0;
 }
 
-int cmd_list(int argc, char **argv)
+int cmd_list(ba_catalog *cat, int argc, char **argv)
 {
     char *client = NULL, *area = NULL, *from = NULL, *to = NULL, *stage = NULL;
     gboolean comparisons = FALSE;
@@ -95,7 +95,6 @@ int cmd_list(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
-    ba_catalog *cat = NULL;
     ba_error err;
     if (!cli_parse(&argc, &argv, entries, "[--client C] [--area A] [--from D] [--to D] [--stage S]",
                    "List the photos in the library.", NULL)) {
@@ -114,32 +113,30 @@ int cmd_list(int argc, char **argv)
         rc = cli_usage("list", "--stage '%s' is not one of before, after, progress", stage);
         goto out;
     }
-    cat = cli_open_library_readonly();
     if (!cat) {
-        rc = EXIT_LIBRARY;
+        rc = cli_no_library();
         goto out;
     }
     /* A filter naming what does not exist is a mistake, not an empty result. */
     ba_client c;
     if ((client && ba_catalog_client_get(cat, client, &c, &err)) ||
         (area && ba_catalog_area_check(cat, area, &err))) {
-        cli_error("list: %s", err.message);
-        rc = cli_exit_for(&err);
+        cli_report_error("list", &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;
     }
     ba_photo_filter f = {client, area, from, to, stage};
     int count = 0;
     if (comparisons) {
         if (ba_catalog_comparison_list(cat, client, print_comparison, &count, &err)) {
-            cli_error("%s", err.message);
-            rc = cli_exit_for(&err);
+            cli_report_error(NULL, &err);
+            rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         }
     } else if (ba_catalog_photo_list(cat, &f, print_photo, &count, &err)) {
-        cli_error("%s", err.message);
-        rc = cli_exit_for(&err);
+        cli_report_error(NULL, &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
     }
 out:
-    ba_catalog_close(cat);
     g_free(client);
     g_free(area);
     g_free(from);

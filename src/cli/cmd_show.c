@@ -63,22 +63,21 @@ static void print_text(const ba_photo *p)
     line("white balance", c->white_balance < 0 ? NULL : c->white_balance ? "manual" : "auto");
 }
 
-int cmd_show(int argc, char **argv)
+int cmd_show(ba_catalog *cat, int argc, char **argv)
 {
     if (!cli_parse(&argc, &argv, NULL, "ID", "Show one photo and its capture conditions.", NULL))
         return EXIT_USAGE;
     gint64 id = 0;
     if (argc != 2 || !cli_parse_id(argv[1], &id))
         return cli_usage("show", "give one photo id (a positive number)");
-    ba_catalog *cat = cli_open_library_readonly();
     if (!cat)
-        return EXIT_LIBRARY;
+        return cli_no_library();
     ba_photo p;
     ba_error err;
     int rc = EXIT_OK;
     if (ba_catalog_photo_get(cat, id, &p, &err)) {
-        cli_error("%s", err.message);
-        rc = cli_exit_for(&err);
+        cli_report_error(NULL, &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
     } else if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
@@ -88,6 +87,5 @@ int cmd_show(int argc, char **argv)
     } else if (!g_cli.quiet) {
         print_text(&p);
     }
-    ba_catalog_close(cat);
     return rc;
 }

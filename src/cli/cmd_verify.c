@@ -48,21 +48,7 @@ static void on_problem(const ba_problem *p, void *ud)
     }
 }
 
-/* Plain verify also checks a library this process cannot write (a read-only
- * mount, someone else's folder): it then re-checks orphans without the write
- * lock and repairs nothing.  --repair needs to write. */
-static ba_catalog *open_for_verify(bool repair)
-{
-    ba_error err, ro;
-    ba_catalog *cat = ba_catalog_open(cli_library_dir(), &err);
-    if (!cat && !repair)
-        cat = ba_catalog_open_readonly(cli_library_dir(), &ro);
-    if (!cat)
-        cli_error("%s", err.message);
-    return cat;
-}
-
-int cmd_verify(int argc, char **argv)
+int cmd_verify(ba_catalog *cat, int argc, char **argv)
 {
     gboolean repair = FALSE;
     const GOptionEntry entries[] = {
@@ -83,16 +69,18 @@ int cmd_verify(int argc, char **argv)
         return EXIT_USAGE;
     if (argc > 1)
         return cli_usage("verify", "unexpected argument '%s'", argv[1]);
-    ba_catalog *cat = open_for_verify(repair);
+    /* Plain verify also checks a library this process cannot write (a
+     * read-only mount, someone else's folder): it then re-checks orphans
+     * without the write lock and repairs nothing.  --repair needs to write. */
     if (!cat)
+        return cli_no_library();
+    if (repair && cli_need_writable(cat) != EXIT_OK)
         return EXIT_LIBRARY;
     size_t n = 0;
     ba_error err;
-    int rc = ba_verify_library(cat, repair, on_problem, NULL, &n, &err);
-    ba_catalog_close(cat);
-    if (rc) {
-        cli_error("%s", err.message);
-        return EXIT_LIBRARY;
+    if (ba_verify_library(cat, repair, on_problem, NULL, &n, &err)) {
+        cli_report_error(NULL, &err);
+        return cli_exit_for(&err, CLI_ABOUT_LIBRARY);
     }
     if (!g_cli.json && !g_cli.quiet && n == 0)
         cli_say("library %s: no problems\n", cli_library_dir());

@@ -8,21 +8,29 @@
 
 #include "cli.h"
 
+/* Each command says what it needs of the library; main opens it once. */
 static const cli_command COMMANDS[] = {
-    {"init", "create a library folder", cmd_init},
-    {"client", "add or list clients", cmd_client},
-    {"area", "add or list treatment areas", cmd_area},
-    {"ingest", "ingest photos: strip metadata, orient, convert to sRGB, store", cmd_ingest},
-    {"list", "list photos", cmd_list},
-    {"show", "show one photo and its capture conditions", cmd_show},
-    {"align", "align a photo onto a reference photo", cmd_align},
-    {"batch", "ingest a manifest or a folder of photos, in parallel and resumably", cmd_batch},
-    {"compare", "render an aligned, labelled comparison of photos", cmd_compare},
-    {"ghost", "write a faint overlay of a photo to frame the next session", cmd_ghost},
-    {"verify", "check the library and its catalog agree; --repair", cmd_verify},
-    {"consent", "grant, revoke or list a client's consent to education/marketing use", cmd_consent},
-    {"export", "export comparisons for a purpose, after the consent check", cmd_export},
-    {"audit", "the audit log and the exports to take down", cmd_audit},
+    /* init writes an existing library's time zone; it creates a new one itself. */
+    {"init", "create a library folder", CLI_WRITES, cmd_init},
+    {"client", "add or list clients", CLI_WRITES_OR_READS, cmd_client},
+    {"area", "add or list treatment areas", CLI_WRITES_OR_READS, cmd_area},
+    {"ingest", "ingest photos: strip metadata, orient, convert to sRGB, store", CLI_WRITES,
+     cmd_ingest},
+    {"list", "list photos", CLI_READS, cmd_list},
+    {"show", "show one photo and its capture conditions", CLI_READS, cmd_show},
+    {"align", "align a photo onto a reference photo", CLI_WRITES, cmd_align},
+    {"batch", "ingest a manifest or a folder of photos, in parallel and resumably", CLI_WRITES,
+     cmd_batch},
+    {"compare", "render an aligned, labelled comparison of photos", CLI_WRITES, cmd_compare},
+    {"ghost", "write a faint overlay of a photo to frame the next session", CLI_READS,
+     cmd_ghost},
+    {"verify", "check the library and its catalog agree; --repair", CLI_WRITES_OR_READS,
+     cmd_verify},
+    {"consent", "grant, revoke or list a client's consent to education/marketing use",
+     CLI_WRITES_OR_READS, cmd_consent},
+    {"export", "export comparisons for a purpose, after the consent check", CLI_WRITES,
+     cmd_export},
+    {"audit", "the audit log and the exports to take down", CLI_READS, cmd_audit},
 };
 
 static void print_help(FILE *out)
@@ -43,6 +51,46 @@ static void print_help(FILE *out)
             "Exit codes: 0 done, 1 some inputs failed, 2 usage error, 3 library unusable.\n");
 }
 
+/* What main finds on the command line before any command parses it. */
+typedef struct scan {
+    int cmd_index;       /* the command's name, -1 when none */
+    const char *library; /* the last --library value, NULL when none */
+    gboolean help, version;
+} scan;
+
+/* The command is the first argument that is neither an option nor the value
+ * of --library; --library may come after it too, and the library is opened
+ * before the command parses its options. */
+static scan scan_args(int argc, char **argv)
+{
+    scan s = {.cmd_index = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strcmp(a, "--library") == 0) {
+            if (i + 1 < argc)
+                s.library = argv[i + 1];
+            i++;
+            continue;
+        }
+        if (strncmp(a, "--library=", 10) == 0) {
+            s.library = a + 10;
+            continue;
+        }
+        if (a[0] == '-') {
+            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+                s.help = TRUE;
+            else if (strcmp(a, "--version") == 0)
+                s.version = TRUE;
+            continue;
+        }
+        if (s.cmd_index < 0)
+            s.cmd_index = i;
+    }
+    return s;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -51,28 +99,9 @@ int main(int argc, char **argv)
      * memory of freed photos reusable instead of spread over one per thread. */
     mallopt(M_ARENA_MAX, 2);
 #endif
-    /* Find the command: the first argument that is neither an option nor the
-     * value of --library. */
-    int cmd_index = -1;
-    gboolean want_help = FALSE, want_version = FALSE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0)
-            break;
-        if (strcmp(a, "--library") == 0) {
-            i++;
-            continue;
-        }
-        if (a[0] == '-') {
-            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
-                want_help = TRUE;
-            else if (strcmp(a, "--version") == 0)
-                want_version = TRUE;
-            continue;
-        }
-        cmd_index = i;
-        break;
-    }
+    scan s = scan_args(argc, argv);
+    int cmd_index = s.cmd_index;
+    gboolean want_help = s.help, want_version = s.version;
     if (cmd_index < 0) {
         if (want_version) {
             printf("beforeafter %s\n", ba_version());
@@ -107,7 +136,11 @@ int main(int argc, char **argv)
         if (i != cmd_index)
             sub_argv[j++] = argv[i];
     char *argv0 = sub_argv[0];
-    int rc = cmd->run(sub_argc, sub_argv);
+    cli_set_library_dir(s.library);
+    /* Help needs no library; otherwise open it once, as the command needs it. */
+    ba_catalog *cat = want_help || want_version ? NULL : cli_library_open(cmd->needs);
+    int rc = cmd->run(cat, sub_argc, sub_argv);
+    ba_catalog_close(cat);
     g_free(argv0);
     g_free(sub_argv);
     g_free(g_cli.library);
