@@ -201,6 +201,32 @@ static void test_manifest_byte_order_mark_before_header(void **state)
     ba_batch_list_clear(&l);
 }
 
+static void test_manifest_byte_order_mark_before_a_quoted_header(void **state)
+{
+    (void)state;
+    ba_batch_list l;
+    parse_ok("\xef\xbb\xbf\"file\",\"client\",\"area\"\n\"a.jpg\",\"C-1\",\"cheeks\"\n", &l);
+    assert_int_equal(l.count, 1);
+    assert_null(l.items[0].error);
+    assert_string_equal(l.items[0].file, "/base/a.jpg");
+    ba_batch_list_clear(&l);
+}
+
+static void test_manifest_nul_byte_is_an_error_of_that_row_only(void **state)
+{
+    (void)state;
+    ba_batch_list l;
+    static const char csv[] = "file,client,area\na.jpg\0../x,C-1,cheeks\nb.jpg,C-1,cheeks\n";
+    ba_error err;
+    ba_batch_list_init(&l);
+    assert_int_equal(ba_batch_parse_manifest(csv, sizeof csv - 1, "m.csv", "/base", &l, &err), 0);
+    assert_int_equal(l.count, 2);
+    assert_non_null(l.items[0].error);
+    assert_non_null(strstr(l.items[0].error, "row 2: a field holds a NUL byte"));
+    assert_null(l.items[1].error);
+    ba_batch_list_clear(&l);
+}
+
 static void test_manifest_rfc4180_quoted_commas_quotes_and_newlines(void **state)
 {
     (void)state;
@@ -1202,6 +1228,8 @@ int main(void)
         cmocka_unit_test(test_manifest_over_64_columns_fails),
         cmocka_unit_test(test_manifest_exactly_64_columns_is_accepted),
         cmocka_unit_test(test_manifest_byte_order_mark_before_header),
+        cmocka_unit_test(test_manifest_byte_order_mark_before_a_quoted_header),
+        cmocka_unit_test(test_manifest_nul_byte_is_an_error_of_that_row_only),
         cmocka_unit_test(test_manifest_rfc4180_quoted_commas_quotes_and_newlines),
         cmocka_unit_test(test_manifest_crlf_line_ends_leave_no_carriage_return),
         cmocka_unit_test(test_manifest_last_row_without_newline_is_read),

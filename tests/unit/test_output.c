@@ -685,6 +685,8 @@ static void test_reader_finds_each_kind_of_jpeg_metadata(void **state)
         {0xEB, "JP\0\0", 4, "APP11 segment (data)"},
         {0xFE, "a comment", 9, "JPEG comment (COM)"},
         {0xE0, "JFXX\0\x10", 6, "APP0 other than JFIF"},
+        /* A JFIF header announcing a 2x1 thumbnail, and its 6 bytes. */
+        {0xE0, "JFIF\0\1\1\0\0\1\0\1\2\1abcdef", 20, "JFIF thumbnail"},
         {0xEE, "Other", 5, "APP14 other than Adobe"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {

@@ -62,11 +62,15 @@ typedef struct csv_state {
     ba_batch_list *out;
     ba_error *err;
     bool failed;            /* the header is unusable */
+    bool nul_in_record;     /* a field of the current record holds a NUL byte */
 } csv_state;
 
 static void on_field(void *data, size_t len, void *ud)
 {
     csv_state *s = ud;
+    /* A NUL would silently cut the field short ("a.jpg\0../x" read as a.jpg). */
+    if (data && memchr(data, '\0', len))
+        s->nul_in_record = true;
     g_ptr_array_add(s->fields, g_strndup(data ? data : "", len));
 }
 
@@ -133,6 +137,10 @@ static void on_record(int terminator, void *ud)
     }
     if (s->header_fields == 0) {
         read_header(s);
+        if (s->nul_in_record) {
+            ba_error_set(s->err, BA_ERR_USAGE, "%s: the header holds a NUL byte", s->manifest);
+            s->failed = true;
+        }
         g_ptr_array_set_size(s->fields, 0);
         return;
     }
@@ -143,7 +151,10 @@ static void on_record(int terminator, void *ud)
     }
     ba_batch_item *it = list_push(s->out);
     it->row = s->row;
-    for (guint i = 0; i < s->fields->len; i++)
+    if (s->nul_in_record)
+        it->error = g_strdup_printf("%s row %d: a field holds a NUL byte", s->manifest, s->row);
+    s->nul_in_record = false;
+    for (guint i = 0; !it->error && i < s->fields->len; i++)
         if (!g_utf8_validate(g_ptr_array_index(s->fields, i), -1, NULL)) {
             it->error = g_strdup_printf("%s row %d: not valid UTF-8", s->manifest, s->row);
             break;
@@ -184,6 +195,12 @@ int ba_batch_parse_manifest(const char *data, size_t len, const char *name, cons
                    .err = err};
     size_t before = out->count;
     int rc = 0;
+    /* A byte-order mark is not CSV: before a quoted first name the strict
+     * parser would call the whole manifest malformed. */
+    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+        data += 3;
+        len -= 3;
+    }
     if (csv_parse(&p, data, len, on_field, on_record, &s) != len ||
         csv_fini(&p, on_field, on_record, &s) != 0) {
         ba_error_set(err, BA_ERR_USAGE, "%s: malformed CSV after row %d: %s", name, s.row,

@@ -71,9 +71,14 @@ static int scan_jpeg(const unsigned char *d, size_t n, char *found, size_t size)
         const unsigned char *payload = d + i + 2;
         size_t plen = len - 2;
         if (m == 0xe0) {
-            /* JFIF is structure; a JFXX extension carries a thumbnail. */
-            if (!(plen >= 5 && memcmp(payload, "JFIF\0", 5) == 0))
+            /* JFIF is structure; a JFXX extension carries a thumbnail, and so
+             * does a JFIF header whose thumbnail size (bytes 12-13 of the
+             * payload) is not 0x0 or that is longer than its 14 bytes. */
+            bool jfif = plen >= 5 && memcmp(payload, "JFIF\0", 5) == 0;
+            if (!jfif)
                 note(found, size, &count, "APP0 other than JFIF (e.g. a JFXX thumbnail)", i - 2);
+            else if (plen > 14 || (plen >= 14 && (payload[12] || payload[13])))
+                note(found, size, &count, "JFIF thumbnail", i - 2);
         } else if (m == 0xee) {
             if (!(plen >= 5 && memcmp(payload, "Adobe", 5) == 0))
                 note(found, size, &count, "APP14 other than Adobe", i - 2);
