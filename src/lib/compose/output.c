@@ -1,17 +1,16 @@
-/* Rendered images out: our own libpng writer, libvips for JPEG/WebP, atomic rename. */
+/* Rendered images out: our own libpng writer, libvips for JPEG/WebP, placed
+ * atomically by library/place.h. */
 #include "compose/output.h"
-#include "common/sha256.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib.h>
-#include <glib/gstdio.h>
 #include <png.h>
 #include <setjmp.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <webp/encode.h>
+
+#include "library/errors.h"
+#include "library/place.h"
 
 ba_out_format ba_output_format(const char *path)
 {
@@ -30,7 +29,7 @@ ba_out_format ba_output_format(const char *path)
 typedef struct png_job {
     png_structp png;
     png_infop info;
-    FILE *fp;
+    ba_place_file *out;
     char libpng_error[256];
 } png_job;
 
@@ -47,6 +46,25 @@ static void on_png_warning(png_structp png, png_const_charp msg)
     (void)msg;
 }
 
+/* libpng's bytes go through the placement, which hashes them on the way. */
+static void on_png_write(png_structp png, png_bytep data, size_t len)
+{
+    png_job *j = png_get_io_ptr(png);
+    if (ba_place_write(j->out, data, len))
+        png_error(png, g_strerror(j->out->write_errno));
+}
+
+static void on_png_flush(png_structp png)
+{
+    (void)png; /* ba_place_finish() syncs the whole file */
+}
+
+/* The code of a failed write: the write's own errno when there was one. */
+static ba_code write_code(const ba_place_file *out)
+{
+    return out->write_errno ? ba_errno_code(out->write_errno, false) : BA_ERR_IO;
+}
+
 /* vips_sink_disc() hands us the image top to bottom, computed on its threads. */
 static int png_rows(VipsRegion *region, VipsRect *area, void *a)
 {
@@ -59,9 +77,9 @@ static int png_rows(VipsRegion *region, VipsRect *area, void *a)
     return 0;
 }
 
-static int write_png(VipsImage *img, FILE *fp, ba_error *err, const char *path)
+static int write_png(VipsImage *img, ba_place_file *out, ba_error *err, const char *path)
 {
-    png_job j = {.fp = fp};
+    png_job j = {.out = out};
     j.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &j, on_png_error, on_png_warning);
     j.info = j.png ? png_create_info_struct(j.png) : NULL;
     if (!j.info) {
@@ -71,11 +89,11 @@ static int write_png(VipsImage *img, FILE *fp, ba_error *err, const char *path)
     }
     if (setjmp(png_jmpbuf(j.png))) {
         png_destroy_write_struct(&j.png, &j.info);
-        ba_error_set(err, errno == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot write PNG: %s",
-                     path, j.libpng_error[0] ? j.libpng_error : g_strerror(errno));
+        ba_error_set(err, write_code(out), "%s: cannot write PNG: %s", path,
+                     j.libpng_error[0] ? j.libpng_error : "libpng failed");
         return -1;
     }
-    png_init_io(j.png, fp);
+    png_set_write_fn(j.png, &j, on_png_write, on_png_flush);
     /* Level 3: most of zlib's gain at a fraction of the default's time. */
     png_set_compression_level(j.png, 3);
     png_set_IHDR(j.png, j.info, (png_uint_32)img->Xsize, (png_uint_32)img->Ysize, 8,
@@ -87,20 +105,74 @@ static int write_png(VipsImage *img, FILE *fp, ba_error *err, const char *path)
     if (vips_sink_disc(img, png_rows, &j)) {
         char *why = vips_error_buffer_copy();
         png_destroy_write_struct(&j.png, &j.info);
-        ba_error_set(err, errno == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot render: %s",
-                     path, j.libpng_error[0] ? j.libpng_error : why);
+        ba_error_set(err, write_code(out), "%s: cannot render: %s", path,
+                     j.libpng_error[0] ? j.libpng_error : why);
         g_free(why);
         return -1;
     }
     /* png_rows() re-armed the jump buffer on the sink's thread: arm it here again. */
     if (setjmp(png_jmpbuf(j.png))) {
         png_destroy_write_struct(&j.png, &j.info);
-        ba_error_set(err, errno == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot write PNG: %s",
-                     path, j.libpng_error[0] ? j.libpng_error : g_strerror(errno));
+        ba_error_set(err, write_code(out), "%s: cannot write PNG: %s", path,
+                     j.libpng_error[0] ? j.libpng_error : "libpng failed");
         return -1;
     }
     png_write_end(j.png, NULL);
     png_destroy_write_struct(&j.png, &j.info);
+    return 0;
+}
+
+/* libwebp's simple encoder writes a bare VP8 bitstream in RIFF: no EXIF, XMP
+ * or ICC chunk can exist (libvips 8.14's webpsave writes EXIF even with
+ * strip).  The canvas is at output resolution, so holding it is fine. */
+static int write_webp(VipsImage *img, int quality, ba_place_file *out, ba_error *err,
+                      const char *path)
+{
+    int q = quality > 0 ? quality : 92;
+    size_t len = 0;
+    VipsPel *rgb = vips_image_write_to_memory(img, &len);
+    uint8_t *webp = NULL;
+    size_t n = 0;
+    if (rgb && (img->Bands == 3 || img->Bands == 4))
+        n = img->Bands == 4
+                ? WebPEncodeRGBA(rgb, img->Xsize, img->Ysize, img->Xsize * 4, (float)q, &webp)
+                : WebPEncodeRGB(rgb, img->Xsize, img->Ysize, img->Xsize * 3, (float)q, &webp);
+    g_free(rgb);
+    int e = n ? ba_place_write(out, webp, n) : 0;
+    WebPFree(webp);
+    if (!n || e) {
+        ba_error_set(err, n ? ba_errno_code(e, false) : BA_ERR_IO, "%s: cannot write WebP: %s",
+                     path, n ? g_strerror(e) : "the encoder failed");
+        return -1;
+    }
+    return 0;
+}
+
+/* libvips' JPEG bytes go through the placement too. */
+static gint64 on_target_write(VipsTargetCustom *target, const void *data, gint64 length,
+                              void *ud)
+{
+    (void)target;
+    return ba_place_write(ud, data, (size_t)length) ? -1 : length;
+}
+
+static int write_jpeg(VipsImage *img, int quality, ba_place_file *out, ba_error *err,
+                      const char *path)
+{
+    VipsTargetCustom *t = vips_target_custom_new();
+    g_signal_connect(t, "write", G_CALLBACK(on_target_write), out);
+    int q = quality > 0 ? quality : 92;
+    int s = vips_jpegsave_target(img, VIPS_TARGET(t), "Q", q, "strip", TRUE, NULL);
+    if (s == 0)
+        s = vips_target_end(VIPS_TARGET(t));
+    g_object_unref(t);
+    if (s != 0 || out->write_errno) {
+        char *why = vips_error_buffer_copy();
+        ba_error_set(err, write_code(out), "%s: cannot write: %s", path,
+                     out->write_errno ? g_strerror(out->write_errno) : why);
+        g_free(why);
+        return -1;
+    }
     return 0;
 }
 
@@ -133,101 +205,22 @@ int ba_output_write(VipsImage *in, const char *path, ba_out_format fmt, int qual
         g_free(why);
         return -1;
     }
-    char *dir = g_path_get_dirname(path);
-    char *base = g_path_get_basename(path);
-    char *tmpl = g_strdup_printf("%s/.%s.tmp-XXXXXX", dir, base);
-    int fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC, 0644);
+    ba_place_file out;
     int rc = -1;
-    if (fd < 0) {
-        int e = errno;
-        ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot write: %s", path,
-                     g_strerror(e));
+    if (ba_place_open_beside(&out, path, 0644, sha256 != NULL, err))
         goto out;
-    }
-    if (fmt == BA_OUT_PNG) {
-        FILE *fp = fdopen(fd, "w+b");
-        if (!fp) {
-            close(fd);
-            ba_error_set(err, BA_ERR_IO, "%s: cannot write: %s", path, g_strerror(errno));
-            goto fail;
-        }
-        int w = write_png(img, fp, err, path);
-        int flushed = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-        int e = errno;
-        fclose(fp);
-        if (w)
-            goto fail;
-        if (!flushed) {
-            ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot write: %s",
-                         path, g_strerror(e));
-            goto fail;
-        }
-    } else if (fmt == BA_OUT_WEBP) {
-        /* libwebp's simple encoder writes a bare VP8 bitstream in RIFF: no EXIF,
-         * XMP or ICC chunk can exist (libvips 8.14's webpsave writes EXIF even
-         * with strip). The canvas is at output resolution, so holding it is fine. */
-        int q = quality > 0 ? quality : 92;
-        size_t len = 0;
-        VipsPel *rgb = vips_image_write_to_memory(img, &len);
-        uint8_t *webp = NULL;
-        size_t n = 0;
-        if (rgb && (img->Bands == 3 || img->Bands == 4))
-            n = img->Bands == 4
-                    ? WebPEncodeRGBA(rgb, img->Xsize, img->Ysize, img->Xsize * 4, (float)q, &webp)
-                    : WebPEncodeRGB(rgb, img->Xsize, img->Ysize, img->Xsize * 3, (float)q, &webp);
-        g_free(rgb);
-        ssize_t wrote = n ? write(fd, webp, n) : -1;
-        int e = errno;
-        WebPFree(webp);
-        int synced = wrote == (ssize_t)n && n > 0 && fsync(fd) == 0;
-        if (!synced && wrote == (ssize_t)n && n > 0)
-            e = errno;
-        close(fd);
-        if (!synced) {
-            ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot write WebP: %s",
-                         path, n ? g_strerror(e) : "the encoder failed");
-            goto fail;
-        }
-    } else {
-        VipsTarget *t = vips_target_new_to_descriptor(fd);
-        int q = quality > 0 ? quality : 92;
-        int s = vips_jpegsave_target(img, t, "Q", q, "strip", TRUE, NULL);
-        if (s == 0)
-            s = vips_target_end(t);
-        g_object_unref(t);
-        int synced = fsync(fd) == 0;
-        int e = errno;
-        close(fd);
-        if (s != 0 || !synced) {
-            char *why = vips_error_buffer_copy();
-            ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot write: %s",
-                         path, s ? why : g_strerror(e));
-            g_free(why);
-            goto fail;
-        }
-    }
-    if (sha256) {
-        char *data = NULL;
-        gsize len = 0;
-        if (!g_file_get_contents(tmpl, &data, &len, NULL)) {
-            ba_error_set(err, BA_ERR_IO, "%s: cannot read back", path);
-            goto fail;
-        }
-        ba_sha256_hex(data, len, sha256);
-        g_free(data);
-    }
-    if (rename(tmpl, path) != 0) {
-        ba_error_set(err, BA_ERR_IO, "%s: cannot write: %s", path, g_strerror(errno));
-        goto fail;
-    }
+    int w = fmt == BA_OUT_PNG    ? write_png(img, &out, err, path)
+            : fmt == BA_OUT_WEBP ? write_webp(img, quality, &out, err, path)
+                                 : write_jpeg(img, quality, &out, err, path);
+    if (w || ba_place_finish(&out, err))
+        goto out;
+    if (sha256)
+        memcpy(sha256, out.sha256, sizeof out.sha256);
+    if (ba_place_commit(&out, path, BA_PLACE_REPLACE, NULL, err))
+        goto out;
     rc = 0;
-    goto out;
-fail:
-    g_unlink(tmpl);
 out:
-    g_free(tmpl);
-    g_free(base);
-    g_free(dir);
+    ba_place_discard(&out);
     g_object_unref(img);
     return rc;
 }

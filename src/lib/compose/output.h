@@ -16,7 +16,8 @@ ba_out_format ba_output_format(const char *path);
  * Write @img (8-bit sRGB, 3 bands, or 4 with alpha for PNG) to @path in
  * @fmt: PNG with libpng (only IHDR, sRGB, pHYs, IDAT, IEND), JPEG/WebP with
  * libvips and every metadata block stripped.  Written to a temporary file in
- * the same folder, synced, and renamed over @path; on failure nothing is left.
+ * the same folder, synced, renamed over @path and the folder synced
+ * (library/place.h); on failure nothing is left.
  * The SHA-256 of the bytes written goes to @sha256 (65 bytes) when not NULL.
  */
 int ba_output_write(VipsImage *img, const char *path, ba_out_format fmt, int quality,

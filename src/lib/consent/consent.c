@@ -14,17 +14,17 @@
 #include "compose/output.h"
 #include "consent/internal.h"
 #include "ingest/load.h"
+#include "library/clock.h"
+#include "library/errors.h"
+#include "library/paths.h"
+#include "library/place.h"
 
 /* JPEG quality of re-encoded JPEG evidence: a scan must stay legible. */
 #define EVIDENCE_JPEG_QUALITY 95
 
 void ba_consent_utc_now(char out[BA_STAMP_MAX])
 {
-    GDateTime *now = g_date_time_new_now_utc();
-    char *s = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-    g_strlcpy(out, s, BA_STAMP_MAX);
-    g_free(s);
-    g_date_time_unref(now);
+    ba_clock_utc_stamp(out, BA_STAMP_MAX);
 }
 
 void ba_consent_grant_options_init(ba_consent_grant_options *o)
@@ -56,13 +56,11 @@ static evidence_kind sniff(const unsigned char *b, size_t n)
 
 static int io_error(ba_error *err, const char *path, const char *what, int e)
 {
-    ba_error_set(err, e == ENOSPC || e == EDQUOT ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: %s: %s", path,
-                 what, g_strerror(e));
-    return -1;
+    return ba_errno_set(err, e, "%s: %s", path, what);
 }
 
-/* Stream @path through SHA-256, optionally copying it to @copy_fd. */
-static int hash_file(const char *path, int copy_fd, char sha[BA_SHA_MAX], ba_error *err)
+/* Stream @path through SHA-256, optionally copying it to @copy. */
+static int hash_file(const char *path, ba_place_file *copy, char sha[BA_SHA_MAX], ba_error *err)
 {
     int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
@@ -81,18 +79,11 @@ static int hash_file(const char *path, int copy_fd, char sha[BA_SHA_MAX], ba_err
         if (got == 0)
             break;
         ba_sha256_update(ck, buf, (size_t)got);
-        for (ssize_t off = 0; copy_fd >= 0 && off < got;) {
-            ssize_t put = write(copy_fd, buf + off, (size_t)(got - off));
-            if (put < 0 && errno == EINTR)
-                continue;
-            if (put < 0) {
-                rc = io_error(err, "consents", "cannot copy the evidence file", errno);
-                break;
-            }
-            off += put;
-        }
-        if (rc)
+        int e = copy ? ba_place_write(copy, buf, (size_t)got) : 0;
+        if (e) {
+            rc = io_error(err, "consents", "cannot copy the evidence file", e);
             break;
+        }
     }
     close(fd);
     char hex[65];
@@ -112,36 +103,44 @@ typedef struct stored_evidence {
 static int place(ba_catalog *cat, const char *tmp, const char *sha, const char *ext,
                  ba_consent *c, stored_evidence *st, ba_error *err)
 {
-    char *dir = g_build_filename(ba_catalog_dir(cat), "consents", NULL);
+    char *dir = g_build_filename(ba_catalog_dir(cat), BA_DIR_CONSENTS, NULL);
     int rc = -1;
     if (g_mkdir_with_parents(dir, 0700) != 0) {
         io_error(err, dir, "cannot create", errno);
         goto out;
     }
-    snprintf(c->evidence_path, sizeof c->evidence_path, "consents/%s.%s", sha, ext);
+    ba_path_consent(sha, ext, c->evidence_path, sizeof c->evidence_path);
     g_strlcpy(c->evidence_sha256, sha, sizeof c->evidence_sha256);
     st->path = g_build_filename(ba_catalog_dir(cat), c->evidence_path, NULL);
-    if (g_file_test(st->path, G_FILE_TEST_IS_REGULAR)) {
-        g_unlink(tmp); /* the same bytes are already kept */
-        rc = 0;
+    /* Content-addressed: a file of that name already holds these bytes. */
+    int e = ba_place_move(tmp, st->path, BA_PLACE_KEEP_EXISTING, &st->created, NULL);
+    if (e) {
+        io_error(err, st->path, "cannot store the evidence file", e);
         goto out;
     }
-    if (rename(tmp, st->path) != 0) {
-        io_error(err, st->path, "cannot store the evidence file", errno);
-        goto out;
-    }
-    st->created = true;
     rc = 0;
 out:
     g_free(dir);
     return rc;
 }
 
-static char *tmp_name(ba_catalog *cat, const char *ext)
+/* A name for the evidence in LIBRARY/tmp (consent-<pid>-XXXXXX.<ext>),
+ * reserved by creating the file; NULL with @err set when that fails. */
+static char *tmp_name(ba_catalog *cat, const char *ext, ba_error *err)
 {
-    char *name = g_strdup_printf("ingest-%d-consent-%08x.%s", (int)getpid(), g_random_int(), ext);
-    char *path = g_build_filename(ba_catalog_dir(cat), "tmp", name, NULL);
-    g_free(name);
+    char *dir = ba_path_tmp_dir(ba_catalog_dir(cat));
+    char *suffix = g_strdup_printf(".%s", ext);
+    char *path = ba_path_tmp_template(dir, "consent", suffix);
+    g_free(suffix);
+    int fd = g_mkstemp_full(path, O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        io_error(err, dir, "cannot create", errno);
+        g_free(path);
+        path = NULL;
+    } else {
+        close(fd);
+    }
+    g_free(dir);
     return path;
 }
 
@@ -149,26 +148,25 @@ static char *tmp_name(ba_catalog *cat, const char *ext)
 static int store_pdf(ba_catalog *cat, const char *path, ba_consent *c, stored_evidence *st,
                      ba_error *err)
 {
-    char *tmp = tmp_name(cat, "pdf");
-    int fd = g_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        io_error(err, tmp, "cannot create", errno);
-        g_free(tmp);
-        return -1;
-    }
+    char *dir = ba_path_tmp_dir(ba_catalog_dir(cat));
+    ba_place_file copy;
+    int e = ba_place_open_in(&copy, dir, "consent", ".pdf", 0600, false, NULL);
+    if (e)
+        io_error(err, dir, "cannot create", e);
+    g_free(dir);
     char sha[BA_SHA_MAX];
-    int rc = hash_file(path, fd, sha, err);
-    if (rc == 0 && fsync(fd) != 0)
-        rc = io_error(err, tmp, "cannot sync", errno);
-    if (close(fd) != 0 && rc == 0)
-        rc = io_error(err, tmp, "cannot write", errno);
+    int rc = e ? -1 : hash_file(path, &copy, sha, err);
+    if (rc == 0 && (e = ba_place_finish(&copy, NULL)) != 0)
+        rc = io_error(err, copy.tmp_path, "cannot write", e);
     if (rc == 0) {
         g_strlcpy(c->evidence_original_sha256, sha, sizeof c->evidence_original_sha256);
-        rc = place(cat, tmp, sha, "pdf", c, st, err);
+        rc = place(cat, copy.tmp_path, sha, "pdf", c, st, err);
+        if (rc == 0) {
+            g_free(copy.tmp_path); /* placed (or the same bytes were kept) */
+            copy.tmp_path = NULL;
+        }
     }
-    if (rc)
-        g_unlink(tmp);
-    g_free(tmp);
+    ba_place_discard(&copy);
     return rc;
 }
 
@@ -176,13 +174,17 @@ static int store_pdf(ba_catalog *cat, const char *path, ba_consent *c, stored_ev
 static int store_image(ba_catalog *cat, const char *path, bool jpeg, ba_consent *c,
                        stored_evidence *st, ba_error *err)
 {
-    if (hash_file(path, -1, c->evidence_original_sha256, err))
+    if (hash_file(path, NULL, c->evidence_original_sha256, err))
         return -1;
     VipsImage *img = NULL;
     if (ba_ingest_load(path, 0, &img, NULL, err))
         return -1;
     const char *ext = jpeg ? "jpg" : "png";
-    char *tmp = tmp_name(cat, ext);
+    char *tmp = tmp_name(cat, ext, err);
+    if (!tmp) {
+        g_object_unref(img);
+        return -1;
+    }
     char sha[BA_SHA_MAX];
     int rc = ba_output_write(img, tmp, jpeg ? BA_OUT_JPEG : BA_OUT_PNG, EVIDENCE_JPEG_QUALITY,
                              sha, err);
@@ -405,7 +407,7 @@ int ba_consent_revoke(ba_catalog *cat, const char *client, const char *scope,
         g_string_append_printf(objects, "%s%" G_GINT64_FORMAT, i ? "," : "",
                                g_array_index(open, int64_t, i));
     char now[BA_STAMP_MAX];
-    ba_consent_utc_now(now);
+    ba_clock_utc_stamp(now, sizeof now);
     /* The catalog lists the exports to take down under the revocation's own
      * write lock: an export that is being recorded either is in that list or
      * decides consent again after the revocation and is refused. */

@@ -11,6 +11,7 @@
 #include "common/sha256.h"
 #include "ingest/fault.h"
 #include "ingest/internal.h"
+#include "library/paths.h"
 
 void ba_ingest_options_init(ba_ingest_options *o)
 {
@@ -46,7 +47,7 @@ static int report_duplicate(ba_catalog *cat, int64_t id, ba_ingest_result *resul
         return -1;
     result->status = BA_INGEST_DUPLICATE;
     result->photo_id = id;
-    ba_catalog_master_relpath(old.master_sha256, result->master, sizeof result->master);
+    ba_path_master(old.master_sha256, result->master, sizeof result->master);
     return 0;
 }
 
@@ -170,7 +171,7 @@ static int prepare_checked(ba_catalog *cat, const char *name, const unsigned cha
         goto out;
 
     char rel[96];
-    ba_catalog_master_relpath(p->master_sha256, rel, sizeof rel);
+    ba_path_master(p->master_sha256, rel, sizeof rel);
     j->final_path = g_build_filename(ba_catalog_dir(cat), rel, NULL);
     fill_photo(jb, opts, client);
     j->data = NULL;
@@ -229,7 +230,7 @@ int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *jb, ba_ingest_result *resul
         return report_duplicate(cat, p->id, result, err);
     result->status = BA_INGEST_INGESTED;
     result->photo_id = p->id;
-    ba_catalog_master_relpath(p->master_sha256, result->master, sizeof result->master);
+    ba_path_master(p->master_sha256, result->master, sizeof result->master);
     return 0;
 }
 

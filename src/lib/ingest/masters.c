@@ -2,16 +2,13 @@
  * temporary files dead writers left in LIBRARY/tmp. */
 #include "beforeafter/beforeafter.h"
 
-#include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
-#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <unistd.h>
 #include <vips/vips.h>
 
 #include "ingest/internal.h"
+#include "library/paths.h"
 
 /* Masters are JPEGs we wrote, about 1 byte a pixel: a 100 MP master is
  * ~100 MB.  A larger file under masters/ is not one of ours. */
@@ -53,7 +50,7 @@ int ba_ingest_open_master(const char *library_dir, const char *master_sha256, Vi
     *out = NULL;
     ingest_sweep_tmp_once(library_dir);
     char rel[96];
-    ba_catalog_master_relpath(master_sha256, rel, sizeof rel);
+    ba_path_master(master_sha256, rel, sizeof rel);
     char *path = g_build_filename(library_dir, rel, NULL);
     GBytes *bytes = NULL;
     int rc = read_master(path, master_sha256, &bytes, err);
@@ -99,17 +96,14 @@ int ba_ingest_master_shrink(VipsImage *master, int shrink, VipsAccess access, Vi
 /* Remove LIBRARY/tmp/<kind>-<pid>-* files whose <pid> no longer runs. */
 static int sweep_tmp(const char *library_dir)
 {
-    char *tmpdir = g_build_filename(library_dir, "tmp", NULL);
+    char *tmpdir = ba_path_tmp_dir(library_dir);
     GDir *d = g_dir_open(tmpdir, 0, NULL);
     int removed = 0;
     const char *n;
     while (d && (n = g_dir_read_name(d))) {
-        int pid = 0;
-        /* The in-flight files are named <kind>-<pid>-... (ingest-, and the
-         * consent evidence's ingest-<pid>-consent-...). */
-        if (sscanf(n, "%*[a-z]-%d-", &pid) != 1 || pid <= 0)
-            continue;
-        if (pid == (int)getpid() || kill(pid, 0) == 0 || errno == EPERM)
+        /* The in-flight files are named <kind>-<pid>-... (ingest-, consent-). */
+        int pid = ba_path_tmp_writer(n);
+        if (pid == 0 || ba_pid_alive(pid))
             continue;
         char *path = g_build_filename(tmpdir, n, NULL);
         if (g_unlink(path) == 0)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/sha256.h"
+#include "library/errors.h"
 
 #include "ingest/internal.h"
 
@@ -43,14 +44,11 @@ static int open_regular(const char *path, struct stat *st, ba_error *err)
     /* O_NONBLOCK: a FIFO must not hang the open; it is refused just below. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        int e = errno;
-        ba_error_set(err, e == ENOENT ? BA_ERR_NOT_FOUND : BA_ERR_IO, "%s: cannot open: %s", path,
-                     g_strerror(e));
-        return -1;
+        /* The caller named this file: missing is "not found". */
+        return ba_errno_set_lookup(err, errno, "%s: cannot open", path);
     }
     if (fstat(fd, st) != 0) {
-        int e = errno;
-        ba_error_set(err, BA_ERR_IO, "%s: cannot read: %s", path, g_strerror(e));
+        ba_errno_set(err, errno, "%s: cannot read", path);
     } else if (!S_ISREG(st->st_mode)) {
         ba_error_set(err, BA_ERR_FORMAT, "%s: not a regular file%s", path,
                      S_ISDIR(st->st_mode) ? " (it is a folder)" : "");
@@ -88,10 +86,8 @@ static int read_fd(int fd, const char *path, size_t size, bool hash, file_bytes 
     bool grew = got == size && read(fd, &probe, 1) > 0;
     if (sha)
         ba_sha256_finish(sha, out->sha256);
-    if (e) {
-        ba_error_set(err, BA_ERR_IO, "%s: cannot read: %s", path, g_strerror(e));
-        return -1;
-    }
+    if (e)
+        return ba_errno_set(err, e, "%s: cannot read", path);
     if (got < size || grew) {
         ba_error_set(err, BA_ERR_IO,
                      "%s: changed while being read (%s %zu bytes when opened); another "

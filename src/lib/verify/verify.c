@@ -1,8 +1,6 @@
 /* verify: the library's files and its catalog agree, and nothing leaks. */
-#include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +11,7 @@
 #include "beforeafter/ingest.h"
 #include "beforeafter/verify.h"
 #include "common/sha256.h"
+#include "library/paths.h"
 
 typedef struct checker {
     ba_catalog *cat;
@@ -95,7 +94,7 @@ static bool inside(const char *rel, const char *folder)
 static bool move_to_lost_found(checker *c, const char *rel, char *moved, size_t size)
 {
     const char *lib = ba_catalog_dir(c->cat);
-    char *dest = g_build_filename(lib, "lost+found", rel, NULL);
+    char *dest = g_build_filename(lib, BA_DIR_LOST_FOUND, rel, NULL);
     char *dir = g_path_get_dirname(dest);
     char *target = g_strdup(dest);
     struct stat st;
@@ -140,7 +139,7 @@ static int collect_photo(int64_t id, const char *master_sha256, const char *mast
 static void check_photo(checker *c, const photo_ref *p)
 {
     char rel[96];
-    ba_catalog_master_relpath(p->sha, rel, sizeof rel);
+    ba_path_master(p->sha, rel, sizeof rel);
     g_hash_table_add(c->known, g_strdup(rel));
     char *path = g_build_filename(ba_catalog_dir(c->cat), rel, NULL);
     char *data = NULL;
@@ -228,7 +227,7 @@ static void scan_subdir(checker *c, const char *sub, const char *subdir)
     const char *name;
     while (d && (name = g_dir_read_name(d))) {
         char *full = g_build_filename(subdir, name, NULL);
-        char *rel = g_build_filename("masters", sub, name, NULL);
+        char *rel = g_build_filename(BA_DIR_MASTERS, sub, name, NULL);
         struct stat st;
         if (lstat(full, &st) != 0 || is_young(c, &st))
             ; /* gone meanwhile, or maybe an ingest's: not ours to judge */
@@ -247,12 +246,12 @@ static void scan_subdir(checker *c, const char *sub, const char *subdir)
  * only collected (see recheck_orphans). */
 static void scan_masters(checker *c)
 {
-    char *masters = g_build_filename(ba_catalog_dir(c->cat), "masters", NULL);
+    char *masters = g_build_filename(ba_catalog_dir(c->cat), BA_DIR_MASTERS, NULL);
     GDir *top = g_dir_open(masters, 0, NULL);
     const char *sub;
     while (top && (sub = g_dir_read_name(top))) {
         char *subdir = g_build_filename(masters, sub, NULL);
-        char *rel = g_build_filename("masters", sub, NULL);
+        char *rel = g_build_filename(BA_DIR_MASTERS, sub, NULL);
         struct stat st;
         /* A folder's ctime moves with every master placed in it: the age
          * rule applies to what is judged, not to the folders of masters. */
@@ -280,7 +279,7 @@ static int recheck_orphans(ba_catalog *cat, bool locked, void *ud, ba_error *err
     for (guint i = 0; i < c->orphans->len; i++) {
         const char *rel = g_ptr_array_index(c->orphans, i);
         char sha[BA_SHA_MAX];
-        g_strlcpy(sha, rel + strlen("masters/ab/"), sizeof sha);
+        g_strlcpy(sha, rel + strlen(BA_DIR_MASTERS "/ab/"), sizeof sha);
         int named = ba_catalog_master_referenced(cat, sha, err);
         if (named < 0)
             return -1;
@@ -328,7 +327,7 @@ static int check_render(const ba_comparison_record *r, void *ud)
     if (!r->render[0] || g_hash_table_contains(c->renders, r->render))
         return 0;
     g_hash_table_add(c->renders, g_strdup(r->render));
-    if (!inside(r->render, "renders")) {
+    if (!inside(r->render, BA_DIR_RENDERS)) {
         report(c, BA_PROBLEM_RENDER, 0, r->render, false,
                "%s: stored copy of comparison %" G_GINT64_FORMAT " is recorded outside renders/",
                r->render, r->id);
@@ -360,7 +359,7 @@ static int check_evidence(const ba_consent *k, void *ud)
         return 0;
     const char *rel = k->evidence_path;
     char sha[65];
-    char *why = !inside(rel, "consents") ? g_strdup("recorded outside consents/")
+    char *why = !inside(rel, BA_DIR_CONSENTS) ? g_strdup("recorded outside consents/")
                                          : hash_file(c, rel, sha);
     if (why)
         report(c, BA_PROBLEM_EVIDENCE, 0, rel, false,
@@ -414,16 +413,14 @@ static int check_pending_exports(checker *c, ba_error *err)
 
 static void check_tmp(checker *c)
 {
-    char *tmp = g_build_filename(ba_catalog_dir(c->cat), "tmp", NULL);
+    char *tmp = ba_path_tmp_dir(ba_catalog_dir(c->cat));
     GDir *d = g_dir_open(tmp, 0, NULL);
     const char *name;
     while (d && (name = g_dir_read_name(d))) {
-        int pid = 0;
         /* <kind>-<pid>-…: a running process's file is not stale. */
-        if (sscanf(name, "%*[a-z]-%d-", &pid) == 1 && pid > 0 &&
-            (kill(pid, 0) == 0 || errno == EPERM))
+        if (ba_path_tmp_writer_alive(name))
             continue;
-        char *rel = g_build_filename("tmp", name, NULL);
+        char *rel = g_build_filename(BA_DIR_TMP, name, NULL);
         char *full = g_build_filename(tmp, name, NULL);
         bool removed = c->repair && g_unlink(full) == 0;
         report(c, BA_PROBLEM_STRAY_TMP, 0, rel, removed,
