@@ -1,6 +1,8 @@
-/* libFuzzer target: the small text parsers (dates, --points, layout names). */
+/* libFuzzer target: the small text parsers (dates, landmark points, regions,
+ * colours, number lists, layout names). */
 #include <beforeafter/beforeafter.h>
 #include <glib.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -20,6 +22,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 __builtin_trap();
     }
     g_free(pts);
+    double roi[4];
+    if (ba_align_parse_roi(text, roi, &err) == 0 && !(roi[2] > 0 && roi[3] > 0))
+        __builtin_trap();
+    unsigned char rgb[3] = {0, 0, 0};
+    if (ba_parse_colour(text, rgb, &err) == 0 && text[0] != '#' && strcmp(text, "white") != 0 &&
+        strcmp(text, "black") != 0)
+        __builtin_trap();
+    /* Accepted numbers are finite, and exactly as many as asked for. */
+    double v[BA_PARSE_MAX_NUMBERS];
+    for (int n = 1; n <= 4; n++)
+        if (ba_parse_numbers(text, n, v, &err) == 0)
+            for (int i = 0; i < n; i++)
+                if (!isfinite(v[i]))
+                    __builtin_trap();
     (void)ba_layout_parse(text);
     (void)ba_label_style_parse(text);
     g_free(text);

@@ -122,6 +122,22 @@ BA_API int ba_align_files(const char *reference_path, const char *photo_path,
 BA_API int ba_align_photos(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
                     const ba_align_options *opts, ba_alignment *out, ba_error *err);
 
+/** How far to trust an alignment score (the bands described at the top). */
+typedef enum ba_align_trust {
+    BA_ALIGN_TRUST_IT = 0, /**< score >= BA_ALIGN_TRUST_SCORE */
+    BA_ALIGN_TRUST_CHECK,  /**< BA_ALIGN_CHECK_SCORE <= score < BA_ALIGN_TRUST_SCORE */
+    BA_ALIGN_TRUST_WEAK    /**< below BA_ALIGN_CHECK_SCORE (or NaN) */
+} ba_align_trust;
+
+#define BA_ALIGN_TRUST_SCORE 0.5  /**< from this score on: trust it */
+#define BA_ALIGN_CHECK_SCORE 0.25 /**< from this score on: plausible, look at the overlay */
+
+/** The trust band of @p score. */
+BA_API ba_align_trust ba_align_trust_of(double score);
+
+/** The advice for band @p t: "trust it", "check the overlay", "weak, check it". */
+BA_API const char *ba_align_trust_advice(ba_align_trust t);
+
 #ifdef __cplusplus
 }
 #endif

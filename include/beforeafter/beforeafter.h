@@ -17,6 +17,7 @@
 #include "beforeafter/compose.h"
 #include "beforeafter/consent.h"
 #include "beforeafter/library.h"
+#include "beforeafter/parse.h"
 
 #ifdef __cplusplus
 extern "C" {

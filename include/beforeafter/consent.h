@@ -94,6 +94,24 @@ typedef enum ba_consent_verdict {
  */
 BA_API bool ba_consent_is_active(const ba_consent *c, const char *date);
 
+/** Where a consent stands on a date (ba_consent_state_on()). */
+typedef enum ba_consent_state {
+    BA_CONSENT_STATE_ACTIVE,  /**< holds on the date (ba_consent_is_active()) */
+    BA_CONSENT_STATE_NOT_YET, /**< granted after the date */
+    BA_CONSENT_STATE_EXPIRED, /**< its last day is before the date */
+    BA_CONSENT_STATE_REVOKED  /**< revoked: holds on no date, whatever the others say */
+} ba_consent_state;
+
+/**
+ * The state of consent @p c on @p date (YYYY-MM-DD, usually the library's
+ * today): revoked first, then active, not yet granted, expired.  NULL @p c
+ * or @p date: BA_CONSENT_STATE_REVOKED (it allows nothing).
+ */
+BA_API ba_consent_state ba_consent_state_on(const ba_consent *c, const char *date);
+
+/** "active", "not yet", "expired" or "revoked". */
+BA_API const char *ba_consent_state_name(ba_consent_state state);
+
 /**
  * The export policy, without the catalog: may photos of client @p client be
  * used for @p purpose on @p date, shown with de-identification @p deid, given

@@ -57,6 +57,7 @@ typedef enum ba_hint {
     BA_HINT_ALLOW_UNALIGNED,   /**< photos cannot be aligned: compare them unaligned */
     BA_HINT_ALLOW_WARNINGS,    /**< refused for comparability warnings: accept them */
     BA_HINT_GIVE_EYES,         /**< de-identification needs the eye positions */
+    BA_HINT_ADD_AREA,          /**< the treatment area is not in the vocabulary: add it first */
     BA_HINT_COUNT_             /**< number of hints; not a hint */
 } ba_hint;
 

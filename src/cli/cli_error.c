@@ -64,6 +64,8 @@ static char *hint_text(ba_hint hint)
         return g_strdup("render without --strict to accept the warnings");
     case BA_HINT_GIVE_EYES:
         return g_strdup("pass --eyes X1,Y1,X2,Y2 (blur-face: or --face X,Y,W,H)");
+    case BA_HINT_ADD_AREA:
+        return g_strdup("add one with 'beforeafter area add NAME'");
     }
     return NULL;
 }

@@ -152,8 +152,7 @@ int cmd_align(ba_catalog *cat, int argc, char **argv)
         if (p_is_id)
             g_snprintf(who, sizeof who, "photo %" G_GINT64_FORMAT " onto photo %" G_GINT64_FORMAT
                        ": ", pid, rid);
-        const char *trust = a.score >= 0.5 ? "trust it" : a.score >= 0.25 ? "check the overlay"
-                                                                          : "weak, check it";
+        const char *trust = ba_align_trust_advice(ba_align_trust_of(a.score));
         cli_say("%sscale %.4f, rotation %+.2f deg, shift %+.1f, %+.1f px; %d inliers, score %.2f "
                 "(%s), %s%s\n",
                 who, a.scale, a.angle_deg, a.tx, a.ty, a.inliers, a.score, trust, a.method,

@@ -32,14 +32,11 @@ static int print_consent(const ba_consent *c, void *ud)
     if (g_cli.quiet)
         return 0;
     char state[64];
-    if (c->revoked_at[0])
+    ba_consent_state st = ba_consent_state_on(c, today);
+    if (st == BA_CONSENT_STATE_REVOKED)
         snprintf(state, sizeof state, "revoked %.10s", c->revoked_at);
-    else if (active)
-        g_strlcpy(state, "active", sizeof state);
-    else if (strcmp(c->granted_at, today) > 0)
-        g_strlcpy(state, "not yet", sizeof state);
     else
-        g_strlcpy(state, "expired", sizeof state);
+        g_strlcpy(state, ba_consent_state_name(st), sizeof state);
     cli_say("consent %-4" G_GINT64_FORMAT " %-12s %-10s %s..%-10s %-18s evidence %s; allows %s%s%s\n",
            c->id, c->client, c->scope, c->granted_at, c->expires_at[0] ? c->expires_at : "",
            state, c->evidence_path[0] ? c->evidence_path : "none",

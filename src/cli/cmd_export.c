@@ -1,26 +1,7 @@
 /* beforeafter export: comparisons out of the library, for one purpose, after the consent check. */
-#include <errno.h>
-#include <math.h>
 #include <string.h>
 
 #include "cli.h"
-
-/* Parse "a,b,c,d" into four finite numbers. */
-static gboolean parse_four(const char *s, double v[4])
-{
-    if (!s)
-        return FALSE;
-    char **parts = g_strsplit(s, ",", -1);
-    gboolean ok = g_strv_length(parts) == 4;
-    for (int i = 0; ok && i < 4; i++) {
-        char *end = NULL;
-        errno = 0;
-        v[i] = g_ascii_strtod(g_strstrip(parts[i]), &end);
-        ok = parts[i][0] && end && *end == '\0' && errno == 0 && isfinite(v[i]);
-    }
-    g_strfreev(parts);
-    return ok;
-}
 
 typedef struct refused_ctx {
     gboolean report; /* with --skip-refused: one result per refused comparison */
@@ -158,11 +139,11 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
         goto out;
     }
     double eyes_v[4], face_v[4];
-    if (eyes && !parse_four(eyes, eyes_v)) {
+    if (eyes && ba_parse_numbers(eyes, 4, eyes_v, NULL)) {
         rc = cli_usage("export", "--eyes '%s' is not X1,Y1,X2,Y2", eyes);
         goto out;
     }
-    if (face && !parse_four(face, face_v)) {
+    if (face && ba_parse_numbers(face, 4, face_v, NULL)) {
         rc = cli_usage("export", "--face '%s' is not X,Y,W,H", face);
         goto out;
     }

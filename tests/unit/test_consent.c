@@ -193,7 +193,9 @@ static void test_deid_regions(void **state)
     /* Refusals. */
     assert_int_equal(ba_consent_deid_regions(BA_DEID_EYES, NULL, NULL, 640, 480, r, 4, &n, &err), -1);
     assert_int_equal(err.code, BA_ERR_USAGE);
-    assert_non_null(strstr(err.message, "--eyes"));
+    assert_non_null(strstr(err.message, "eye centres"));
+    assert_int_equal(err.hint, BA_HINT_GIVE_EYES); /* the CLI says --eyes, not the library */
+    assert_null(strstr(err.message, "--"));
     const double outside[4] = {100, 100, 700, 100};
     assert_int_equal(
         ba_consent_deid_regions(BA_DEID_EYES, outside, NULL, 640, 480, r, 4, &n, &err), -1);

@@ -1,8 +1,11 @@
 /* Error helpers: one-line messages with a switchable code. */
 #include "beforeafter/error.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "error_prefix.h"
 
 void ba_error_clear(ba_error *err)
 {
@@ -65,4 +68,19 @@ const char *ba_strerror(ba_code code)
     if ((int)code < 0 || code >= BA_ERR_COUNT_)
         return "unknown error";
     return names[code];
+}
+
+void ba_error_prefix(ba_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    char prefix[sizeof err->message], was[sizeof err->message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    g_strlcpy(was, err->message, sizeof was);
+    ba_hint hint = err->hint;
+    ba_error_set(err, err->code, "%s: %s", prefix, was);
+    err->hint = hint;
 }

@@ -110,9 +110,9 @@ int cp_render(cp_source *s, int n, const ba_compose_options *o, const char *outp
     cp_rect crop;
     if (!cp_common_rect(s, n, &crop)) {
         ba_error_set(err, BA_ERR_REFUSED,
-                     "%s: the aligned photos share no usable common area; check the alignment "
-                     "(align --points) or render with --no-align",
+                     "%s: the aligned photos share no usable common area; check the alignment",
                      output);
+        ba_error_hint(err, BA_HINT_ALLOW_UNALIGNED);
         return -1;
     }
     double ref_area = (double)s[0].img->Xsize * s[0].img->Ysize;
@@ -148,7 +148,9 @@ int cp_render(cp_source *s, int n, const ba_compose_options *o, const char *outp
     }
     cp_comparability(s, n, panels, out);
     if (o->strict && out->n_warnings) {
-        ba_error_set(err, BA_ERR_REFUSED, "%s: refused (--strict): %s", output, out->warnings[0]);
+        ba_error_set(err, BA_ERR_REFUSED, "%s: refused for a comparability warning: %s", output,
+                     out->warnings[0]);
+        ba_error_hint(err, BA_HINT_ALLOW_WARNINGS);
         goto out;
     }
     for (int i = 0; i < n; i++) {

@@ -48,13 +48,13 @@ int ba_consent_deid_regions(ba_deidentify mode, const double *eyes, const double
     }
     if (mode == BA_DEID_BLUR_FACE && face) {
         if (!finite4(face) || face[2] <= 0 || face[3] <= 0) {
-            ba_error_set(err, BA_ERR_USAGE, "--face x,y,w,h needs a width and height > 0");
+            ba_error_set(err, BA_ERR_USAGE, "the face box (x,y,w,h) needs a width and height > 0");
             return -1;
         }
         ba_redaction r = {face[0], face[1], face[2], face[3], BA_REDACT_BLUR};
         if (!clip(&r, width, height)) {
             ba_error_set(err, BA_ERR_USAGE,
-                         "--face %g,%g,%g,%g lies outside the reference photo (%d x %d)",
+                         "the face box %g,%g,%g,%g lies outside the reference photo (%d x %d)",
                          face[0], face[1], face[2], face[3], width, height);
             return -1;
         }
@@ -62,19 +62,21 @@ int ba_consent_deid_regions(ba_deidentify mode, const double *eyes, const double
         return 0;
     }
     if (!eyes) {
-        ba_error_set(err, BA_ERR_USAGE, "--deidentify %s needs --eyes x1,y1,x2,y2%s",
-                     ba_consent_deid_name(mode), mode == BA_DEID_BLUR_FACE ? " or --face" : "");
+        ba_error_set(err, BA_ERR_USAGE,
+                     "de-identification %s needs the two eye centres (x1,y1,x2,y2)%s",
+                     ba_consent_deid_name(mode), mode == BA_DEID_BLUR_FACE ? " or a face box" : "");
+        ba_error_hint(err, BA_HINT_GIVE_EYES);
         return -1;
     }
     if (!finite4(eyes)) {
-        ba_error_set(err, BA_ERR_USAGE, "--eyes: coordinates must be finite numbers");
+        ba_error_set(err, BA_ERR_USAGE, "eye centres: coordinates must be finite numbers");
         return -1;
     }
     for (int i = 0; i < 2; i++)
         if (eyes[2 * i] < 0 || eyes[2 * i] >= width || eyes[2 * i + 1] < 0 ||
             eyes[2 * i + 1] >= height) {
             ba_error_set(err, BA_ERR_USAGE,
-                         "--eyes: eye %d (%g,%g) lies outside the reference photo (%d x %d)",
+                         "eye centre %d (%g,%g) lies outside the reference photo (%d x %d)",
                          i + 1, eyes[2 * i], eyes[2 * i + 1], width, height);
             return -1;
         }
@@ -104,7 +106,7 @@ int ba_consent_deid_regions(ba_deidentify mode, const double *eyes, const double
             r.h /= 2;
     }
     if (!clip(&r, width, height)) {
-        ba_error_set(err, BA_ERR_USAGE, "--eyes: the region to hide lies outside the photo");
+        ba_error_set(err, BA_ERR_USAGE, "eye centres: the region to hide lies outside the photo");
         return -1;
     }
     out[(*n)++] = r;

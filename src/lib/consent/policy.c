@@ -106,6 +106,26 @@ bool ba_consent_is_active(const ba_consent *c, const char *date)
     return true;
 }
 
+ba_consent_state ba_consent_state_on(const ba_consent *c, const char *date)
+{
+    if (!c || !date || c->revoked_at[0])
+        return BA_CONSENT_STATE_REVOKED;
+    if (ba_consent_is_active(c, date))
+        return BA_CONSENT_STATE_ACTIVE;
+    return strcmp(c->granted_at, date) > 0 ? BA_CONSENT_STATE_NOT_YET : BA_CONSENT_STATE_EXPIRED;
+}
+
+const char *ba_consent_state_name(ba_consent_state state)
+{
+    switch (state) {
+    case BA_CONSENT_STATE_ACTIVE: return "active";
+    case BA_CONSENT_STATE_NOT_YET: return "not yet";
+    case BA_CONSENT_STATE_EXPIRED: return "expired";
+    case BA_CONSENT_STATE_REVOKED: return "revoked";
+    }
+    return "revoked";
+}
+
 static void say(char *reason, size_t size, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
 static void say(char *reason, size_t size, const char *fmt, ...)

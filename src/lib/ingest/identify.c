@@ -287,9 +287,10 @@ int ingest_identify(ingest_job *j, const ba_ingest_options *o, VipsImage **heade
     double limit = o->max_megapixels > 0 ? o->max_megapixels : BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
     if (mp > limit) {
         ba_error_set(err, BA_ERR_TOO_LARGE,
-                     "%s: %d x %d pixels (%.1f megapixels) exceeds the limit of %g megapixels "
-                     "(--max-megapixels); refused before decoding",
+                     "%s: %d x %d pixels (%.1f megapixels) exceeds the pixel limit of %g "
+                     "megapixels; refused before decoding",
                      j->name, h->Xsize, h->Ysize, mp, limit);
+        ba_error_hint(err, BA_HINT_RAISE_PIXEL_LIMIT);
         g_object_unref(h);
         return -1;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <vips/vips.h>
 
+#include "common/error_prefix.h"
 #include "common/sha256.h"
 #include "ingest/fault.h"
 #include "ingest/internal.h"
@@ -63,9 +64,7 @@ static void name_first(ba_error *err, const char *name)
     ba_error_set(&shown, BA_OK, "%s", name);
     if (strncmp(err->message, shown.message, strlen(shown.message)) == 0)
         return;
-    char msg[sizeof err->message];
-    g_strlcpy(msg, err->message, sizeof msg);
-    ba_error_set(err, err->code, "%s: %s", name, msg);
+    ba_error_prefix(err, "%s", name); /* keeps the hint (e.g. give a date) */
 }
 
 /* The arguments, checked before the file's bytes are touched: a bad client,
@@ -161,9 +160,10 @@ static int prepare_checked(ba_catalog *cat, const char *name, const unsigned cha
         g_strlcpy(p->session_date, j->capture.captured_at, sizeof p->session_date);
     } else {
         ba_error_set(err, BA_ERR_NO_DATE,
-                     "%s: no capture date in its EXIF; pass the session date with --date "
-                     "YYYY-MM-DD",
+                     "%s: no session date: the photo has no EXIF capture date and none was "
+                     "given",
                      j->name);
+        ba_error_hint(err, BA_HINT_GIVE_DATE);
         goto out;
     }
 

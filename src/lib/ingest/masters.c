@@ -35,8 +35,9 @@ static int read_master(const char *path, const char *master_sha256, GBytes **out
     if (g_ascii_strcasecmp(in.sha256, master_sha256) != 0) {
         ba_error_set(err, BA_ERR_CORRUPT,
                      "%s: the master of this photo no longer matches its recorded SHA-256 "
-                     "(recorded %.12s..., now %.12s...); run verify",
+                     "(recorded %.12s..., now %.12s...)",
                      path, master_sha256, in.sha256);
+        ba_error_hint(err, BA_HINT_RUN_VERIFY);
         g_free(in.data);
         return -1;
     }
