@@ -83,6 +83,9 @@ for step in export-recorded export-image-placed export-placed; do
     run_ba --library "$L" audit
     expect_rc "audit after kill at $step" 0
     assert_contains "audit lists the unfinished export" "$T/out" "unfinished export $id"
+    # Another writer runs first: its sweep of dead writers' tmp/ files must
+    # leave the export's note, or the temporary folder could not be found.
+    B -q compare 1 2 -o "$T/sweep-$step.png" --width 400
     run_ba --library "$L" verify
     expect_rc "verify after kill at $step" 1
     assert_contains "verify names the export" "$T/out" "export $id"

@@ -102,9 +102,12 @@ static int sweep_tmp(const char *library_dir)
     int removed = 0;
     const char *n;
     while (d && (n = g_dir_read_name(d))) {
-        /* The in-flight files are named <kind>-<pid>-... (ingest-, consent-). */
+        /* The in-flight files are named <kind>-<pid>-... (ingest-, consent-).
+         * An export's note (export-<pid>-...) names the temporary folder it
+         * left in its destination: the export side removes both together
+         * (ba_consent_exports_stale_tmp), or the folder could never be found. */
         int pid = ba_path_tmp_writer(n);
-        if (pid == 0 || ba_pid_alive(pid))
+        if (pid == 0 || ba_pid_alive(pid) || g_str_has_prefix(n, "export-"))
             continue;
         char *path = g_build_filename(tmpdir, n, NULL);
         if (g_unlink(path) == 0)
