@@ -101,6 +101,11 @@ typedef struct ba_compose_options {
     ba_redaction redactions[BA_COMPOSE_MAX_REDACTIONS];
     int n_redactions;          /**< used entries of @c redactions */
     bool no_record;            /**< do not record the render in comparisons (exports) */
+    /** A later photo with no stored alignment onto the first is aligned from
+     *  the masters; store that alignment in the catalog (default true, what
+     *  compare does) or use it for this render only (false).  Export never
+     *  stores one: it refuses a comparison whose alignment is gone. */
+    bool store_alignment;
 } ba_compose_options;
 
 /** Fill @p o with the defaults. */
@@ -143,7 +148,8 @@ typedef struct ba_comparison {
 /**
  * Render photos @p ids (the first is the reference, the rest in the given
  * order) of @p cat to @p output (.png, .jpg/.jpeg or .webp) and record it in
- * the catalog's comparisons.  Missing alignments are computed and stored.
+ * the catalog's comparisons (unless no_record).  Missing alignments are
+ * computed from the masters already open, and stored when store_alignment.
  * Refused (BA_ERR_REFUSED) when the photos belong to different clients or
  * areas (unless force), cannot be aligned, or — with strict — differ in ways
  * that fake a result; BA_ERR_USAGE when a photo is given twice or the options
@@ -154,11 +160,35 @@ BA_API int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const b
                       const char *output, ba_comparison *out, ba_error *err);
 
 /**
- * Render image files @p paths (decoded with ingest's checks) to @p output;
- * nothing is recorded.  Alignment is computed on the fly.
+ * Render image files @p paths (decoded with ingest's checks, each once) to
+ * @p output; nothing is recorded.  Alignment is computed on the fly from the
+ * decoded images.
  */
 BA_API int ba_compose_files(const char *const *paths, int n, const ba_compose_options *opts,
                      const char *output, ba_comparison *out, ba_error *err);
+
+/** Which sessions ba_compose_pick() takes. */
+typedef enum ba_pick {
+    BA_PICK_FIRST_LAST = 0, /**< the first and the last session (a before/after) */
+    BA_PICK_FIRST,          /**< the first two sessions */
+    BA_PICK_LAST,           /**< the last two sessions */
+    BA_PICK_TIMELINE        /**< every session, the earliest @c max of them */
+} ba_pick;
+
+/**
+ * Choose the photos of a comparison of client @p client's area @p area:
+ * one photo per session, the first (lowest id) of each, in session date
+ * order, of view @p view (NULL = "frontal"), skipping photos whose master is
+ * marked missing or damaged (the session's next photo stands in; a session
+ * with none is left out).  Up to @p max (at least 2) ids go to @p ids as
+ * @p pick says; @p n_out gets how many.  Fewer than two sessions qualify is
+ * not an error: @p n_out is then 0 or 1 and the caller says what it means.
+ * @return 0, or -1 with BA_ERR_NOT_FOUND for an unknown client or area,
+ *         BA_ERR_USAGE for a bad argument, or a catalog error.
+ */
+BA_API int ba_compose_pick(ba_catalog *cat, const char *client, const char *area,
+                           const char *view, ba_pick pick, int64_t *ids, int max, int *n_out,
+                           ba_error *err);
 
 /**
  * Write a capture aid for framing the next session: photo @p id of @p cat

@@ -18,7 +18,10 @@
 #include <string.h>
 
 #include "align/internal.h"
+#include "align/loaded.h"
 #include "ingest/load.h"
+
+#define REFUSE_HINT "; align by landmarks instead (--points)"
 
 /* One image to align: its pixels, possibly decoded at 1 / shrink, and its
  * full-resolution size. */
@@ -74,17 +77,15 @@ static int check_plausible(const al_xf *f, double res, const char *pname, const 
     if (!(s >= BA_ALIGN_MIN_SCALE && s <= BA_ALIGN_MAX_SCALE)) {
         ba_error_set(err, BA_ERR_REFUSED,
                      "%s onto %s: the photo would have to be scaled by %.2f relative to its frame "
-                     "(plausible: %.1f to %.1f)",
+                     "(plausible: %.1f to %.1f)" REFUSE_HINT,
                      pname, rname, s, BA_ALIGN_MIN_SCALE, BA_ALIGN_MAX_SCALE);
-        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         return -1;
     }
     if (!(fabs(ang) <= BA_ALIGN_MAX_ANGLE_DEG)) {
         ba_error_set(err, BA_ERR_REFUSED,
                      "%s onto %s: the photo would have to be rotated by %.1f degrees (plausible: "
-                     "at most %.0f)",
+                     "at most %.0f)" REFUSE_HINT,
                      pname, rname, ang, BA_ALIGN_MAX_ANGLE_DEG);
-        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         return -1;
     }
     return 0;
@@ -263,11 +264,10 @@ static int align_images(const source *pimg, const source *rimg, const char *pnam
         const source *im = k ? rimg : pimg;
         if (im->w < AL_MIN_SIZE || im->h < AL_MIN_SIZE) {
             ba_error_set(err, BA_ERR_REFUSED,
-                         "%s onto %s: %s is too small to align (%d x %d, at least %d x %d)",
+                         "%s onto %s: %s is too small to align (%d x %d, at least %d x %d)" REFUSE_HINT,
                          pname, rname, k ? "the reference" : "the photo", im->w, im->h,
                          AL_MIN_SIZE,
                          AL_MIN_SIZE);
-            ba_error_hint(err, BA_HINT_GIVE_POINTS);
             return -1;
         }
     }
@@ -306,13 +306,12 @@ static int align_images(const source *pimg, const source *rimg, const char *pnam
         const al_view *v = k ? &ref : &photo;
         if (v->nkp < AL_MIN_KEYPOINTS) {
             ba_error_set(err, BA_ERR_REFUSED,
-                         "%s onto %s: %s shows too little detail to align (%d feature%s)",
+                         "%s onto %s: %s shows too little detail to align (%d feature%s)" REFUSE_HINT,
                          pname, rname,
                          !k ? "the photo"
                          : roi ? "the region of interest on the reference"
                                : "the reference",
                          v->nkp, v->nkp == 1 ? "" : "s");
-            ba_error_hint(err, BA_HINT_GIVE_POINTS);
             goto done;
         }
     }
@@ -334,9 +333,8 @@ static int align_images(const source *pimg, const source *rimg, const char *pnam
     if (inl < AL_MIN_INLIERS) {
         ba_error_set(err, BA_ERR_REFUSED,
                      "%s onto %s: only %d consistent feature match%s (at least %d needed): the "
-                     "photos may show different areas or too little detail",
+                     "photos may show different areas or too little detail" REFUSE_HINT,
                      pname, rname, inl, inl == 1 ? "" : "es", AL_MIN_INLIERS);
-        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         goto done;
     }
     /* Feature px -> full px. */
@@ -356,26 +354,23 @@ static int align_images(const source *pimg, const source *rimg, const char *pnam
     double long_ref = MAX(ref.full_w, ref.full_h);
     if (!(det->drift_px <= AL_MAX_DRIFT * long_ref)) {
         ba_error_set(err, BA_ERR_REFUSED,
-                     "%s onto %s: feature matches and pixel comparison disagree by %.0f px",
+                     "%s onto %s: feature matches and pixel comparison disagree by %.0f px" REFUSE_HINT,
                      pname, rname, det->drift_px);
-        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         goto done;
     }
     if (check_plausible(&rr.xf, res, pname, rname, err))
         goto done;
     if (!(rr.overlap >= AL_MIN_OVERLAP)) {
         ba_error_set(err, BA_ERR_REFUSED,
-                     "%s onto %s: the photos overlap too little (%.0f%% of the smaller view)",
+                     "%s onto %s: the photos overlap too little (%.0f%% of the smaller view)" REFUSE_HINT,
                      pname, rname, 100 * rr.overlap);
-        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         goto done;
     }
     if (!(rr.ncc >= AL_MIN_NCC)) {
         ba_error_set(err, BA_ERR_REFUSED,
                      "%s onto %s: the aligned pixels do not agree (correlation %.2f, at least %.2f "
-                     "needed): the photos may show different areas",
+                     "needed): the photos may show different areas" REFUSE_HINT,
                      pname, rname, rr.ncc, AL_MIN_NCC);
-        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         goto done;
     }
     fill_result(&rr.xf, out);
@@ -388,6 +383,15 @@ done:
     al_view_clear(&ref);
     det->seconds = (g_get_monotonic_time() - t0) / 1e6;
     return rc;
+}
+
+int al_align_images(VipsImage *reference, const char *rname, VipsImage *photo,
+                    const char *pname, const ba_align_options *opts, ba_alignment *out,
+                    ba_error *err)
+{
+    source r = {reference, 1, reference->Xsize, reference->Ysize};
+    source p = {photo, 1, photo->Xsize, photo->Ysize};
+    return align_images(&p, &r, pname, rname, opts, out, err);
 }
 
 int ba_align_files(const char *reference_path, const char *photo_path,
@@ -405,23 +409,19 @@ int ba_align_files(const char *reference_path, const char *photo_path,
         g_object_unref(ref);
         return -1;
     }
-    source r = {ref, 1, ref->Xsize, ref->Ysize}, p = {photo, 1, photo->Xsize, photo->Ysize};
-    int rc = align_images(&p, &r, photo_path, reference_path, opts, out, err);
+    int rc = al_align_images(ref, reference_path, photo, photo_path, opts, out, err);
     g_object_unref(ref);
     g_object_unref(photo);
     return rc;
 }
 
-/* Open a master; when it is a JPEG needed at half size or less, decode it
- * at 1/2, 1/4 or 1/8 with libjpeg's DCT scaling (far cheaper than decoding
- * it whole; view.c accounts for the exact geometry). */
-static int open_master(ba_catalog *cat, const ba_photo *ph, const ba_align_options *opts,
-                       source *out, ba_error *err)
+/* A master (from ba_ingest_open_master(), referenced here) to align: when it
+ * is a JPEG needed at half size or less, decoded at 1/2, 1/4 or 1/8 with
+ * libjpeg's DCT scaling (far cheaper than decoding it whole; view.c accounts
+ * for the exact geometry). */
+static void master_source(VipsImage *full, const ba_align_options *opts, source *out)
 {
-    memset(out, 0, sizeof *out);
-    VipsImage *full = NULL;
-    if (ba_ingest_open_master(ba_catalog_dir(cat), ph->master_sha256, &full, err))
-        return -1;
+    g_object_ref(full);
     out->img = full;
     out->shrink = 1;
     out->w = full->Xsize;
@@ -429,17 +429,36 @@ static int open_master(ba_catalog *cat, const ba_photo *ph, const ba_align_optio
     double s = (double)(AL_REFINE_FACTOR * work_size(opts)) / MAX(out->w, out->h);
     int shrink = s <= 0.125 ? 8 : s <= 0.25 ? 4 : s <= 0.5 ? 2 : 1;
     if (shrink == 1)
-        return 0;
+        return;
     /* From the bytes whose hash was checked, never the file again (masters
      * are JPEG; anything else is decoded whole). */
     VipsImage *small = NULL;
     if (ba_ingest_master_shrink(full, shrink, VIPS_ACCESS_SEQUENTIAL, &small)) {
         vips_error_clear();
-        return 0; /* decode it whole */
+        return; /* decode it whole */
     }
     g_object_unref(full);
     out->img = small;
     out->shrink = shrink;
+}
+
+int al_align_masters(const ba_photo *photo, VipsImage *photo_master, const ba_photo *reference,
+                     VipsImage *reference_master, const ba_align_options *opts,
+                     ba_alignment *out, ba_error *err)
+{
+    char pname[48], rname[48];
+    g_snprintf(pname, sizeof pname, "photo %" G_GINT64_FORMAT, photo->id);
+    g_snprintf(rname, sizeof rname, "photo %" G_GINT64_FORMAT, reference->id);
+    source ps, rs;
+    master_source(reference_master, opts, &rs);
+    master_source(photo_master, opts, &ps);
+    int rc = align_images(&ps, &rs, pname, rname, opts, out, err);
+    g_object_unref(ps.img);
+    g_object_unref(rs.img);
+    if (rc)
+        return -1;
+    out->photo_id = photo->id;
+    out->reference_id = reference->id;
     return 0;
 }
 
@@ -459,22 +478,15 @@ int ba_align_photos(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
     if (ba_catalog_photo_get(cat, photo_id, &p, err) ||
         ba_catalog_photo_get(cat, reference_id, &r, err))
         return -1;
-    char pname[48], rname[48];
-    g_snprintf(pname, sizeof pname, "photo %" G_GINT64_FORMAT, photo_id);
-    g_snprintf(rname, sizeof rname, "photo %" G_GINT64_FORMAT, reference_id);
-    source ps, rs;
-    if (open_master(cat, &r, opts, &rs, err))
+    VipsImage *pm = NULL, *rm = NULL;
+    if (ba_ingest_open_master(ba_catalog_dir(cat), r.master_sha256, &rm, err))
         return -1;
-    if (open_master(cat, &p, opts, &ps, err)) {
-        g_object_unref(rs.img);
+    if (ba_ingest_open_master(ba_catalog_dir(cat), p.master_sha256, &pm, err)) {
+        g_object_unref(rm);
         return -1;
     }
-    int rc = align_images(&ps, &rs, pname, rname, opts, out, err);
-    g_object_unref(ps.img);
-    g_object_unref(rs.img);
-    if (rc)
-        return -1;
-    out->photo_id = photo_id;
-    out->reference_id = reference_id;
-    return ba_catalog_alignment_put(cat, out, err);
+    int rc = al_align_masters(&p, pm, &r, rm, opts, out, err);
+    g_object_unref(pm);
+    g_object_unref(rm);
+    return rc ? -1 : ba_catalog_alignment_put(cat, out, err);
 }

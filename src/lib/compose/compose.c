@@ -13,8 +13,10 @@
 #include <vips/vips.h>
 
 #include "beforeafter/align.h"
+#include "align/loaded.h"
 #include "beforeafter/library.h"
 #include "compose/internal.h"
+#include "compose/loaded.h"
 #include "compose/output.h"
 #include "ingest/load.h"
 
@@ -26,6 +28,7 @@ void ba_compose_options_init(ba_compose_options *o)
     o->background[0] = o->background[1] = o->background[2] = 255;
     o->logo_opacity = 0.6;
     o->align = true;
+    o->store_alignment = true;
 }
 
 static const char *const LAYOUTS[] = {"side-by-side", "stacked", "timeline", NULL};
@@ -194,29 +197,113 @@ int cp_open_master(ba_catalog *cat, const ba_photo *p, VipsImage **img, ba_error
     ba_catalog_master_relpath(p->master_sha256, rel, sizeof rel);
     if (why.code == BA_ERR_NOT_FOUND)
         ba_error_set(err, BA_ERR_CORRUPT,
-                     "photo %" G_GINT64_FORMAT ": its master %s is missing",
+                     "photo %" G_GINT64_FORMAT ": its master %s is missing; 'beforeafter "
+                     "verify' tells more",
                      p->id, rel);
     else
         ba_error_set(err, why.code == BA_ERR_NOMEM ? BA_ERR_NOMEM : BA_ERR_CORRUPT,
-                     "photo %" G_GINT64_FORMAT ": its master %s cannot be read (%s)",
+                     "photo %" G_GINT64_FORMAT ": its master %s cannot be read (%s); "
+                     "'beforeafter verify' tells more",
                      p->id, rel, why.message);
-    ba_error_hint(err, BA_HINT_RUN_VERIFY);
     return -1;
+}
+
+/* The opening every entry point shares: the defaults (into @defaults) when
+ * @opts is NULL, an empty result, and the checks that need no pixel: the
+ * count, distinct @ids (NULL for files), the options, the output path (never
+ * into @library).  Returns the options to use, or NULL. */
+static const ba_compose_options *begin(const ba_compose_options *opts,
+                                       ba_compose_options *defaults, const int64_t *ids, int n,
+                                       const char *library, const char *output,
+                                       ba_comparison *out, ba_error *err)
+{
+    if (!opts) {
+        ba_compose_options_init(defaults);
+        opts = defaults;
+    }
+    memset(out, 0, sizeof *out);
+    if (check_count(n, err) || (ids && check_distinct(ids, n, err)) ||
+        ba_compose_options_check(opts, err) || ba_library_check_output(library, output, false, err))
+        return NULL;
+    return opts;
+}
+
+/*
+ * A plain file opens as a lazy image that can be read once, top to bottom,
+ * but align and render both read every input.  So each input is decoded
+ * once into memory, the reference first (every alignment reads it), within
+ * a budget that keeps memory bounded whatever the number and size of the
+ * inputs; past it, an input is decoded a second time for its alignment.
+ */
+#define FILES_MEMORY_BUDGET (512LL << 20)
+
+/* Decode @s's lazy image into memory when it fits in *@budget. */
+static int decode_once(cp_source *s, long long *budget, bool *kept, ba_error *err)
+{
+    long long bytes = (long long)s->img->Xsize * s->img->Ysize * s->img->Bands;
+    *kept = false;
+    if (bytes > *budget)
+        return 0;
+    VipsImage *mem = vips_image_copy_memory(s->img);
+    if (!mem) {
+        char *why = vips_error_buffer_copy();
+        g_strstrip(why);
+        g_strdelimit(why, "\n", ' ');
+        ba_error_set(err, BA_ERR_CORRUPT, "%s: cannot decode the image: %s", s->name,
+                     *why ? why : "libvips failed");
+        g_free(why);
+        return -1;
+    }
+    g_object_unref(s->img);
+    s->img = mem;
+    *budget -= bytes;
+    *kept = true;
+    return 0;
+}
+
+/* The image of input @i for its alignment: the one in memory, else a
+ * second decode of the file (a new reference, or NULL on error). */
+static VipsImage *for_alignment(const cp_source *s, const bool *kept, int i, ba_error *err)
+{
+    VipsImage *img = NULL;
+    if (kept[i]) {
+        g_object_ref(s[i].img);
+        return s[i].img;
+    }
+    return ba_ingest_load(s[i].name, 0, &img, NULL, err) ? NULL : img;
+}
+
+/* Align input @i onto input 0, from the decoded images. */
+static int align_file(const cp_source *s, const bool *kept, int i, double m[2][3],
+                      ba_error *err)
+{
+    VipsImage *ref = for_alignment(s, kept, 0, err);
+    VipsImage *photo = ref ? for_alignment(s, kept, i, err) : NULL;
+    int rc = -1;
+    ba_align_options ao;
+    ba_align_options_init(&ao);
+    ba_alignment a;
+    if (photo && al_align_images(ref, s[0].name, photo, s[i].name, &ao, &a, err) == 0) {
+        memcpy(m, a.matrix, sizeof a.matrix);
+        rc = 0;
+    }
+    if (ref)
+        g_object_unref(ref);
+    if (photo)
+        g_object_unref(photo);
+    return rc;
 }
 
 int ba_compose_files(const char *const *paths, int n, const ba_compose_options *opts,
                      const char *output, ba_comparison *out, ba_error *err)
 {
     ba_compose_options defaults;
-    if (!opts) {
-        ba_compose_options_init(&defaults);
-        opts = &defaults;
-    }
-    memset(out, 0, sizeof *out);
-    if (check_count(n, err) || ba_compose_options_check(opts, err) ||
-        ba_library_check_output(NULL, output, false, err))
+    opts = begin(opts, &defaults, NULL, n, NULL, output, out, err);
+    if (!opts)
         return -1;
     cp_source *s = g_new0(cp_source, n);
+    bool kept[BA_COMPOSE_MAX_PANELS] = {false};
+    long long budget = FILES_MEMORY_BUDGET;
     int rc = -1;
     for (int i = 0; i < n; i++) {
         s[i].name = paths[i];
@@ -224,18 +311,16 @@ int ba_compose_files(const char *const *paths, int n, const ba_compose_options *
             goto out;
         g_strlcpy(s[i].date, s[i].capture.captured_at, sizeof s[i].date);
     }
+    /* Unaligned, each input is read once anyway: nothing to keep. */
+    for (int i = 0; opts->align && i < n; i++)
+        if (decode_once(&s[i], &budget, &kept[i], err))
+            goto out;
     identity(s[0].m);
     for (int i = 1; i < n; i++) {
-        if (!opts->align) {
+        if (!opts->align)
             fit_unaligned(s, i);
-            continue;
-        }
-        ba_align_options ao;
-        ba_align_options_init(&ao);
-        ba_alignment a;
-        if (ba_align_files(paths[0], paths[i], &ao, &a, err))
+        else if (align_file(s, kept, i, s[i].m, err))
             goto out;
-        memcpy(s[i].m, a.matrix, sizeof s[i].m);
     }
     rc = cp_render(s, n, opts, output, out, err);
 out:
@@ -306,18 +391,56 @@ out:
     return rc;
 }
 
-int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compose_options *opts,
-                      const char *output, ba_comparison *out, ba_error *err)
+/* The alignment of photo @i onto the first: the one @given (an array, or NULL
+ * to look in the catalog), else computed from the masters already open and
+ * stored when the options say so. */
+static int alignment_of(ba_catalog *cat, const cp_source *s, int i,
+                        const ba_alignment *const *given, const ba_compose_options *o,
+                        ba_alignment *a, ba_error *err)
 {
-    ba_compose_options defaults;
-    if (!opts) {
-        ba_compose_options_init(&defaults);
-        opts = &defaults;
+    ba_error e;
+    if (given ? given[i] != NULL
+              : ba_catalog_alignment_get(cat, s[i].photo.id, s[0].photo.id, a, &e) == 0) {
+        if (given)
+            *a = *given[i];
+        return 0;
     }
-    memset(out, 0, sizeof *out);
-    if (check_count(n, err) || check_distinct(ids, n, err) || ba_compose_options_check(opts, err) ||
-        ba_library_check_output(ba_catalog_dir(cat), output, false, err))
+    ba_align_options ao;
+    ba_align_options_init(&ao);
+    if (al_align_masters(&s[i].photo, s[i].img, &s[0].photo, s[0].img, &ao, a, err))
         return -1;
+    return o->store_alignment ? ba_catalog_alignment_put(cat, a, err) : 0;
+}
+
+/* Record the render in comparisons, with a copy of it in renders/. */
+static int record(ba_catalog *cat, const int64_t *ids, int n, const ba_compose_options *opts,
+                  const char *output, ba_comparison *out, ba_error *err)
+{
+    ba_comparison_record rec;
+    memset(&rec, 0, sizeof rec);
+    g_strlcpy(rec.layout, LAYOUTS[opts->layout], sizeof rec.layout);
+    rec.n_photos = n;
+    memcpy(rec.photos, ids, sizeof(int64_t) * (size_t)n);
+    parameters_json(opts, rec.parameters, sizeof rec.parameters);
+    g_strlcpy(rec.output, output, sizeof rec.output);
+    g_strlcpy(rec.sha256, out->sha256, sizeof rec.sha256);
+    rec.width = out->width;
+    rec.height = out->height;
+    rec.aligned = out->aligned;
+    if (store_render(cat, output, out->sha256, rec.render, sizeof rec.render, err) ||
+        ba_catalog_comparison_add(cat, &rec, err))
+        return -1;
+    out->id = rec.id;
+    return 0;
+}
+
+/* Render photos @ids of @cat, their rows taken from @photos and their
+ * alignments from @aligns when not NULL (what the caller has read already),
+ * else read here.  The opening checks are done. */
+static int compose_library(ba_catalog *cat, const int64_t *ids, int n, const ba_photo *photos,
+                           const ba_alignment *const *aligns, const ba_compose_options *opts,
+                           const char *output, ba_comparison *out, ba_error *err)
+{
     if (ba_output_format(output) == BA_OUT_UNKNOWN) {
         ba_error_set(err, BA_ERR_USAGE, "%s: unknown output format; use .png, .jpg or .webp",
                      output);
@@ -327,7 +450,9 @@ int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compo
     int rc = -1;
     char names[BA_COMPOSE_MAX_PANELS][32];
     for (int i = 0; i < n; i++) {
-        if (ba_catalog_photo_get(cat, ids[i], &s[i].photo, err))
+        if (photos)
+            s[i].photo = photos[i];
+        else if (ba_catalog_photo_get(cat, ids[i], &s[i].photo, err))
             goto out;
         s[i].has_photo = true;
         s[i].capture = s[i].photo.capture;
@@ -340,10 +465,10 @@ int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compo
              strcmp(s[i].photo.area, s[0].photo.area) != 0)) {
             ba_error_set(err, BA_ERR_REFUSED,
                          "photo %" G_GINT64_FORMAT " (%s, %s) and photo %" G_GINT64_FORMAT
-                         " (%s, %s) are of different clients or areas",
+                         " (%s, %s) are of different clients or areas; pass --force if this "
+                         "is really meant",
                          ids[0], s[0].photo.client, s[0].photo.area, ids[i], s[i].photo.client,
                          s[i].photo.area);
-            ba_error_hint(err, BA_HINT_CONFIRM_MIXED);
             goto out;
         }
         if (s[i].photo.master_problem[0]) {
@@ -362,38 +487,39 @@ int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compo
             continue;
         }
         ba_alignment a;
-        ba_error aerr;
-        if (ba_catalog_alignment_get(cat, ids[i], ids[0], &a, &aerr) != 0) {
-            ba_align_options ao;
-            ba_align_options_init(&ao);
-            if (ba_align_photos(cat, ids[i], ids[0], &ao, &a, err))
-                goto out;
-        }
+        if (alignment_of(cat, s, i, aligns, opts, &a, err))
+            goto out;
         memcpy(s[i].m, a.matrix, sizeof s[i].m);
     }
     if (cp_render(s, n, opts, output, out, err))
         goto out;
-    if (opts->no_record) {
-        rc = 0;
-        goto out;
-    }
-    ba_comparison_record rec;
-    memset(&rec, 0, sizeof rec);
-    g_strlcpy(rec.layout, LAYOUTS[opts->layout], sizeof rec.layout);
-    rec.n_photos = n;
-    memcpy(rec.photos, ids, sizeof(int64_t) * (size_t)n);
-    parameters_json(opts, rec.parameters, sizeof rec.parameters);
-    g_strlcpy(rec.output, output, sizeof rec.output);
-    g_strlcpy(rec.sha256, out->sha256, sizeof rec.sha256);
-    rec.width = out->width;
-    rec.height = out->height;
-    rec.aligned = out->aligned;
-    if (store_render(cat, output, out->sha256, rec.render, sizeof rec.render, err) ||
-        ba_catalog_comparison_add(cat, &rec, err))
-        goto out;
-    out->id = rec.id;
-    rc = 0;
+    rc = opts->no_record ? 0 : record(cat, ids, n, opts, output, out, err);
 out:
     free_sources(s, n);
     return rc;
+}
+
+int ba_compose_photos(ba_catalog *cat, const int64_t *ids, int n, const ba_compose_options *opts,
+                      const char *output, ba_comparison *out, ba_error *err)
+{
+    ba_compose_options defaults;
+    opts = begin(opts, &defaults, ids, n, ba_catalog_dir(cat), output, out, err);
+    if (!opts)
+        return -1;
+    return compose_library(cat, ids, n, NULL, NULL, opts, output, out, err);
+}
+
+int ba_compose_loaded(ba_catalog *cat, const ba_photo *photos, const ba_alignment *const *aligns,
+                      int n, const ba_compose_options *opts, const char *output,
+                      ba_comparison *out, ba_error *err)
+{
+    int64_t ids[BA_COMPOSE_MAX_PANELS];
+    for (int i = 0; i < n && i < BA_COMPOSE_MAX_PANELS; i++)
+        ids[i] = photos[i].id;
+    ba_compose_options defaults;
+    opts = begin(opts, &defaults, n <= BA_COMPOSE_MAX_PANELS ? ids : NULL, n, ba_catalog_dir(cat),
+                 output, out, err);
+    if (!opts)
+        return -1;
+    return compose_library(cat, ids, n, photos, aligns, opts, output, out, err);
 }

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "beforeafter/beforeafter.h"
-#include "common/error_prefix.h"
 #include "consent/export.h"
+#include "compose/loaded.h"
 #include "consent/internal.h"
 #include "ingest/fault.h"
 
@@ -53,6 +53,12 @@ static int load_item(job *j, const ba_comparison_record *rec, item **out, ba_err
                      rec->id, rec->n_photos);
         item_free(it);
         return -1;
+    }
+    /* Read once: the render and the manifest both use them. */
+    for (int p = 1; rec->aligned && p < rec->n_photos && p < BA_COMPOSE_MAX_PANELS; p++) {
+        ba_error e;
+        it->has_align[p] = ba_catalog_alignment_get(j->cat, rec->photos[p], rec->photos[0],
+                                                    &it->align[p], &e) == 0;
     }
     *out = it;
     return 0;
@@ -103,9 +109,9 @@ static int select_items(job *j, ba_error *err)
     g_array_free(recs, TRUE);
     if (rc == 0 && j->items->len == 0) {
         ba_error_set(err, BA_ERR_NOT_FOUND,
-                     "client %s has no comparisons%s%s to export",
+                     "client %s has no comparisons%s%s to export; make one with 'beforeafter "
+                     "compare'",
                      o->client, o->area ? " of " : "", o->area ? o->area : "");
-        ba_error_hint(err, BA_HINT_MAKE_COMPARISON);
         rc = -1;
     }
     return rc;
@@ -183,6 +189,31 @@ static void refusal_audits(job *j, const char *result_prefix)
     }
 }
 
+/*
+ * An aligned comparison leaves with the alignments it was reviewed with.
+ * When one is gone (the catalog lost it, or an older version recorded the
+ * comparison), the export refuses rather than align anew: a transform
+ * computed here would be one nobody has looked at, the image could differ
+ * from the comparison the clinician approved, and the manifest could not
+ * name the alignment it used.  Aligning again and looking at the comparison
+ * is a minute's work; an unreviewed marketing image cannot be called back.
+ */
+static int check_alignments(const item *it, ba_error *err)
+{
+    for (int p = 1; it->opts.align && p < it->rec.n_photos && p < BA_COMPOSE_MAX_PANELS; p++) {
+        if (it->has_align[p])
+            continue;
+        ba_error_set(err, BA_ERR_REFUSED,
+                     "comparison %" G_GINT64_FORMAT ": photo %" G_GINT64_FORMAT " has no stored "
+                     "alignment onto photo %" G_GINT64_FORMAT " any more, so the image would not "
+                     "be the one reviewed; align them again and check the comparison; nothing "
+                     "was written",
+                     it->rec.id, it->rec.photos[p], it->rec.photos[0]);
+        return -1;
+    }
+    return 0;
+}
+
 static int render_items(job *j, ba_error *err)
 {
     int n = 0;
@@ -195,16 +226,17 @@ static int render_items(job *j, ba_error *err)
         char name[32];
         snprintf(name, sizeof name, "%d.png", it->n);
         it->tmp = g_build_filename(j->tmpdir, name, NULL);
-        if (ba_compose_photos(j->cat, it->rec.photos, it->rec.n_photos, &it->opts, it->tmp,
-                              &it->out, err)) {
-            /* The prefix keeps the hint (a damaged master: verify tells more). */
-            ba_error_prefix(err, "comparison %" G_GINT64_FORMAT, it->rec.id);
+        if (check_alignments(it, err))
             return -1;
-        }
-        for (int p = 1; it->opts.align && p < it->rec.n_photos; p++) {
-            ba_error e;
-            it->has_align[p] = ba_catalog_alignment_get(j->cat, it->rec.photos[p],
-                                                        it->rec.photos[0], &it->align[p], &e) == 0;
+        const ba_alignment *aligns[BA_COMPOSE_MAX_PANELS] = {NULL};
+        for (int p = 1; p < BA_COMPOSE_MAX_PANELS; p++)
+            aligns[p] = it->has_align[p] ? &it->align[p] : NULL;
+        if (ba_compose_loaded(j->cat, it->photos, aligns, it->rec.n_photos, &it->opts, it->tmp,
+                              &it->out, err)) {
+            char *why = g_strdup(err->message);
+            ba_error_set(err, err->code, "comparison %" G_GINT64_FORMAT ": %s", it->rec.id, why);
+            g_free(why);
+            return -1;
         }
     }
     return 0;
@@ -335,12 +367,12 @@ static int check_options(job *j, ba_error *err)
     }
     j->deid = (ba_deidentify)deid;
     if (o->eyes && j->deid == BA_DEID_NONE) {
-        ba_error_set(err, BA_ERR_USAGE, "eye centres need the de-identification eyes, "
-                                        "half-letterbox or blur-face");
+        ba_error_set(err, BA_ERR_USAGE, "--eyes needs --deidentify eyes, half-letterbox or "
+                                        "blur-face");
         return -1;
     }
     if (o->face && j->deid != BA_DEID_BLUR_FACE) {
-        ba_error_set(err, BA_ERR_USAGE, "a face box needs the de-identification blur-face");
+        ba_error_set(err, BA_ERR_USAGE, "--face needs --deidentify blur-face");
         return -1;
     }
     j->label_style = -1;
@@ -383,8 +415,7 @@ static int plan_regions(job *j, ba_error *err)
             first = it;
         } else if (it->rec.photos[0] != first->rec.photos[0]) {
             ba_error_set(err, BA_ERR_USAGE,
-                         "eye centres and face boxes are positions in one reference photo, but "
-                         "comparisons %" G_GINT64_FORMAT
+                         "--eyes/--face are positions in one reference photo, but comparisons %" G_GINT64_FORMAT
                          " and %" G_GINT64_FORMAT " start from different photos; export them one "
                          "at a time",
                          first->rec.id, it->rec.id);

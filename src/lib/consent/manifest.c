@@ -53,6 +53,9 @@ void ex_options_from_record(job *j, item *it)
      * (rendered once with --force) need no second confirmation. */
     o->force = true;
     o->no_record = true;
+    /* An export only reads the catalog until it records itself: it never
+     * stores an alignment (render_items() refuses a missing one). */
+    o->store_alignment = false;
     memcpy(o->redactions, j->regions, sizeof j->regions);
     o->n_redactions = j->n_regions;
 }
