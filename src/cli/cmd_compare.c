@@ -4,22 +4,24 @@
 
 #include "cli.h"
 
-typedef struct pick {
-    GArray *ids;         /* chosen photo ids, one per session */
-    gint64 last_session;
-    const char *view;
-} pick;
-
-static int pick_per_session(const ba_photo *p, void *ud)
+static gboolean parse_colour(const char *s, unsigned char rgb[3])
 {
-    pick *k = ud;
-    if (k->view && strcmp(p->view, k->view) != 0)
-        return 0;
-    if (p->session_id == k->last_session)
-        return 0; /* the first photo of each session */
-    k->last_session = p->session_id;
-    g_array_append_val(k->ids, p->id);
-    return 0;
+    unsigned r, g, b;
+    if (!s)
+        return TRUE;
+    if (s[0] == '#' && strlen(s) == 7 && sscanf(s + 1, "%2x%2x%2x", &r, &g, &b) == 3) {
+        rgb[0] = (unsigned char)r, rgb[1] = (unsigned char)g, rgb[2] = (unsigned char)b;
+        return TRUE;
+    }
+    if (strcmp(s, "white") == 0) {
+        rgb[0] = rgb[1] = rgb[2] = 255;
+        return TRUE;
+    }
+    if (strcmp(s, "black") == 0) {
+        rgb[0] = rgb[1] = rgb[2] = 0;
+        return TRUE;
+    }
+    return FALSE;
 }
 
 static void print_result(const char *output, const ba_comparison *c)
@@ -138,7 +140,7 @@ int cmd_compare(ba_catalog *cat, int argc, char **argv)
         rc = cli_usage("compare", "%s", bad);
         goto out;
     }
-    if (background && ba_parse_colour(background, o.background, NULL)) {
+    if (!parse_colour(background, o.background)) {
         rc = cli_usage("compare", "--background '%s' is not #RRGGBB, white or black", background);
         goto out;
     }
@@ -191,43 +193,27 @@ int cmd_compare(ba_catalog *cat, int argc, char **argv)
             rc = cli_usage("compare", "--client needs --area");
             goto out;
         }
-        ba_client cl;
-        if (ba_catalog_client_get(cat, client, &cl, &err) || ba_catalog_area_check(cat, area, &err)) {
+        /* The first photo of each session, as batch compare picks it. */
+        ba_pick pick = first && !last                                   ? BA_PICK_FIRST
+                       : last && !first                                 ? BA_PICK_LAST
+                       : first || last || o.layout != BA_LAYOUT_TIMELINE ? BA_PICK_FIRST_LAST
+                                                                         : BA_PICK_TIMELINE;
+        int64_t picked[BA_COMPOSE_MAX_PANELS];
+        int n = 0;
+        if (ba_compose_pick(cat, client, area, view, pick, picked, BA_COMPOSE_MAX_PANELS, &n,
+                            &err)) {
             cli_report_error("compare", &err);
             rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
             goto out;
         }
-        pick k = {.ids = g_array_new(FALSE, FALSE, sizeof(gint64)), .last_session = -1,
-                  .view = view ? view : "frontal"};
-        ba_photo_filter f = {.client = client, .area = area};
-        if (ba_catalog_photo_list(cat, &f, pick_per_session, &k, &err)) {
-            g_array_free(k.ids, TRUE);
-            cli_report_error(NULL, &err);
-            rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
-            goto out;
-        }
-        if (k.ids->len < 2) {
-            cli_error("compare: client %s has %u session(s) with a %s photo of %s; a comparison "
+        if (n < 2) {
+            cli_error("compare: client %s has %d session(s) with a %s photo of %s; a comparison "
                       "needs two",
-                      client, k.ids->len, k.view, area);
-            g_array_free(k.ids, TRUE);
+                      client, n, view ? view : "frontal", area);
             rc = EXIT_PARTIAL;
             goto out;
         }
-        gboolean ends = first || last || o.layout != BA_LAYOUT_TIMELINE;
-        if (ends) {
-            gint64 a = g_array_index(k.ids, gint64, 0);
-            gint64 b = g_array_index(k.ids, gint64, k.ids->len - 1);
-            if (first && !last)
-                b = g_array_index(k.ids, gint64, 1);
-            if (last && !first)
-                a = g_array_index(k.ids, gint64, k.ids->len - 2);
-            g_array_append_val(ids, a);
-            g_array_append_val(ids, b);
-        } else {
-            g_array_append_vals(ids, k.ids->data, MIN(k.ids->len, BA_COMPOSE_MAX_PANELS));
-        }
-        g_array_free(k.ids, TRUE);
+        g_array_append_vals(ids, picked, (guint)n);
     }
     if (ids->len < 2) {
         rc = cli_usage("compare", "give at least two photo ids or files, or --client and --area");

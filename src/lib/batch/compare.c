@@ -10,8 +10,8 @@
 typedef struct group {
     char *client;
     char *area;
-    GArray *ids;       /* first photo of each session, date order */
-    gint64 last_session;
+    int64_t ids[BA_COMPOSE_MAX_PANELS]; /* from ba_compose_pick() */
+    int n;
     char *output;
     ba_comparison result;
     ba_error err;
@@ -20,32 +20,24 @@ typedef struct group {
 
 typedef struct collect {
     GPtrArray *groups;
-    GHashTable *index; /* "client\\narea" -> group */
-    const char *view;
+    GHashTable *index; /* "client\narea" -> group */
 } collect;
 
+/* Every client and area with photos, in listing order; which photos each
+ * compares is ba_compose_pick()'s to say. */
 static int collect_photo(const ba_photo *p, void *ud)
 {
     collect *c = ud;
-    if (strcmp(p->view, c->view) != 0 || p->master_problem[0])
-        return 0;
     char *key = g_strdup_printf("%s\n%s", p->client, p->area);
-    group *g = g_hash_table_lookup(c->index, key);
-    if (!g) {
-        g = g_new0(group, 1);
-        g->client = g_strdup(p->client);
-        g->area = g_strdup(p->area);
-        g->ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-        g->last_session = -1;
-        g_hash_table_insert(c->index, key, g);
-        g_ptr_array_add(c->groups, g);
-    } else {
+    if (g_hash_table_contains(c->index, key)) {
         g_free(key);
+        return 0;
     }
-    if (p->session_id != g->last_session) {
-        g->last_session = p->session_id;
-        g_array_append_val(g->ids, p->id);
-    }
+    group *g = g_new0(group, 1);
+    g->client = g_strdup(p->client);
+    g->area = g_strdup(p->area);
+    g_hash_table_insert(c->index, key, g);
+    g_ptr_array_add(c->groups, g);
     return 0;
 }
 
@@ -55,7 +47,6 @@ static void group_free(gpointer data)
     g_free(g->client);
     g_free(g->area);
     g_free(g->output);
-    g_array_free(g->ids, TRUE);
     g_free(g);
 }
 
@@ -84,15 +75,8 @@ static gpointer worker(gpointer data)
             g->err = open_err;
             g->rc = -1;
         } else {
-            const gint64 *ids = (const gint64 *)g->ids->data;
-            int n = (int)g->ids->len;
-            gint64 pair[2] = {ids[0], ids[n - 1]};
-            if (r->o->compose.layout == BA_LAYOUT_TIMELINE)
-                g->rc = ba_compose_photos(cat, ids, MIN(n, BA_COMPOSE_MAX_PANELS),
-                                          &r->o->compose, g->output, &g->result, &g->err);
-            else
-                g->rc = ba_compose_photos(cat, pair, 2, &r->o->compose, g->output, &g->result,
-                                          &g->err);
+            g->rc = ba_compose_photos(cat, g->ids, g->n, &r->o->compose, g->output, &g->result,
+                                      &g->err);
         }
         g_async_queue_push(r->done, g);
     }
@@ -127,9 +111,15 @@ int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *o,
         return -1;
     }
     collect c = {.groups = g_ptr_array_new_with_free_func(group_free),
-                 .index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-                 .view = o->view ? o->view : "frontal"};
-    if (ba_catalog_photo_list(cat, NULL, collect_photo, &c, err)) {
+                 .index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+    ba_pick pick = o->compose.layout == BA_LAYOUT_TIMELINE ? BA_PICK_TIMELINE : BA_PICK_FIRST_LAST;
+    int listed = ba_catalog_photo_list(cat, NULL, collect_photo, &c, err);
+    for (guint i = 0; listed == 0 && i < c.groups->len; i++) {
+        group *g = g_ptr_array_index(c.groups, i);
+        listed = ba_compose_pick(cat, g->client, g->area, o->view, pick, g->ids,
+                                 BA_COMPOSE_MAX_PANELS, &g->n, err);
+    }
+    if (listed) {
         g_hash_table_destroy(c.index);
         g_ptr_array_free(c.groups, TRUE);
         return -1;
@@ -139,7 +129,7 @@ int ba_batch_compare(ba_catalog *cat, const ba_batch_compare_options *o,
     static const char *const layouts[] = {"side-by-side", "stacked", "timeline"};
     for (guint i = 0; i < c.groups->len; i++) {
         group *g = g_ptr_array_index(c.groups, i);
-        if (g->ids->len < 2)
+        if (g->n < 2)
             continue;
         char *cl = safe(g->client), *ar = safe(g->area);
         char *name = g_strdup_printf("%s_%s_%s.%s", cl, ar, layouts[o->compose.layout],
