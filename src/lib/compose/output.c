@@ -198,6 +198,14 @@ int ba_output_write(VipsImage *in, const char *path, ba_out_format fmt, int qual
         ba_error_set(err, BA_ERR_USAGE, "%s: unknown output format; use .png, .jpg or .webp", path);
         return -1;
     }
+    /* The writers read rows as 8-bit RGB or RGBA: anything else would be
+     * read past its end (PNG) or misread. */
+    if (in->BandFmt != VIPS_FORMAT_UCHAR || (in->Bands != 3 && in->Bands != 4)) {
+        ba_error_set(err, BA_ERR_INTERNAL,
+                     "%s: the image to write has %d band(s) of format %d, not 8-bit RGB or RGBA",
+                     path, in->Bands, (int)in->BandFmt);
+        return -1;
+    }
     VipsImage *img = without_metadata(in);
     if (!img) {
         char *why = vips_error_buffer_copy();
