@@ -7,6 +7,11 @@
  * images) and `tmp/` (in-flight files on the same file system).  This module
  * is the only code that speaks SQL.  A ba_catalog handle is used by one thread
  * at a time; several processes may open the same library at once.
+ *
+ * This header opens a library, reads its rows and adds clients and areas.
+ * Photos, alignments, comparisons, consents, exports and audit rows are
+ * written only through the functions that apply their policy: ingest.h,
+ * align.h, compose.h, consent.h and verify.h.
  */
 #ifndef BEFOREAFTER_CATALOG_H
 #define BEFOREAFTER_CATALOG_H
@@ -128,19 +133,6 @@ typedef struct ba_alignment {
 } ba_alignment;
 
 /**
- * Hooks run inside the write transaction of ba_catalog_photo_add(), after the
- * duplicate check and before the commit, so that moving a master file into
- * place is serialised with every other writer of the library.
- */
-typedef struct ba_store_hooks {
-    /** Put the master in place; return 0 or set @p err and return -1. */
-    int (*store)(void *ud, ba_error *err);
-    /** Undo store() after a failed insert or commit. May be NULL. */
-    void (*unstore)(void *ud);
-    void *ud; /**< passed to both hooks */
-} ba_store_hooks;
-
-/**
  * Create a new library in @p dir (created if missing, which must be empty or
  * absent otherwise).  Fails with BA_ERR_EXISTS when @p dir already is a
  * library and BA_ERR_CATALOG when it holds anything else.
@@ -207,14 +199,6 @@ BA_API int ba_date_check(const char *date, ba_error *err);
 BA_API int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name,
                           int64_t *id, ba_error *err);
 
-/**
- * Remove client @p id if nothing refers to it (no session, consent or other
- * row): undoes a ba_catalog_client_add() whose photos all failed.
- * @p removed says whether it went.  @return 0, or -1 on a catalog error.
- */
-BA_API int ba_catalog_client_remove_unused(ba_catalog *cat, int64_t id, bool *removed,
-                                    ba_error *err);
-
 /** Look up client @p code; BA_ERR_NOT_FOUND when absent. */
 BA_API int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out,
                           ba_error *err);
@@ -246,21 +230,6 @@ BA_API bool ba_view_valid(const char *view);
 /** True when @p stage is before, after or progress. */
 BA_API bool ba_stage_valid(const char *stage);
 
-/**
- * Record a photo in one write transaction: the session is found or created
- * by (client, session_date); a photo with the same original or master hash
- * makes this a duplicate (nothing is written, @p *duplicate set, @p p->id set
- * to the existing photo).  Otherwise @p hooks->store runs, the row is
- * inserted and committed; on any failure @p hooks->unstore runs and the
- * catalog is unchanged.
- *
- * In: client, area, session_date, treatment, view, stage, hashes, width,
- * height, original_name, capture.  Out: id, session_id, session_number,
- * ingested_at.
- */
-BA_API int ba_catalog_photo_add(ba_catalog *cat, ba_photo *p, const ba_store_hooks *hooks,
-                         bool *duplicate, ba_error *err);
-
 /** Look up a photo by original-file hash; returns 1 and sets @p id when found, 0 when not, -1 on error. */
 BA_API int ba_catalog_photo_find_original(ba_catalog *cat, const char *original_sha256,
                                    int64_t *id, ba_error *err);
@@ -278,9 +247,6 @@ BA_API int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *filter,
 
 /** Fill @p out with the row counts of the main tables. */
 BA_API int ba_catalog_counts_get(ba_catalog *cat, ba_catalog_counts *out, ba_error *err);
-
-/** Store @p a for (a->photo_id, a->reference_id), replacing an earlier one. */
-BA_API int ba_catalog_alignment_put(ba_catalog *cat, ba_alignment *a, ba_error *err);
 
 /** Load the alignment of @p photo_id onto @p reference_id; BA_ERR_NOT_FOUND when none. */
 BA_API int ba_catalog_alignment_get(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
@@ -302,9 +268,6 @@ typedef struct ba_comparison_record {
     char created_at[BA_STAMP_MAX]; /**< UTC */
 } ba_comparison_record;
 
-/** Record a comparison (all fields but id and created_at, which are set). */
-BA_API int ba_catalog_comparison_add(ba_catalog *cat, ba_comparison_record *c, ba_error *err);
-
 /** Load comparison @p id; BA_ERR_NOT_FOUND when absent. */
 BA_API int ba_catalog_comparison_get(ba_catalog *cat, int64_t id, ba_comparison_record *out,
                               ba_error *err);
@@ -315,13 +278,6 @@ typedef int (*ba_comparison_fn)(const ba_comparison_record *c, void *ud);
 /** Call @p fn for every comparison (of client @p client when not NULL), by id. */
 BA_API int ba_catalog_comparison_list(ba_catalog *cat, const char *client, ba_comparison_fn fn,
                                void *ud, ba_error *err);
-
-/**
- * Mark photo @p id's master as damaged (@p problem "missing" or "corrupt") or
- * clear the mark (NULL).  Photos are never deleted by a check.
- */
-BA_API int ba_catalog_photo_mark_master(ba_catalog *cat, int64_t id, const char *problem,
-                                 ba_error *err);
 
 /** Callback for ba_catalog_master_list(): a photo row's id, master hash and problem mark. */
 typedef int (*ba_master_fn)(int64_t photo_id, const char *master_sha256, const char *problem,
@@ -421,13 +377,6 @@ typedef struct ba_export_record {
     const char *finished_at;     /**< UTC time it left pending, or NULL */
 } ba_export_record;
 
-/** Record @p c (all fields but id and recorded_at, which are set) and append
- *  @p audit (may be NULL) in the same transaction; when @p audit->objects is
- *  NULL it is recorded as "consent <id>".  BA_ERR_NOT_FOUND for an unknown
- *  client, BA_ERR_USAGE when the row breaks a constraint (scope, dates). */
-BA_API int ba_catalog_consent_add(ba_catalog *cat, ba_consent *c, const ba_audit_entry *audit,
-                           ba_error *err);
-
 /** Load consent @p id; BA_ERR_NOT_FOUND when absent. */
 BA_API int ba_catalog_consent_get(ba_catalog *cat, int64_t id, ba_consent *out, ba_error *err);
 
@@ -438,42 +387,6 @@ typedef int (*ba_consent_fn)(const ba_consent *c, void *ud);
  *  scope @p scope (NULL = all scopes), by id. */
 BA_API int ba_catalog_consent_list(ba_catalog *cat, const char *client, const char *scope,
                             ba_consent_fn fn, void *ud, ba_error *err);
-
-/**
- * Set revoked_at = @p revoked_at (UTC stamp) on the consents @p ids that are
- * not revoked yet and append @p audit (may be NULL) in one transaction.
- * @p *n_revoked (may be NULL) receives how many rows changed.  When
- * @p audit->detail is NULL it is written as the exports to take down, read
- * under the same write lock: an export recorded before the revocation is
- * listed, one after it has decided consent again and been refused.
- */
-BA_API int ba_catalog_consent_revoke(ba_catalog *cat, const int64_t *ids, int n,
-                              const char *revoked_at, const ba_audit_entry *audit,
-                              int *n_revoked, ba_error *err);
-
-/**
- * Record export @p e as **pending**, with @p items and @p audits, in one
- * write transaction, before any of its files is placed: the exports row is
- * inserted (status pending, writer_pid this process; sets @p e->id;
- * @p e->created_at is the caller's UTC stamp, as written in the manifest),
- * then @p hooks->store runs inside the transaction — to decide consent again
- * under the write lock and to fill in @p items and @p audits, which can now
- * name the export id — then the items, the consents used and the audit rows
- * are inserted and committed.  On any failure @p hooks->unstore runs and
- * nothing is recorded.  @p hooks may be NULL.  Finish it with
- * ba_catalog_export_finish() once the files are in place (or removed).
- */
-BA_API int ba_catalog_export_add(ba_catalog *cat, ba_export_record *e, ba_export_item *items,
-                          int n_items, ba_audit_entry *audits, int n_audits,
-                          const ba_store_hooks *hooks, ba_error *err);
-
-/**
- * Move pending export @p id to @p status ("done", "failed" or
- * "interrupted") and append @p audits (@p n_audits may be 0) in one write
- * transaction.  BA_ERR_NOT_FOUND when @p id is not a pending export.
- */
-BA_API int ba_catalog_export_finish(ba_catalog *cat, int64_t id, const char *status,
-                             const ba_audit_entry *audits, int n_audits, ba_error *err);
 
 /** Which exports ba_catalog_export_list() reports (zero/NULL fields match all). */
 typedef struct ba_export_filter {
@@ -492,9 +405,6 @@ typedef int (*ba_export_fn)(const ba_export_record *e, const ba_export_item *ite
 BA_API int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *filter, ba_export_fn fn,
                            void *ud, ba_error *err);
 
-/** Append @p a to the audit log (its id and at are ignored and set). */
-BA_API int ba_catalog_audit_add(ba_catalog *cat, const ba_audit_entry *a, ba_error *err);
-
 /** Callback for ba_catalog_audit_list(); return non-zero to stop. */
 typedef int (*ba_audit_fn)(const ba_audit_entry *a, void *ud);
 
@@ -502,31 +412,7 @@ typedef int (*ba_audit_fn)(const ba_audit_entry *a, void *ud);
 BA_API int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, void *ud,
                           ba_error *err);
 
-/* ---- checks that must not race with writers, the audit log's chain -------- */
-
-/**
- * Callback for ba_catalog_with_write_lock(): @p locked is true when the
- * catalog's write lock is held (nothing can be committed until it returns),
- * false when the catalog cannot be written by this process and @p fn runs
- * without it (it must then only read).  Return 0, or -1 with @p err set.
- */
-typedef int (*ba_locked_fn)(ba_catalog *cat, bool locked, void *ud, ba_error *err);
-
-/**
- * Run @p fn holding the catalog's write lock: a write transaction begun
- * IMMEDIATE, which first waits (up to the busy timeout) for every writer in
- * flight to commit — an ingest puts its master in place and commits under
- * this same lock, so what @p fn reads about masters cannot change under it.
- * Committed when @p fn returns 0, rolled back otherwise.  Must not be called
- * inside another transaction.  BA_ERR_BUSY when the lock stayed taken.
- */
-BA_API int ba_catalog_with_write_lock(ba_catalog *cat, ba_locked_fn fn, void *ud, ba_error *err);
-
-/**
- * Whether a photo row names the master with hash @p sha256.
- * @return 1 when one does, 0 when none does, -1 on error.
- */
-BA_API int ba_catalog_master_referenced(ba_catalog *cat, const char *sha256, ba_error *err);
+/* ---- the audit log's chain ---------------------------------------------- */
 
 /**
  * Check that the audit log has not been changed behind the catalog's back:

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "../../src/lib/catalog/writers.h"
 
 static void test_create_open_refuse(void **state)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "../../src/lib/catalog/writers.h"
 
 /* The library + work folder of each test (testutil.h). */
 typedef tu_fixture fixture;

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "testutil.h"
+/* The raw writers: the audit chain and the write lock are tested directly. */
+#include "../../src/lib/catalog/writers.h"
 /* The real migrations, to build a schema-5 catalog as an old build left it. */
 #include "../../src/lib/catalog/schema.h"
 

@@ -19,6 +19,7 @@
 
 #include "align/internal.h"
 #include "align/loaded.h"
+#include "catalog/writers.h"
 #include "ingest/load.h"
 
 #define REFUSE_HINT "; align by landmarks instead (--points)"

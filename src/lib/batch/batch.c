@@ -7,6 +7,7 @@
 #include <vips/vips.h>
 
 #include "beforeafter/batch.h"
+#include "catalog/writers.h"
 
 void ba_batch_options_init(ba_batch_options *o)
 {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
+#include "catalog/writers.h"
 #include "compose/output.h"
 #include "consent/internal.h"
 #include "ingest/load.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "beforeafter/beforeafter.h"
+#include "catalog/writers.h"
 #include "consent/export.h"
 #include "compose/loaded.h"
 #include "consent/internal.h"

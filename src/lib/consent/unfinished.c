@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "beforeafter/beforeafter.h"
+#include "catalog/writers.h"
 #include "consent/export.h"
 
 typedef struct unfinished {

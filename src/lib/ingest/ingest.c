@@ -8,6 +8,7 @@
 #include <string.h>
 #include <vips/vips.h>
 
+#include "catalog/writers.h"
 #include "common/error_prefix.h"
 #include "common/sha256.h"
 #include "ingest/fault.h"

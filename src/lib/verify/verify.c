@@ -10,6 +10,7 @@
 #include "beforeafter/consent.h"
 #include "beforeafter/ingest.h"
 #include "beforeafter/verify.h"
+#include "catalog/writers.h"
 #include "common/sha256.h"
 #include "library/paths.h"
 
