@@ -4,26 +4,6 @@
 
 #include "cli.h"
 
-static gboolean parse_colour(const char *s, unsigned char rgb[3])
-{
-    unsigned r, g, b;
-    if (!s)
-        return TRUE;
-    if (s[0] == '#' && strlen(s) == 7 && sscanf(s + 1, "%2x%2x%2x", &r, &g, &b) == 3) {
-        rgb[0] = (unsigned char)r, rgb[1] = (unsigned char)g, rgb[2] = (unsigned char)b;
-        return TRUE;
-    }
-    if (strcmp(s, "white") == 0) {
-        rgb[0] = rgb[1] = rgb[2] = 255;
-        return TRUE;
-    }
-    if (strcmp(s, "black") == 0) {
-        rgb[0] = rgb[1] = rgb[2] = 0;
-        return TRUE;
-    }
-    return FALSE;
-}
-
 static void print_result(const char *output, const ba_comparison *c)
 {
     if (g_cli.json) {
@@ -140,7 +120,7 @@ int cmd_compare(ba_catalog *cat, int argc, char **argv)
         rc = cli_usage("compare", "%s", bad);
         goto out;
     }
-    if (!parse_colour(background, o.background)) {
+    if (background && ba_parse_colour(background, o.background, NULL)) {
         rc = cli_usage("compare", "--background '%s' is not #RRGGBB, white or black", background);
         goto out;
     }

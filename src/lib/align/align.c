@@ -19,10 +19,7 @@
 
 #include "align/internal.h"
 #include "align/loaded.h"
-#include "catalog/writers.h"
 #include "ingest/load.h"
-
-#define REFUSE_HINT "; align by landmarks instead (--points)"
 
 /* One image to align: its pixels, possibly decoded at 1 / shrink, and its
  * full-resolution size. */
@@ -78,15 +75,17 @@ static int check_plausible(const al_xf *f, double res, const char *pname, const 
     if (!(s >= BA_ALIGN_MIN_SCALE && s <= BA_ALIGN_MAX_SCALE)) {
         ba_error_set(err, BA_ERR_REFUSED,
                      "%s onto %s: the photo would have to be scaled by %.2f relative to its frame "
-                     "(plausible: %.1f to %.1f)" REFUSE_HINT,
+                     "(plausible: %.1f to %.1f)",
                      pname, rname, s, BA_ALIGN_MIN_SCALE, BA_ALIGN_MAX_SCALE);
+        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         return -1;
     }
     if (!(fabs(ang) <= BA_ALIGN_MAX_ANGLE_DEG)) {
         ba_error_set(err, BA_ERR_REFUSED,
                      "%s onto %s: the photo would have to be rotated by %.1f degrees (plausible: "
-                     "at most %.0f)" REFUSE_HINT,
+                     "at most %.0f)",
                      pname, rname, ang, BA_ALIGN_MAX_ANGLE_DEG);
+        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         return -1;
     }
     return 0;
@@ -265,10 +264,11 @@ static int align_images(const source *pimg, const source *rimg, const char *pnam
         const source *im = k ? rimg : pimg;
         if (im->w < AL_MIN_SIZE || im->h < AL_MIN_SIZE) {
             ba_error_set(err, BA_ERR_REFUSED,
-                         "%s onto %s: %s is too small to align (%d x %d, at least %d x %d)" REFUSE_HINT,
+                         "%s onto %s: %s is too small to align (%d x %d, at least %d x %d)",
                          pname, rname, k ? "the reference" : "the photo", im->w, im->h,
                          AL_MIN_SIZE,
                          AL_MIN_SIZE);
+            ba_error_hint(err, BA_HINT_GIVE_POINTS);
             return -1;
         }
     }
@@ -307,12 +307,13 @@ static int align_images(const source *pimg, const source *rimg, const char *pnam
         const al_view *v = k ? &ref : &photo;
         if (v->nkp < AL_MIN_KEYPOINTS) {
             ba_error_set(err, BA_ERR_REFUSED,
-                         "%s onto %s: %s shows too little detail to align (%d feature%s)" REFUSE_HINT,
+                         "%s onto %s: %s shows too little detail to align (%d feature%s)",
                          pname, rname,
                          !k ? "the photo"
                          : roi ? "the region of interest on the reference"
                                : "the reference",
                          v->nkp, v->nkp == 1 ? "" : "s");
+            ba_error_hint(err, BA_HINT_GIVE_POINTS);
             goto done;
         }
     }
@@ -334,8 +335,9 @@ static int align_images(const source *pimg, const source *rimg, const char *pnam
     if (inl < AL_MIN_INLIERS) {
         ba_error_set(err, BA_ERR_REFUSED,
                      "%s onto %s: only %d consistent feature match%s (at least %d needed): the "
-                     "photos may show different areas or too little detail" REFUSE_HINT,
+                     "photos may show different areas or too little detail",
                      pname, rname, inl, inl == 1 ? "" : "es", AL_MIN_INLIERS);
+        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         goto done;
     }
     /* Feature px -> full px. */
@@ -355,23 +357,26 @@ static int align_images(const source *pimg, const source *rimg, const char *pnam
     double long_ref = MAX(ref.full_w, ref.full_h);
     if (!(det->drift_px <= AL_MAX_DRIFT * long_ref)) {
         ba_error_set(err, BA_ERR_REFUSED,
-                     "%s onto %s: feature matches and pixel comparison disagree by %.0f px" REFUSE_HINT,
+                     "%s onto %s: feature matches and pixel comparison disagree by %.0f px",
                      pname, rname, det->drift_px);
+        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         goto done;
     }
     if (check_plausible(&rr.xf, res, pname, rname, err))
         goto done;
     if (!(rr.overlap >= AL_MIN_OVERLAP)) {
         ba_error_set(err, BA_ERR_REFUSED,
-                     "%s onto %s: the photos overlap too little (%.0f%% of the smaller view)" REFUSE_HINT,
+                     "%s onto %s: the photos overlap too little (%.0f%% of the smaller view)",
                      pname, rname, 100 * rr.overlap);
+        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         goto done;
     }
     if (!(rr.ncc >= AL_MIN_NCC)) {
         ba_error_set(err, BA_ERR_REFUSED,
                      "%s onto %s: the aligned pixels do not agree (correlation %.2f, at least %.2f "
-                     "needed): the photos may show different areas" REFUSE_HINT,
+                     "needed): the photos may show different areas",
                      pname, rname, rr.ncc, AL_MIN_NCC);
+        ba_error_hint(err, BA_HINT_GIVE_POINTS);
         goto done;
     }
     fill_result(&rr.xf, out);

@@ -15,7 +15,6 @@
 #include "beforeafter/align.h"
 #include "align/loaded.h"
 #include "beforeafter/library.h"
-#include "catalog/writers.h"
 #include "compose/internal.h"
 #include "compose/loaded.h"
 #include "compose/output.h"
@@ -198,14 +197,13 @@ int cp_open_master(ba_catalog *cat, const ba_photo *p, VipsImage **img, ba_error
     ba_catalog_master_relpath(p->master_sha256, rel, sizeof rel);
     if (why.code == BA_ERR_NOT_FOUND)
         ba_error_set(err, BA_ERR_CORRUPT,
-                     "photo %" G_GINT64_FORMAT ": its master %s is missing; 'beforeafter "
-                     "verify' tells more",
+                     "photo %" G_GINT64_FORMAT ": its master %s is missing",
                      p->id, rel);
     else
         ba_error_set(err, why.code == BA_ERR_NOMEM ? BA_ERR_NOMEM : BA_ERR_CORRUPT,
-                     "photo %" G_GINT64_FORMAT ": its master %s cannot be read (%s); "
-                     "'beforeafter verify' tells more",
+                     "photo %" G_GINT64_FORMAT ": its master %s cannot be read (%s)",
                      p->id, rel, why.message);
+    ba_error_hint(err, BA_HINT_RUN_VERIFY);
     return -1;
 }
 
@@ -466,10 +464,10 @@ static int compose_library(ba_catalog *cat, const int64_t *ids, int n, const ba_
              strcmp(s[i].photo.area, s[0].photo.area) != 0)) {
             ba_error_set(err, BA_ERR_REFUSED,
                          "photo %" G_GINT64_FORMAT " (%s, %s) and photo %" G_GINT64_FORMAT
-                         " (%s, %s) are of different clients or areas; pass --force if this "
-                         "is really meant",
+                         " (%s, %s) are of different clients or areas",
                          ids[0], s[0].photo.client, s[0].photo.area, ids[i], s[i].photo.client,
                          s[i].photo.area);
+            ba_error_hint(err, BA_HINT_CONFIRM_MIXED);
             goto out;
         }
         if (s[i].photo.master_problem[0]) {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "beforeafter/beforeafter.h"
-#include "catalog/writers.h"
+#include "common/error_prefix.h"
 #include "consent/export.h"
 #include "compose/loaded.h"
 #include "consent/internal.h"
@@ -110,9 +110,9 @@ static int select_items(job *j, ba_error *err)
     g_array_free(recs, TRUE);
     if (rc == 0 && j->items->len == 0) {
         ba_error_set(err, BA_ERR_NOT_FOUND,
-                     "client %s has no comparisons%s%s to export; make one with 'beforeafter "
-                     "compare'",
+                     "client %s has no comparisons%s%s to export",
                      o->client, o->area ? " of " : "", o->area ? o->area : "");
+        ba_error_hint(err, BA_HINT_MAKE_COMPARISON);
         rc = -1;
     }
     return rc;
@@ -234,9 +234,8 @@ static int render_items(job *j, ba_error *err)
             aligns[p] = it->has_align[p] ? &it->align[p] : NULL;
         if (ba_compose_loaded(j->cat, it->photos, aligns, it->rec.n_photos, &it->opts, it->tmp,
                               &it->out, err)) {
-            char *why = g_strdup(err->message);
-            ba_error_set(err, err->code, "comparison %" G_GINT64_FORMAT ": %s", it->rec.id, why);
-            g_free(why);
+            /* The prefix keeps the hint (a damaged master: verify tells more). */
+            ba_error_prefix(err, "comparison %" G_GINT64_FORMAT, it->rec.id);
             return -1;
         }
     }
@@ -368,12 +367,12 @@ static int check_options(job *j, ba_error *err)
     }
     j->deid = (ba_deidentify)deid;
     if (o->eyes && j->deid == BA_DEID_NONE) {
-        ba_error_set(err, BA_ERR_USAGE, "--eyes needs --deidentify eyes, half-letterbox or "
-                                        "blur-face");
+        ba_error_set(err, BA_ERR_USAGE, "eye centres need the de-identification eyes, "
+                                        "half-letterbox or blur-face");
         return -1;
     }
     if (o->face && j->deid != BA_DEID_BLUR_FACE) {
-        ba_error_set(err, BA_ERR_USAGE, "--face needs --deidentify blur-face");
+        ba_error_set(err, BA_ERR_USAGE, "a face box needs the de-identification blur-face");
         return -1;
     }
     j->label_style = -1;
@@ -416,7 +415,8 @@ static int plan_regions(job *j, ba_error *err)
             first = it;
         } else if (it->rec.photos[0] != first->rec.photos[0]) {
             ba_error_set(err, BA_ERR_USAGE,
-                         "--eyes/--face are positions in one reference photo, but comparisons %" G_GINT64_FORMAT
+                         "eye centres and face boxes are positions in one reference photo, but "
+                         "comparisons %" G_GINT64_FORMAT
                          " and %" G_GINT64_FORMAT " start from different photos; export them one "
                          "at a time",
                          first->rec.id, it->rec.id);
