@@ -90,6 +90,9 @@ BA_API void ba_error_setv(ba_error *err, ba_code code, const char *fmt, va_list 
  */
 BA_API void ba_error_hint(ba_error *err, ba_hint hint);
 
+/** Copy @p src into @p dst; NULL @p dst is accepted (nothing is copied). */
+BA_API void ba_error_copy(ba_error *dst, const ba_error *src);
+
 /** A short static description of @p code ("image data is corrupt", ...). */
 BA_API const char *ba_strerror(ba_code code);
 

@@ -19,6 +19,7 @@
 
 #include "align/internal.h"
 #include "align/loaded.h"
+#include "catalog/writers.h"
 #include "ingest/load.h"
 
 /* One image to align: its pixels, possibly decoded at 1 / shrink, and its
@@ -107,11 +108,11 @@ static int prepare_both(al_view *photo, al_view *ref, ba_error *err)
     else
         al_view_prepare(ref);
     if (photo->rc) {
-        *err = photo->err;
+        ba_error_copy(err, &photo->err);
         return -1;
     }
     if (ref->rc) {
-        *err = ref->err;
+        ba_error_copy(err, &ref->err);
         return -1;
     }
     return 0;
@@ -141,11 +142,11 @@ static int bandpass_both(al_view *photo, al_view *ref, const al_xf *xf, ba_error
     else
         al_view_bandpass(ref);
     if (photo->rc) {
-        *err = photo->err;
+        ba_error_copy(err, &photo->err);
         return -1;
     }
     if (ref->rc) {
-        *err = ref->err;
+        ba_error_copy(err, &ref->err);
         return -1;
     }
     return 0;

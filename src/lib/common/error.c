@@ -16,6 +16,12 @@ void ba_error_clear(ba_error *err)
     err->hint = BA_HINT_NONE;
 }
 
+void ba_error_copy(ba_error *dst, const ba_error *src)
+{
+    if (dst && src && dst != src)
+        *dst = *src;
+}
+
 void ba_error_hint(ba_error *err, ba_hint hint)
 {
     if (err)
