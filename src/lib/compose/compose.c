@@ -15,6 +15,7 @@
 #include "beforeafter/align.h"
 #include "align/loaded.h"
 #include "beforeafter/library.h"
+#include "catalog/writers.h"
 #include "compose/internal.h"
 #include "compose/loaded.h"
 #include "compose/output.h"

@@ -10,9 +10,10 @@
 #include <string.h>
 
 #include "beforeafter/beforeafter.h"
+#include "catalog/writers.h"
 #include "common/error_prefix.h"
-#include "consent/export.h"
 #include "compose/loaded.h"
+#include "consent/export.h"
 #include "consent/internal.h"
 #include "ingest/fault.h"
 
