@@ -67,7 +67,9 @@ while [ "$r" -lt "$ROUNDS" ]; do
     removed=$(grep -c '"repaired":true' "$T/verify.out" || true)
     [ "$lost" = 0 ] && [ "$bad" = 0 ] ||
         fail "round $r: $lost of $(rows "$L" photos) photos lost their master; $bad of $v verify runs during the ingest exited non-zero, $(grep -c '"orphan"' "$T/verify.out" || true) orphan lines, $removed files removed: $(head -c 400 "$T/verify.out")"
-    [ "$v" -ge 2 ] || fail "round $r: the ingest ended before two verify runs (too fast to race)"
+    # One verify that started while the ingest ran already overlaps it (on a
+    # loaded machine, or under ASan, one verify can outlast the ingest).
+    [ "$v" -ge 1 ] || fail "round $r: the ingest ended before any verify ran (too fast to race)"
     assert_eq "round $r: ingest exit code (stderr: $(head -c 300 "$T/ingest.err"))" 0 "$(cat "$T/ingest.rc")"
     assert_eq "round $r: verify lines during the ingest (got: $(head -3 "$T/verify.out"))" 0 \
         "$(nlines "$T/verify.out")"
@@ -79,4 +81,5 @@ while [ "$r" -lt "$ROUNDS" ]; do
     rm -rf "$d"
     r=$((r + 1))
 done
+[ "$total_verifies" -gt "$ROUNDS" ] || fail "only $total_verifies verify runs in $ROUNDS rounds"
 ok "$ROUNDS rounds: $((ROUNDS * N)) photos ingested, $total_verifies verify runs ($total_repairs --repair), 0 masters lost"
