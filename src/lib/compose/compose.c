@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
-#include "beforeafter/align.h"
 #include "align/loaded.h"
+#include "beforeafter/align.h"
 #include "beforeafter/library.h"
 #include "catalog/writers.h"
 #include "compose/internal.h"
