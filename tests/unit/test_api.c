@@ -198,6 +198,39 @@ static void consent_and_export_accept_null_err(void **state)
     eo.destination = f->out;
     assert_int_not_equal(ba_consent_export(f->cat, &eo, &res, NULL), 0);
     assert_int_not_equal(ba_consent_export(f->cat, NULL, &res, NULL), 0);
+
+    /* A real comparison, refused for want of consent, then for a region to
+     * hide that is a typo (eye centres 2 px apart): the pipeline's own refusals, err still NULL. */
+    ba_ingest_options io;
+    ba_ingest_options_init(&io);
+    io.client = "C-1";
+    io.area = "cheeks";
+    io.date = "2026-02-01";
+    ba_ingest_result r;
+    ba_error e;
+    assert_int_equal(ba_ingest_file(f->cat, f->noise2, &io, &r, &e), 0);
+    ba_compose_options co;
+    ba_compose_options_init(&co);
+    co.align = false;
+    ba_comparison cmp;
+    char *png = g_build_filename(f->out, "c.png", NULL);
+    const int64_t ids[] = {f->photo, r.photo_id};
+    assert_int_equal(ba_compose_photos(f->cat, ids, 2, &co, png, &cmp, &e), 0);
+    const int64_t real[] = {cmp.id};
+    eo.comparisons = real;
+    char *dest = g_build_filename(f->out, "exp", NULL);
+    eo.destination = dest;
+    assert_int_not_equal(ba_consent_export(f->cat, &eo, &res, NULL), 0);
+    eo.purpose = "clinical";
+    eo.deidentify = "eyes";
+    const double far[4] = {150, 110, 152, 110}; /* 2 px apart */
+    eo.eyes = far;
+    assert_int_not_equal(ba_consent_export(f->cat, &eo, &res, NULL), 0);
+    char *manifest = g_build_filename(dest, "export.json", NULL);
+    assert_false(g_file_test(manifest, G_FILE_TEST_EXISTS));
+    g_free(manifest);
+    g_free(dest);
+    g_free(png);
 }
 
 static void batch_verify_library_accept_null_err(void **state)

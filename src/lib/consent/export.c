@@ -556,6 +556,11 @@ int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_res
     ba_export_result dummy;
     if (!out)
         out = &dummy;
+    /* The pipeline reads its own error back (refused or failed?): without
+     * the caller's, it uses one of its own. */
+    ba_error own;
+    if (!err)
+        err = &own;
     memset(out, 0, sizeof *out);
     job j = {.cat = cat, .o = o};
     ba_catalog_today(cat, j.today);
