@@ -17,17 +17,6 @@ set -eu
 /usr/bin/python3 - "$BA_SOURCE_DIR/src/lib" >"$T/hits" <<'PY'
 import os, re, sys
 ALLOW = set()  # ("file", "literal") pairs that are not flags
-# Still to reword once catalog/ is split by entity (issue 11, item 7): they
-# are moved, not new, and the CLI already words BA_HINT_INIT/ADD_CLIENT/ADD_AREA.
-PENDING = {
-    ("clients.c", "\"client '%s' does not exist; add it with 'beforeafter client add %s'\""),
-    ("db.c", "\"client '%s' does not exist; add it with 'beforeafter client add %s'\""),
-    ("clients.c", "\"unknown area '%s'; known areas: %s (add one with 'beforeafter area add NAME')\""),
-    ("open.c", "\"%s: not a beforeafter library (no catalog.db); run 'beforeafter \""),
-    ("open.c", "\"--library %s init' first\""),
-}
-PENDING |= {("catalog.c", lit) for _, lit in PENDING}  # before the split
-ALLOW |= PENDING
 flag = re.compile(r"(?<![-\w])--[a-z]")
 command = re.compile(r"'beforeafter ")
 token = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)

@@ -110,9 +110,8 @@ int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out, ba_
     }
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE) {
-        ba_error_set(err, BA_ERR_NOT_FOUND,
-                     "client '%s' does not exist; add it with 'beforeafter client add %s'",
-                     code ? code : "", code ? code : "");
+        ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", code ? code : "");
+        ba_error_hint(err, BA_HINT_ADD_CLIENT);
         return -1;
     }
     return ba_db_fail(cat, err, "reading a client");
@@ -197,9 +196,9 @@ int ba_catalog_area_check(ba_catalog *cat, const char *area, ba_error *err)
         return ba_db_fail(cat, err, "reading areas");
     GString *known = g_string_new(NULL);
     ba_catalog_area_list(cat, append_area, known, NULL);
-    ba_error_set(err, BA_ERR_NOT_FOUND,
-                 "unknown area '%s'; known areas: %s (add one with 'beforeafter area add NAME')",
-                 area ? area : "", known->str);
+    ba_error_set(err, BA_ERR_NOT_FOUND, "unknown area '%s'; known areas: %s", area ? area : "",
+                 known->str);
+    ba_error_hint(err, BA_HINT_ADD_AREA);
     g_string_free(known, TRUE);
     return -1;
 }

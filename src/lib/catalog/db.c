@@ -169,10 +169,10 @@ int ba_db_client_id_of(ba_catalog *cat, const char *code, int64_t *id, ba_error 
 {
     int r = ba_db_lookup_id(cat, "SELECT id FROM clients WHERE code = ?", code ? code : "", id,
                             "reading a client", err);
-    if (r == 0)
-        ba_error_set(err, BA_ERR_NOT_FOUND,
-                     "client '%s' does not exist; add it with 'beforeafter client add %s'",
-                     code ? code : "", code ? code : "");
+    if (r == 0) {
+        ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", code ? code : "");
+        ba_error_hint(err, BA_HINT_ADD_CLIENT);
+    }
     return r == 1 ? 0 : -1;
 }
 

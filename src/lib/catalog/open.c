@@ -265,10 +265,8 @@ static int require_catalog(const char *dir, ba_error *err)
     bool have_db = g_file_test(db, G_FILE_TEST_IS_REGULAR);
     g_free(db);
     if (!have_db) {
-        ba_error_set(err, BA_ERR_CATALOG,
-                     "%s: not a beforeafter library (no catalog.db); run 'beforeafter "
-                     "--library %s init' first",
-                     dir, dir);
+        ba_error_set(err, BA_ERR_CATALOG, "%s: not a beforeafter library (no catalog.db)", dir);
+        ba_error_hint(err, BA_HINT_INIT);
         return -1;
     }
     return 0;
