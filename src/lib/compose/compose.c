@@ -16,6 +16,9 @@
 #include "beforeafter/align.h"
 #include "beforeafter/library.h"
 #include "catalog/writers.h"
+#include "library/paths.h"
+#include "library/place.h"
+#include "common/sha256.h"
 #include "compose/internal.h"
 #include "compose/loaded.h"
 #include "compose/output.h"
@@ -348,46 +351,31 @@ static int store_render(ba_catalog *cat, const char *output, const char *sha, ch
 {
     const char *dot = strrchr(output, '.');
     char *ext = g_ascii_strdown(dot ? dot + 1 : "png", -1);
-    snprintf(rel, rel_size, "renders/%.2s/%s.%s", sha, sha, ext);
+    ba_path_render(sha, ext, rel, rel_size);
     g_free(ext);
+    /* A copy, not a link to the user's file: what they do to their output
+     * later must not change the library's record of it.  The bytes are read
+     * back and must still be the ones rendered. */
+    char *data = NULL;
+    gsize len = 0;
+    GError *gerr = NULL;
+    if (!g_file_get_contents(output, &data, &len, &gerr)) {
+        ba_error_set(err, BA_ERR_IO, "%s: cannot keep a copy: %s", rel, gerr->message);
+        g_error_free(gerr);
+        return -1;
+    }
+    char check[65];
+    ba_sha256_hex(data, len, check);
     char *dest = g_build_filename(ba_catalog_dir(cat), rel, NULL);
-    char *dir = g_path_get_dirname(dest);
     int rc = -1;
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
-        ba_error_set(err, BA_ERR_IO, "%s: cannot create: %s", dir, g_strerror(errno));
-        goto out;
-    }
-    if (g_file_test(dest, G_FILE_TEST_EXISTS)) {
+    if (strcmp(check, sha) != 0)
+        ba_error_set(err, BA_ERR_IO, "%s: changed after it was written; nothing recorded", output);
+    else if (ba_place_make_parent(dest, 0755, err) == 0 &&
+             ba_place_bytes(dest, data, len, NULL, 0644, BA_PLACE_KEEP_EXISTING, NULL, NULL,
+                            err) == 0)
         rc = 0;
-        goto out;
-    }
-    char *tmp = g_strdup_printf("%s.tmp-%d", dest, (int)getpid());
-    if (link(output, tmp) != 0) {
-        /* Another file system: copy. */
-        char *data = NULL;
-        gsize len = 0;
-        GError *gerr = NULL;
-        if (!g_file_get_contents(output, &data, &len, &gerr) ||
-            !g_file_set_contents(tmp, data, (gssize)len, &gerr)) {
-            ba_error_set(err, BA_ERR_IO, "%s: cannot keep a copy: %s", rel, gerr->message);
-            g_error_free(gerr);
-            g_free(data);
-            g_free(tmp);
-            goto out;
-        }
-        g_free(data);
-    }
-    if (rename(tmp, dest) != 0) {
-        ba_error_set(err, BA_ERR_IO, "%s: cannot keep a copy: %s", rel, g_strerror(errno));
-        g_unlink(tmp);
-        g_free(tmp);
-        goto out;
-    }
-    g_free(tmp);
-    rc = 0;
-out:
-    g_free(dir);
     g_free(dest);
+    g_free(data);
     return rc;
 }
 

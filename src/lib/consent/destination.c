@@ -13,6 +13,9 @@
 #include "beforeafter/beforeafter.h"
 #include "consent/export.h"
 #include "ingest/fault.h"
+#include "library/errors.h"
+#include "library/paths.h"
+#include "library/place.h"
 
 void ex_remove_tree(const char *dir)
 {
@@ -28,32 +31,22 @@ void ex_remove_tree(const char *dir)
     g_rmdir(dir);
 }
 
-/* Move @from to @to without ever replacing an existing file. */
-static int place_file(const char *from, const char *to, ba_error *err)
+/* "an export never replaces a file", or the errno's own words. */
+static int place_failed(int e, const char *to, ba_error *err)
 {
-    if (link(from, to) == 0) {
-        g_unlink(from);
-        return 0;
-    }
-    int e = errno;
-    if (e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == EMLINK || e == ENOSYS) {
-        /* No hard links here (FAT, some network shares): check, then rename. */
-        if (g_file_test(to, G_FILE_TEST_EXISTS)) {
-            e = EEXIST;
-        } else if (rename(from, to) == 0) {
-            return 0;
-        } else {
-            e = errno;
-        }
-    }
     if (e == EEXIST) {
         ba_error_set(err, BA_ERR_EXISTS, "%s: already exists; an export never replaces a file",
                      to);
         return -1;
     }
-    ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot write: %s", to,
-                 g_strerror(e));
-    return -1;
+    return ba_errno_cannot_write(err, e, to);
+}
+
+/* Move @from to @to without ever replacing an existing file. */
+static int place_file(const char *from, const char *to, ba_error *err)
+{
+    int e = ba_place_move(from, to, BA_PLACE_NEVER_REPLACE, NULL, NULL);
+    return e ? place_failed(e, to, err) : 0;
 }
 
 void ex_unplace(void *ud)
@@ -63,22 +56,6 @@ void ex_unplace(void *ud)
         g_unlink(g_ptr_array_index(j->placed, i));
     g_ptr_array_set_size(j->placed, 0);
 }
-/* Make the placed files durable: their names live in the folder. */
-static int sync_folder(const char *dir, ba_error *err)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int ok = fd >= 0 && fsync(fd) == 0;
-    int e = errno;
-    if (fd >= 0)
-        close(fd);
-    if (!ok) {
-        ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_IO, "%s: cannot sync: %s", dir,
-                     g_strerror(e));
-        return -1;
-    }
-    return 0;
-}
-
 /* After the pending record is committed: the images, then the manifest, each
  * moved into the destination without replacing anything. */
 int ex_place_all(job *j, ba_error *err)
@@ -96,27 +73,18 @@ int ex_place_all(job *j, ba_error *err)
         ba_fault_point("export-image-placed");
     }
     char *text = ex_manifest_text(j);
-    char *tmp = g_build_filename(j->tmpdir, MANIFEST, NULL);
     char *to = g_build_filename(j->dest, MANIFEST, NULL);
-    GError *gerr = NULL;
-    int rc = 0;
-    if (!g_file_set_contents_full(tmp, text, -1,
-                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                  0644, &gerr)) {
-        ba_error_set(err, BA_ERR_IO, "%s: cannot write: %s", to, gerr->message);
-        g_error_free(gerr);
-        rc = -1;
-    } else if (place_file(tmp, to, err)) {
-        rc = -1;
-    }
+    /* Written in the temporary folder (same file system), then linked in. */
+    int e = ba_place_bytes(to, text, strlen(text), j->tmpdir, 0644, BA_PLACE_NEVER_REPLACE, NULL,
+                           NULL, NULL);
     g_free(text);
-    g_free(tmp);
-    if (rc) {
+    if (e) {
+        place_failed(e, to, err);
         g_free(to);
         return -1;
     }
     g_ptr_array_add(j->placed, to);
-    return sync_folder(j->dest, err);
+    return ba_place_sync_dir(j->dest, err) ? -1 : 0;
 }
 
 /* Temporary folders of exports whose process is gone, in @dest: removed. */
@@ -126,10 +94,8 @@ void ex_remove_stale_tmpdirs(const char *dest)
     const char *n;
     while (d && (n = g_dir_read_name(d))) {
         int pid = 0;
-        if (sscanf(n, TMPDIR_PREFIX "%d-", &pid) != 1 || pid <= 0 || pid == (int)getpid())
-            continue;
-        if (kill(pid, 0) == 0 || errno == EPERM)
-            continue; /* still running */
+        if (sscanf(n, TMPDIR_PREFIX "%d-", &pid) != 1 || ba_pid_alive(pid))
+            continue; /* not an export's, or its writer still runs (or is us) */
         char *p = g_build_filename(dest, n, NULL);
         if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
             ex_remove_tree(p);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "library/paths.h"
 #include "beforeafter/beforeafter.h"
 #include "catalog/writers.h"
 #include "consent/export.h"
@@ -21,15 +22,6 @@ typedef struct unfinished {
     int rc;
     ba_error *err;
 } unfinished;
-
-static bool writer_alive(int64_t pid)
-{
-    if (pid <= 0 || pid > G_MAXINT)
-        return false;
-    if (pid == (int64_t)getpid())
-        return true;
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
 
 /* Mark @e interrupted, saying which of its files are in place. */
 static int mark_interrupted(unfinished *u, ba_export_record *e, const ba_export_item *items,
@@ -66,7 +58,7 @@ static int on_unfinished(const ba_export_record *e, const ba_export_item *items,
                          void *ud)
 {
     unfinished *u = ud;
-    if (strcmp(e->status ? e->status : "", "pending") != 0 || writer_alive(e->writer_pid))
+    if (strcmp(e->status ? e->status : "", "pending") != 0 || ba_pid_alive(e->writer_pid))
         return 0;
     ba_export_record copy = *e;
     if (u->repair && mark_interrupted(u, &copy, items, n_items)) {
@@ -96,7 +88,7 @@ int ba_consent_exports_stale_tmp(ba_catalog *cat, bool remove, ba_stale_fn fn, v
     int count = 0;
     while (d && (n = g_dir_read_name(d))) {
         int pid = 0;
-        if (sscanf(n, NOTE_PREFIX "%d-", &pid) != 1 || writer_alive(pid))
+        if (sscanf(n, NOTE_PREFIX "%d-", &pid) != 1 || ba_pid_alive(pid))
             continue;
         char *note = g_build_filename(tmp, n, NULL);
         char *dest = NULL;
