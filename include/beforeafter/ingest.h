@@ -123,7 +123,8 @@ BA_API int ba_ingest_prepare_buffer(ba_catalog *cat, const char *name, const uns
 
 /**
  * The catalog half: move the master into place and record the photo in one
- * write transaction (see ba_catalog_photo_add()).  On failure nothing is left
+ * write transaction (the master is renamed into masters/ while the catalog's
+ * write lock is held, then the row is committed).  On failure nothing is left
  * in the catalog or in masters/.  The job must still be freed.
  */
 BA_API int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *job, ba_ingest_result *result,
