@@ -31,9 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();
     /* Accepted numbers are finite, and exactly as many as asked for. */
     double v[BA_PARSE_MAX_NUMBERS];
-    for (int n = 1; n <= 4; n++)
-        if (ba_parse_numbers(text, n, v, &err) == 0)
-            for (int i = 0; i < n; i++)
+    for (int want = 1; want <= 4; want++)
+        if (ba_parse_numbers(text, want, v, &err) == 0)
+            for (int i = 0; i < want; i++)
                 if (!isfinite(v[i]))
                     __builtin_trap();
     (void)ba_layout_parse(text);
