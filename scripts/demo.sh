@@ -8,8 +8,11 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 BA="$PWD/build/beforeafter"
 LIB="$PWD/demo"
+# Outputs go outside the library: no output path may resolve into one.
+OUT="$PWD/demo-out"
 
-rm -rf "$LIB"
+rm -rf "$LIB" "$OUT"
+mkdir -p "$OUT"
 echo "== a new library in ./demo"
 "$BA" --library "$LIB" init
 "$BA" --library "$LIB" client add C-0042 --name "Demo Client"
@@ -45,8 +48,8 @@ fi
 echo "sqlite3 catalog.db .dump: no GPS, serial number or owner name"
 echo
 echo "== aligned comparisons of the cheeks: first vs last session, and the timeline"
-"$BA" --library "$LIB" compare --client C-0042 --area cheeks --first --last -o "$LIB/cheeks.png" \
+"$BA" --library "$LIB" compare --client C-0042 --area cheeks --first --last -o "$OUT/cheeks.png" \
     --caption "Individual results may vary. Unretouched photos."
-"$BA" --library "$LIB" compare --client C-0042 --area cheeks --layout timeline -o "$LIB/timeline.jpg"
+"$BA" --library "$LIB" compare --client C-0042 --area cheeks --layout timeline -o "$OUT/timeline.jpg"
 echo
 "$BA" --library "$LIB" verify
