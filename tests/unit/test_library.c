@@ -419,6 +419,32 @@ static void test_clock(void **state)
     g_unsetenv("BA_TEST_NOW");
 }
 
+/* "Today" and the catalog's row stamps come from the same clock: a frozen
+ * clock moves them, seen in the library's own time zone. */
+static void test_frozen_clock_drives_today(void **state)
+{
+    (void)state;
+    if (!ba_clock_has_test_seam()) {
+        print_message("release build: BA_TEST_NOW is not read\n");
+        return;
+    }
+    char *dir = NULL;
+    ba_catalog *cat = tu_library(&dir);
+    ba_error err;
+    char day[BA_DATE_MAX];
+    g_setenv("BA_TEST_NOW", "2031-05-06T23:30:00Z", TRUE);
+    assert_int_equal(ba_catalog_timezone_set(cat, "UTC", &err), 0);
+    ba_catalog_today(cat, day);
+    assert_string_equal(day, "2031-05-06");
+    assert_int_equal(ba_catalog_timezone_set(cat, "Pacific/Kiritimati", &err), 0); /* UTC+14 */
+    ba_catalog_today(cat, day);
+    assert_string_equal(day, "2031-05-07");
+    g_unsetenv("BA_TEST_NOW");
+    ba_catalog_close(cat);
+    tu_rmtree(dir);
+    g_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_place_readonly_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_place_nospace_leaves_nothing, setup, teardown),
         cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_frozen_clock_drives_today),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* The catalog file: create, open (read-write, migrating, or read-only),
  * close; the library's settings (its time zone). */
 #include "catalog/db.h"
+#include "library/clock.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -434,11 +435,14 @@ int ba_catalog_timezone_set(ba_catalog *cat, const char *zone, ba_error *err)
 
 void ba_catalog_today(const ba_catalog *cat, char out[BA_DATE_MAX])
 {
-    GDateTime *now = g_date_time_new_now(cat->tz);
+    /* The library's one clock, seen in the library's zone. */
+    GDateTime *utc = ba_clock_now_utc();
+    GDateTime *now = g_date_time_to_timezone(utc, cat->tz);
     char *s = g_date_time_format(now, "%Y-%m-%d");
     g_strlcpy(out, s, BA_DATE_MAX);
     g_free(s);
     g_date_time_unref(now);
+    g_date_time_unref(utc);
 }
 
 /* ---- integrity ------------------------------------------------------------ */

@@ -13,7 +13,6 @@
 
 #include "catalog/writers.h"
 #include "compose/output.h"
-#include "consent/internal.h"
 #include "ingest/load.h"
 #include "library/clock.h"
 #include "library/errors.h"
@@ -22,11 +21,6 @@
 
 /* JPEG quality of re-encoded JPEG evidence: a scan must stay legible. */
 #define EVIDENCE_JPEG_QUALITY 95
-
-void ba_consent_utc_now(char out[BA_STAMP_MAX])
-{
-    ba_clock_utc_stamp(out, BA_STAMP_MAX);
-}
 
 void ba_consent_grant_options_init(ba_consent_grant_options *o)
 {

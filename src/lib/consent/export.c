@@ -14,7 +14,7 @@
 #include "common/error_prefix.h"
 #include "compose/loaded.h"
 #include "consent/export.h"
-#include "consent/internal.h"
+#include "library/clock.h"
 #include "ingest/fault.h"
 
 void ba_consent_export_options_init(ba_export_options *o)
@@ -564,7 +564,7 @@ int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_res
     memset(out, 0, sizeof *out);
     job j = {.cat = cat, .o = o};
     ba_catalog_today(cat, j.today);
-    ba_consent_utc_now(j.created_at);
+    ba_clock_utc_stamp(j.created_at, sizeof j.created_at);
     g_strlcpy(out->date, j.today, sizeof out->date);
     j.items = g_ptr_array_new_with_free_func(item_free);
     j.decisions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);

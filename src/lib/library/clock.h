@@ -4,8 +4,8 @@
  * stamps) comes from here, so tests can freeze it: in builds configured with
  * -DBA_TEST_HOOKS=ON, a BA_TEST_NOW environment variable holding an ISO 8601
  * time ("2026-03-01T12:00:00Z", or with an offset) is "now".  Release builds
- * never read it.  (The catalog's own row stamps and the library time zone's
- * "today" are the catalog's; file-time comparisons use the kernel's clock.) */
+ * never read it.  The catalog's row stamps and "today" in the library's time
+ * zone come from it too; only file-time comparisons use the kernel's clock. */
 #ifndef BA_LIBRARY_CLOCK_H
 #define BA_LIBRARY_CLOCK_H
 
