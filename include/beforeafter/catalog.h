@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /** Schema version written to PRAGMA user_version. */
-#define BA_CATALOG_SCHEMA_VERSION 6
+#define BA_CATALOG_SCHEMA_VERSION 7
 
 /** Sizes of the fixed text fields below (including the terminating NUL). */
 enum {
@@ -344,6 +344,10 @@ typedef struct ba_audit_entry {
      *  ba_catalog_audit_check()); set by ba_catalog_audit_list(), ignored
      *  when appending */
     const char *chain;
+    /** who did it: when appending, NULL or "" means the catalog's actor
+     *  (ba_catalog_set_actor()); in listings NULL for rows written before
+     *  actors were recorded */
+    const char *actor;
 } ba_audit_entry;
 
 /** One exported image. Strings as in ba_export_record. */
@@ -376,6 +380,17 @@ typedef struct ba_export_record {
     int64_t writer_pid;          /**< process that wrote a pending export */
     const char *finished_at;     /**< UTC time it left pending, or NULL */
 } ba_export_record;
+
+/**
+ * Set who the audit rows this handle appends are attributed to (a server sets
+ * the account of the request; at most 127 bytes are kept).  A handle starts
+ * with the operating-system user running the process ("uid N" when it has
+ * no name).  NULL or "" restores that default.
+ */
+BA_API void ba_catalog_set_actor(ba_catalog *cat, const char *actor);
+
+/** The actor audit rows appended through @p cat are attributed to. */
+BA_API const char *ba_catalog_actor(const ba_catalog *cat);
 
 /** Load consent @p id; BA_ERR_NOT_FOUND when absent. */
 BA_API int ba_catalog_consent_get(ba_catalog *cat, int64_t id, ba_consent *out, ba_error *err);

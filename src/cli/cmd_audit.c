@@ -113,6 +113,7 @@ static int print_row(const ba_audit_entry *a, void *ud)
         json_builder_set_member_name(b, "audit_id");
         json_builder_add_int_value(b, a->id);
         cli_json_str(b, "at", a->at);
+        cli_json_str(b, "actor", a->actor);
         cli_json_str(b, "action", a->action);
         cli_json_str(b, "client", a->client);
         cli_json_str(b, "objects", a->objects);
@@ -123,8 +124,8 @@ static int print_row(const ba_audit_entry *a, void *ud)
         json_builder_end_object(b);
         cli_json_line(b);
     } else if (!g_cli.quiet) {
-        cli_say("%-5" G_GINT64_FORMAT " %s %-14s %-10s %-10s %-8s %s%s%s\n", a->id, a->at,
-                a->action, a->client ? a->client : "-", a->purpose ? a->purpose : "-", a->result,
+        cli_say("%-5" G_GINT64_FORMAT " %s %-10s %-14s %-10s %-10s %-8s %s%s%s\n", a->id, a->at,
+                a->actor ? a->actor : "-", a->action, a->client ? a->client : "-", a->purpose ? a->purpose : "-", a->result,
                 a->objects ? a->objects : "", a->detail ? ": " : "", a->detail ? a->detail : "");
     }
     return 0;

@@ -51,7 +51,7 @@ static int rows_that_verify(sqlite3 *raw)
 {
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(raw, "SELECT id, at, action, client, objects, purpose,"
-                                        " result, detail, chain FROM audit_log ORDER BY id",
+                                        " result, detail, chain, actor FROM audit_log ORDER BY id",
                                         -1, &st, NULL),
                      SQLITE_OK);
     char prev[65];
@@ -60,11 +60,16 @@ static int rows_that_verify(sqlite3 *raw)
     int good = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         GChecksum *h = g_checksum_new(G_CHECKSUM_SHA256);
-        g_checksum_update(h, (const guchar *)"beforeafter audit chain 1\n", -1);
+        /* Rows with an actor (schema 7 on) are version 2 and end with it. */
+        const char *actor = (const char *)sqlite3_column_text(st, 9);
+        g_checksum_update(h, (const guchar *)(actor ? "beforeafter audit chain 2\n"
+                                                    : "beforeafter audit chain 1\n"), -1);
         field(h, prev);
         field(h, (const char *)sqlite3_column_text(st, 0));
         for (int i = 1; i <= 7; i++)
             field(h, (const char *)sqlite3_column_text(st, i));
+        if (actor)
+            field(h, actor);
         const char *have = (const char *)sqlite3_column_text(st, 8);
         if (have && strcmp(have, g_checksum_get_string(h)) == 0)
             good++;
@@ -105,12 +110,23 @@ static void test_chain_format(void **state)
         {.action = "consent-grant", .client = "C-1", .result = "ok",
          .detail = "S3:abc with a colon: and \"quotes\""},
     };
-    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
+    assert_non_null(ba_catalog_actor(f->cat));
+    assert_true(ba_catalog_actor(f->cat)[0] != '\0'); /* the OS user by default */
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        if (i == 2)
+            ba_catalog_set_actor(f->cat, "dr.jones");
         assert_int_equal(ba_catalog_audit_add(f->cat, &rows[i], &err), 0);
+    }
+    ba_catalog_set_actor(f->cat, NULL);
     assert_int_equal(audit_problems(f->cat), 0);
 
     sqlite3 *raw = raw_open(f->dir);
     assert_int_equal(rows_that_verify(raw), 3);
+    sqlite3_stmt *who = NULL;
+    sqlite3_prepare_v2(raw, "SELECT actor FROM audit_log WHERE id = 3", -1, &who, NULL);
+    assert_int_equal(sqlite3_step(who), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(who, 0), "dr.jones");
+    sqlite3_finalize(who);
     int64_t id = 0;
     char head[BA_SHA_MAX];
     assert_int_equal(ba_catalog_audit_head(f->cat, &id, head, &err), 0);
@@ -121,10 +137,21 @@ static void test_chain_format(void **state)
     assert_string_equal((const char *)sqlite3_column_text(st, 0), head);
     sqlite3_finalize(st);
 
+    /* The actor is covered: changing who did it shows (beside the dropped
+     * trigger), and putting it back clears the chain problem. */
+    raw_exec(raw, "DROP TRIGGER audit_log_no_update;"
+                  "UPDATE audit_log SET actor = 'someone else' WHERE id = 3;");
+    sqlite3_close(raw);
+    assert_int_equal(audit_problems(f->cat), 2);
+    raw = raw_open(f->dir);
+    raw_exec(raw, "UPDATE audit_log SET actor = 'dr.jones' WHERE id = 3;");
+    sqlite3_close(raw);
+    assert_int_equal(audit_problems(f->cat), 1);
+
     /* Moving a value between neighbouring fields keeps the concatenation
      * but not the chain. */
-    raw_exec(raw, "DROP TRIGGER audit_log_no_update;"
-                  "UPDATE audit_log SET objects = 'export', purpose = '1 marketing' WHERE id = 1;");
+    raw = raw_open(f->dir);
+    raw_exec(raw, "UPDATE audit_log SET objects = 'export', purpose = '1 marketing' WHERE id = 1;");
     sqlite3_close(raw);
     assert_true(audit_problems(f->cat) >= 2); /* the chain and the dropped trigger */
 }

@@ -37,25 +37,34 @@ static void chain_field(ba_sha256 *h, const char *s, int len)
 /* chain = SHA-256 over a version tag, the previous row's chain (NULL when it
  * has none), the id and the seven values of the row (at, action, client,
  * objects, purpose, result, detail; NULL = SQL NULL), @len[i] bytes each
- * (-1 or @len NULL: up to the NUL). */
+ * (-1 or @len NULL: up to the NUL), then — for rows that have one — the
+ * actor (@actor_len bytes).  Rows written before schema 7 have no actor and
+ * keep the version-1 chain they were given; every newer row has an actor and
+ * is chained as version 2, so the actor cannot be changed unseen either. */
 static void audit_chain_compute(const char *prev, int64_t id,
                                 const char *const v[AUDIT_VALUES], const int *len,
-                                char out[BA_SHA_MAX])
+                                const char *actor, int actor_len, char out[BA_SHA_MAX])
 {
-    static const char tag[] = "beforeafter audit chain 1\n";
+    static const char tag1[] = "beforeafter audit chain 1\n";
+    static const char tag2[] = "beforeafter audit chain 2\n";
     ba_sha256 *h = ba_sha256_new();
-    ba_sha256_update(h, tag, sizeof tag - 1);
+    if (actor)
+        ba_sha256_update(h, tag2, sizeof tag2 - 1);
+    else
+        ba_sha256_update(h, tag1, sizeof tag1 - 1);
     chain_field(h, prev, -1);
     char idtext[24];
     snprintf(idtext, sizeof idtext, "%" G_GINT64_FORMAT, id);
     chain_field(h, idtext, -1);
     for (int i = 0; i < AUDIT_VALUES; i++)
         chain_field(h, v[i], len ? len[i] : -1);
+    if (actor)
+        chain_field(h, actor, actor_len);
     ba_sha256_finish(h, out);
 }
 
 #define AUDIT_ROW_SQL                                                                    \
-    "SELECT id, at, action, client, objects, purpose, result, detail, chain"             \
+    "SELECT id, at, action, client, objects, purpose, result, detail, chain, actor"      \
     " FROM audit_log ORDER BY id"
 
 /* The chain the current row of @st (AUDIT_ROW_SQL) should carry after a row
@@ -68,7 +77,9 @@ static void audit_chain_of_row(sqlite3_stmt *st, const char *prev, char out[BA_S
         v[i] = (const char *)sqlite3_column_text(st, 1 + i);
         len[i] = sqlite3_column_bytes(st, 1 + i);
     }
-    audit_chain_compute(prev, sqlite3_column_int64(st, 0), v, len, out);
+    const char *actor = (const char *)sqlite3_column_text(st, 9);
+    audit_chain_compute(prev, sqlite3_column_int64(st, 0), v, len, actor,
+                        sqlite3_column_bytes(st, 9), out);
 }
 
 /* The id the next audit row gets (what AUTOINCREMENT would choose) and the
@@ -123,11 +134,12 @@ int ba_db_audit_insert(ba_catalog *cat, const ba_audit_entry *a, const char *obj
     bool prev_null = false;
     if (audit_tail(cat, &id, prev, &prev_null, err))
         return -1;
-    audit_chain_compute(prev_null ? NULL : prev, id, v, NULL, chain);
+    const char *actor = a->actor && a->actor[0] ? a->actor : ba_catalog_actor(cat);
+    audit_chain_compute(prev_null ? NULL : prev, id, v, NULL, actor, -1, chain);
     sqlite3_stmt *st = ba_db_prepare(
         cat,
         "INSERT INTO audit_log(id, at, action, client, objects, purpose,"
-        " result, detail, chain) VALUES(?,?,?,?,?,?,?,?,?)",
+        " result, detail, chain, actor) VALUES(?,?,?,?,?,?,?,?,?,?)",
         err);
     if (!st)
         return -1;
@@ -139,6 +151,7 @@ int ba_db_audit_insert(ba_catalog *cat, const ba_audit_entry *a, const char *obj
             sqlite3_bind_null(st, 2 + i);
     }
     sqlite3_bind_text(st, 2 + AUDIT_VALUES, chain, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3 + AUDIT_VALUES, actor, -1, SQLITE_TRANSIENT);
     int rc = ba_db_step_once(st);
     return rc == SQLITE_DONE ? 0 : ba_db_fail(cat, err, "appending to the audit log");
 }
@@ -164,7 +177,7 @@ int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, v
     sqlite3_stmt *st = ba_db_prepare(
         cat,
         "SELECT id, at, action, client, objects, purpose, result, detail,"
-        " chain FROM audit_log WHERE ?1 IS NULL OR client = ?1 ORDER BY id",
+        " chain, actor FROM audit_log WHERE ?1 IS NULL OR client = ?1 ORDER BY id",
         err);
     if (!st)
         return -1;
@@ -181,6 +194,7 @@ int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, v
         a.result = (const char *)sqlite3_column_text(st, 6);
         a.detail = (const char *)sqlite3_column_text(st, 7);
         a.chain = (const char *)sqlite3_column_text(st, 8);
+        a.actor = (const char *)sqlite3_column_text(st, 9);
         if (fn(&a, ud)) {
             rc = SQLITE_DONE;
             break;

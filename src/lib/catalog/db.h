@@ -24,6 +24,7 @@ struct ba_catalog {
     sqlite3 *db;
     char *dir;
     GTimeZone *tz; /* the library's time zone (settings.timezone), never the caller's */
+    char actor[128]; /* who appended audit rows are attributed to; "" = the OS user */
 };
 
 /* ---- errors ---------------------------------------------------------------- */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -482,4 +483,37 @@ int ba_catalog_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_error *err)
     if (rc != SQLITE_DONE)
         return ba_db_fail(cat, err, "foreign_key_check");
     return problems;
+}
+
+/* ---- who audit rows are attributed to ------------------------------------- */
+
+void ba_catalog_set_actor(ba_catalog *cat, const char *actor)
+{
+    if (!cat)
+        return;
+    g_strlcpy(cat->actor, actor ? actor : "", sizeof cat->actor);
+}
+
+/* The operating-system user of this process, looked up once: getpwuid_r is
+ * not cheap and the user cannot change under a running process. */
+static const char *os_user(void)
+{
+    static char name[128];
+    static gsize done;
+    if (g_once_init_enter(&done)) {
+        struct passwd pw, *found = NULL;
+        char buf[1024];
+        if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &found) == 0 && found &&
+            found->pw_name && found->pw_name[0])
+            g_strlcpy(name, found->pw_name, sizeof name);
+        else
+            snprintf(name, sizeof name, "uid %u", (unsigned)geteuid());
+        g_once_init_leave(&done, 1);
+    }
+    return name;
+}
+
+const char *ba_catalog_actor(const ba_catalog *cat)
+{
+    return cat && cat->actor[0] ? cat->actor : os_user();
 }

@@ -213,7 +213,46 @@ static const char *const ba_schema_migrations[] = {
     "  WHEN OLD.status <> 'pending' OR NEW.status NOT IN ('done','failed','interrupted')"
     "  BEGIN SELECT RAISE(ABORT, 'an export only leaves pending, once'); END;"
     "CREATE INDEX exports_status ON exports(status);",
+    /* 6 -> 7: records that can be corrected (issue 12).
+     * - photo_areas: every area a photo shows (a full-face shot covers
+     *   forehead, cheeks and crow's feet); photos.area_id stays the first
+     *   (primary) area and is always one of them.  Filled for old photos here.
+     * - photos.retracted_at/retract_reason: a retracted photo leaves lists,
+     *   comparisons and exports but is kept (clinical records are retained).
+     * - alignments.stale, comparisons.stale: why a stored result no longer
+     *   matches the facts it was made from (NULL = current); set when a photo
+     *   it used is corrected or retracted, never silently kept as current.
+     * - comparisons.identity: hex SHA-256 of the photos and the canonical
+     *   render parameters, so that rendering the same again finds the first.
+     * - clients.birth_date: optional, for the under-18 marketing rule.
+     * - audit_log.actor: who did it (the operating-system user for the CLI,
+     *   the account for the server); rows with an actor are chained with it.
+     * - client codes are unique whatever their case: triggers, not a UNIQUE
+     *   index, so that a library that already holds "c-0001" beside "C-0001"
+     *   still opens (and the two can be merged). */
+    "CREATE TABLE photo_areas ("
+    "  photo_id INTEGER NOT NULL REFERENCES photos(id),"
+    "  area_id INTEGER NOT NULL REFERENCES areas(id),"
+    "  PRIMARY KEY (photo_id, area_id));"
+    "CREATE INDEX photo_areas_area ON photo_areas(area_id);"
+    "INSERT INTO photo_areas(photo_id, area_id) SELECT id, area_id FROM photos;"
+    "ALTER TABLE photos ADD COLUMN retracted_at TEXT;"
+    "ALTER TABLE photos ADD COLUMN retract_reason TEXT;"
+    "ALTER TABLE alignments ADD COLUMN stale TEXT;"
+    "ALTER TABLE comparisons ADD COLUMN stale TEXT;"
+    "ALTER TABLE comparisons ADD COLUMN identity TEXT;"
+    "CREATE INDEX comparisons_identity ON comparisons(identity);"
+    "ALTER TABLE clients ADD COLUMN birth_date TEXT;"
+    "ALTER TABLE audit_log ADD COLUMN actor TEXT;"
+    "CREATE TRIGGER clients_code_nocase_insert BEFORE INSERT ON clients"
+    "  WHEN EXISTS (SELECT 1 FROM clients WHERE code = NEW.code COLLATE NOCASE)"
+    "  BEGIN SELECT RAISE(ABORT, 'client code exists in another case'); END;"
+    "CREATE TRIGGER clients_code_nocase_update BEFORE UPDATE OF code ON clients"
+    "  WHEN EXISTS (SELECT 1 FROM clients WHERE code = NEW.code COLLATE NOCASE"
+    "               AND id <> NEW.id)"
+    "  BEGIN SELECT RAISE(ABORT, 'client code exists in another case'); END;",
 };
+
 
 #define BA_SCHEMA_MIGRATION_COUNT \
     (sizeof ba_schema_migrations / sizeof ba_schema_migrations[0])
