@@ -451,6 +451,10 @@ BA_API int ba_catalog_audit_check(ba_catalog *cat, ba_check_fn fn, void *ud, ba_
  */
 BA_API int ba_catalog_audit_head(ba_catalog *cat, int64_t *id, char chain[BA_SHA_MAX], ba_error *err);
 
+/* ---- corrections: photos (catalog/photo_edit.c) ------------------------ */
+
+/* ---- corrections: clients, sessions, comparisons (catalog/client_edit.c) - */
+
 #ifdef __cplusplus
 }
 #endif
