@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /** Schema version written to PRAGMA user_version. */
-#define BA_CATALOG_SCHEMA_VERSION 7
+#define BA_CATALOG_SCHEMA_VERSION 8
 
 /** Sizes of the fixed text fields below (including the terminating NUL). */
 enum {
@@ -74,6 +74,9 @@ typedef struct ba_client {
     int photo_count;              /**< photos of this client */
 } ba_client;
 
+/** Most areas one photo may show. */
+#define BA_PHOTO_AREAS_MAX 8
+
 /** One photo as stored in the catalog. */
 typedef struct ba_photo {
     int64_t id;                         /**< photo id */
@@ -93,6 +96,13 @@ typedef struct ba_photo {
     char ingested_at[BA_STAMP_MAX];     /**< UTC time of ingest */
     ba_capture capture;                 /**< EXIF capture conditions */
     char master_problem[16];            /**< "" or "missing"/"corrupt", set by verify --repair */
+    /** how many entries of @c areas are set (1..BA_PHOTO_AREAS_MAX) */
+    int n_areas;
+    /** every area the photo shows, by name; areas[0] is the primary one
+     *  (the same as @c area), the others in name order */
+    char areas[BA_PHOTO_AREAS_MAX][BA_CODE_MAX];
+    char retracted_at[BA_STAMP_MAX];    /**< UTC time of retraction, "" when current */
+    char retract_reason[BA_TEXT_MAX];   /**< why it was retracted, "" when current */
 } ba_photo;
 
 /** Filters for ba_catalog_photo_list(); NULL/empty fields match anything. */
@@ -102,7 +112,14 @@ typedef struct ba_photo_filter {
     const char *from;    /**< first session date, inclusive */
     const char *to;      /**< last session date, inclusive */
     const char *stage;   /**< stage */
+    /** which photos by retraction: BA_PHOTOS_CURRENT (0, the default) leaves
+     *  retracted photos out, BA_PHOTOS_RETRACTED lists only them,
+     *  BA_PHOTOS_ALL both.  @c area matches any of a photo's areas. */
+    int retracted;
 } ba_photo_filter;
+
+/** Values of ba_photo_filter.retracted. */
+enum { BA_PHOTOS_CURRENT = 0, BA_PHOTOS_RETRACTED = 1, BA_PHOTOS_ALL = 2 };
 
 /** Row counts of the main tables, for consistency checks. */
 typedef struct ba_catalog_counts {

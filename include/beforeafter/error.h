@@ -35,6 +35,9 @@ typedef enum ba_code {
     BA_ERR_NOMEM,       /**< out of memory */
     BA_ERR_INTERNAL,    /**< a bug or an unexpected library failure */
     BA_ERR_REFUSED,     /**< the operation was refused (e.g. photos that cannot be aligned) */
+    BA_ERR_AUTH,        /**< not signed in: wrong name or password, or the session ended */
+    BA_ERR_FORBIDDEN,   /**< signed in, but the user's role may not do this */
+    BA_ERR_THROTTLED,   /**< too many failed logins for this name: wait and retry */
     BA_ERR_COUNT_       /**< number of codes; not an error */
 } ba_code;
 

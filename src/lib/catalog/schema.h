@@ -251,7 +251,54 @@ static const char *const ba_schema_migrations[] = {
     "  WHEN EXISTS (SELECT 1 FROM clients WHERE code = NEW.code COLLATE NOCASE"
     "               AND id <> NEW.id)"
     "  BEGIN SELECT RAISE(ABORT, 'client code exists in another case'); END;",
+    /* 7 -> 8: accounts for the server (issue 14).
+     * - users: name unique whatever its case, role, argon2id hash
+     *   (libsodium's crypto_pwhash_str string), disabled_at.
+     * - web_sessions: a login; only the BLAKE2b hash of its 256-bit token is
+     *   kept (a copied catalog gives no session away), with the CSRF token,
+     *   unix times for the idle and absolute expiry, ended_at on logout,
+     *   disable or password change.
+     * - login_failures: failed logins per lower-cased name, for throttling.
+     * - access_log: every read (and write) of a client's record by a user
+     *   through the server; append-only.  Not hash-chained: it is written at
+     *   the rate of reads, batched, and what it proves is who looked, not what
+     *   the record holds (the audit log does that). */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin','provider','marketing')),"
+    "  password_hash TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  disabled_at TEXT);"
+    "CREATE TABLE web_sessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  token_hash TEXT NOT NULL UNIQUE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  csrf_token TEXT NOT NULL,"
+    "  created_unix INTEGER NOT NULL,"
+    "  last_seen_unix INTEGER NOT NULL,"
+    "  remote TEXT,"
+    "  ended_at TEXT);"
+    "CREATE INDEX web_sessions_user ON web_sessions(user_id);"
+    "CREATE TABLE login_failures ("
+    "  name_key TEXT NOT NULL,"
+    "  at_unix INTEGER NOT NULL);"
+    "CREATE INDEX login_failures_name ON login_failures(name_key, at_unix);"
+    "CREATE TABLE access_log ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  object TEXT,"
+    "  client TEXT,"
+    "  remote TEXT,"
+    "  result TEXT NOT NULL);"
+    "CREATE INDEX access_log_client ON access_log(client);"
+    "CREATE INDEX access_log_actor ON access_log(actor);"
+    "CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log"
+    "  BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;",
 };
+
 
 
 #define BA_SCHEMA_MIGRATION_COUNT \

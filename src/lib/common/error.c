@@ -70,6 +70,9 @@ const char *ba_strerror(ba_code code)
         [BA_ERR_NOMEM] = "out of memory",
         [BA_ERR_INTERNAL] = "internal error",
         [BA_ERR_REFUSED] = "refused",
+        [BA_ERR_AUTH] = "not signed in",
+        [BA_ERR_FORBIDDEN] = "not allowed for this role",
+        [BA_ERR_THROTTLED] = "too many failed logins",
     };
     if ((int)code < 0 || code >= BA_ERR_COUNT_)
         return "unknown error";
