@@ -60,6 +60,11 @@ gboolean cli_parse(int *argc, char ***argv, const GOptionEntry *entries, const c
  * the terminal nor split "one line per file". */
 char *cli_escape(const char *s);
 
+/* The command's name in @argv0 ("beforeafter list" -> "list"): the one
+ * error prefix is "beforeafter: COMMAND: MESSAGE" (or "beforeafter: MESSAGE"
+ * when no command is concerned), docs/CLI.md. */
+const char *cli_command_name(const char *argv0);
+
 /* Print "beforeafter: MESSAGE" on stderr, MESSAGE escaped (cli_escape()). */
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
@@ -109,6 +114,11 @@ void cli_json_line(JsonBuilder *b);
 /* Add member @name to the object being built in @b: the string @value, or
  * null when @value is NULL or empty (unknown). */
 void cli_json_str(JsonBuilder *b, const char *name, const char *value);
+
+/* Add member @name to the object being built in @b: the number @v rounded
+ * to @decimals places, what it means (docs/JSON.md: scores 3, degrees 2,
+ * millimetres 1, ...); null when @v is NaN or infinite. */
+void cli_json_real(JsonBuilder *b, const char *name, double v, int decimals);
 
 /* Write the object built in @b as one JSON line to @fp (flushed); @b is kept. */
 void cli_json_write(FILE *fp, JsonBuilder *b);

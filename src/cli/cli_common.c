@@ -103,6 +103,14 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+const char *cli_command_name(const char *argv0)
+{
+    /* Commands get argv[0] = "beforeafter CMD" (GOption's usage line). */
+    if (argv0 && g_str_has_prefix(argv0, "beforeafter "))
+        return argv0 + strlen("beforeafter ");
+    return argv0 ? argv0 : "";
+}
+
 /* Options that take exactly one value (arrays and flags excepted). */
 static gboolean single_valued(const GOptionEntry *e)
 {
@@ -165,7 +173,7 @@ static gboolean check_repeats(int argc, char **argv, const GOptionEntry *entries
         const char *prev = g_hash_table_lookup(seen, e->long_name);
         if (prev && strcmp(prev, value) != 0) {
             cli_error("%s: --%s given twice ('%s', then '%s'); give it once (see '%s --help')",
-                      argv[0], e->long_name, prev, value, argv[0]);
+                      cli_command_name(argv[0]), e->long_name, prev, value, argv[0]);
             ok = FALSE;
         }
         g_hash_table_insert(seen, (gpointer)e->long_name, (gpointer)value);
@@ -193,7 +201,8 @@ gboolean cli_parse(int *argc, char ***argv, const GOptionEntry *entries, const c
     GError *gerr = NULL;
     gboolean ok = g_option_context_parse(ctx, argc, argv, &gerr);
     if (!ok) {
-        cli_error("%s: %s (see '%s --help')", (*argv)[0], gerr->message, (*argv)[0]);
+        cli_error("%s: %s (see '%s --help')", cli_command_name((*argv)[0]), gerr->message,
+                  (*argv)[0]);
         g_error_free(gerr);
     }
     g_option_context_free(ctx);
@@ -207,7 +216,8 @@ gboolean cli_parse(int *argc, char ***argv, const GOptionEntry *entries, const c
         if (strcmp(a, "--") == 0)
             break;
         if (a[0] == '-' && a[1] != '\0') {
-            cli_error("%s: unknown option '%s' (see '%s --help')", (*argv)[0], a, (*argv)[0]);
+            cli_error("%s: unknown option '%s' (see '%s --help')", cli_command_name((*argv)[0]),
+                      a, (*argv)[0]);
             ok = FALSE;
         }
     }
@@ -325,17 +335,86 @@ static char *json_safe(const char *s)
     return g_string_free(out, FALSE);
 }
 
+/* Append @node as JSON.  json-glib's generator writes every double with 17
+ * significant digits (21.3 as 21.300000000000001), so the tree is walked
+ * here: doubles with at most 15 (the value a cli_json_real() rounded is
+ * written as that decimal), everything else, strings' escaping included,
+ * by the generator itself. */
+static void append_node(GString *out, JsonGenerator *gen, JsonNode *node)
+{
+    switch (json_node_get_node_type(node)) {
+    case JSON_NODE_OBJECT: {
+        JsonObject *o = json_node_get_object(node);
+        GList *names = json_object_get_members(o);
+        g_string_append_c(out, '{');
+        for (GList *l = names; l; l = l->next) {
+            JsonNode *key = json_node_init_string(json_node_alloc(), l->data);
+            if (l != names)
+                g_string_append_c(out, ',');
+            append_node(out, gen, key);
+            json_node_unref(key);
+            g_string_append_c(out, ':');
+            append_node(out, gen, json_object_get_member(o, l->data));
+        }
+        g_string_append_c(out, '}');
+        g_list_free(names);
+        break;
+    }
+    case JSON_NODE_ARRAY: {
+        JsonArray *a = json_node_get_array(node);
+        g_string_append_c(out, '[');
+        for (guint i = 0; i < json_array_get_length(a); i++) {
+            if (i)
+                g_string_append_c(out, ',');
+            append_node(out, gen, json_array_get_element(a, i));
+        }
+        g_string_append_c(out, ']');
+        break;
+    }
+    case JSON_NODE_VALUE:
+        if (json_node_get_value_type(node) == G_TYPE_DOUBLE) {
+            double v = json_node_get_double(node);
+            char buf[G_ASCII_DTOSTR_BUF_SIZE];
+            if (!isfinite(v))
+                g_string_append(out, "null"); /* JSON has no NaN */
+            else
+                g_string_append(out, g_ascii_formatd(buf, sizeof buf, "%.15g", v));
+            break;
+        }
+        /* fall through */
+    case JSON_NODE_NULL: {
+        json_generator_set_root(gen, node);
+        char *text = json_generator_to_data(gen, NULL);
+        g_string_append(out, text);
+        g_free(text);
+        break;
+    }
+    }
+}
+
 char *cli_json_text(JsonBuilder *b)
 {
     JsonNode *root = json_builder_get_root(b);
     JsonGenerator *gen = json_generator_new();
-    json_generator_set_root(gen, root);
-    char *raw = json_generator_to_data(gen, NULL);
+    GString *raw = g_string_new(NULL);
+    append_node(raw, gen, root);
     g_object_unref(gen);
     json_node_unref(root);
-    char *s = json_safe(raw);
-    g_free(raw);
+    char *s = json_safe(raw->str);
+    g_string_free(raw, TRUE);
     return s;
+}
+
+void cli_json_real(JsonBuilder *b, const char *name, double v, int decimals)
+{
+    json_builder_set_member_name(b, name);
+    if (!isfinite(v)) {
+        json_builder_add_null_value(b);
+        return;
+    }
+    double scale = pow(10, decimals);
+    double r = round(v * scale) / scale;
+    json_builder_add_double_value(b, r == 0 ? 0.0 : r); /* no "-0" */
 }
 
 void cli_json_write(FILE *fp, JsonBuilder *b)

@@ -8,8 +8,13 @@
 
 #include "cli.h"
 
-/* Each command says what it needs of the library; main opens it once. */
+static int cmd_help(ba_catalog *cat, int argc, char **argv);
+
+/* Each command says what it needs of the library; main opens it once.  Its
+ * help (usage, options, description) lives beside it, in its cli_parse()
+ * call: 'beforeafter help CMD' is 'beforeafter CMD --help'. */
 static const cli_command COMMANDS[] = {
+    {"help", "show a command's help ('help COMMAND')", CLI_NO_LIBRARY, cmd_help},
     /* init writes an existing library's time zone; it creates a new one itself. */
     {"init", "create a library folder", CLI_WRITES, cmd_init},
     {"client", "add or list clients", CLI_WRITES_OR_READS, cmd_client},
@@ -46,9 +51,53 @@ static void print_help(FILE *out)
             "  --json          one JSON object per result line\n"
             "  -q, --quiet     print only errors\n"
             "  -v, --verbose   print more\n"
-            "  -h, --help      help (also 'beforeafter COMMAND --help')\n"
+            "  -h, --help      help (also 'beforeafter help COMMAND', 'beforeafter COMMAND --help')\n"
             "  --version       print the version\n\n"
             "Exit codes: 0 done, 1 some inputs failed, 2 usage error, 3 library unusable.\n");
+}
+
+static const cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(COMMANDS); i++)
+        if (strcmp(COMMANDS[i].name, name) == 0)
+            return &COMMANDS[i];
+    return NULL;
+}
+
+/* beforeafter help [COMMAND | --commands]: the command's own --help, the
+ * overview, or the command names one per line (for completion and tests). */
+static int cmd_help(ba_catalog *cat, int argc, char **argv)
+{
+    gboolean names = FALSE;
+    const GOptionEntry entries[] = {
+        {"commands", 0, 0, G_OPTION_ARG_NONE, &names, "List the command names, one per line",
+         NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    if (!cli_parse(&argc, &argv, entries, "[COMMAND]",
+                   "Show the help of COMMAND (the same as 'beforeafter COMMAND --help'), or the "
+                   "list of commands.",
+                   NULL))
+        return EXIT_USAGE;
+    if (names) {
+        for (size_t i = 0; i < G_N_ELEMENTS(COMMANDS); i++)
+            printf("%s\n", COMMANDS[i].name);
+        return EXIT_OK;
+    }
+    if (argc < 2) {
+        print_help(stdout);
+        return EXIT_OK;
+    }
+    if (argc > 2)
+        return cli_usage("help", "give one command, not %d", argc - 1);
+    const cli_command *cmd = find_command(argv[1]);
+    if (!cmd)
+        return cli_usage("help", "unknown command '%s'", argv[1]);
+    char *sub_argv[] = {g_strdup_printf("beforeafter %s", cmd->name), (char *)"--help", NULL};
+    g_set_prgname(sub_argv[0]); /* GOption's "Usage:" line names the program so */
+    int rc = cmd->run(cat, 2, sub_argv); /* GOption prints the help and exits */
+    g_free(sub_argv[0]);
+    return rc;
 }
 
 /* What main finds on the command line before any command parses it. */
@@ -114,10 +163,7 @@ int main(int argc, char **argv)
         print_help(stderr);
         return EXIT_USAGE;
     }
-    const cli_command *cmd = NULL;
-    for (size_t i = 0; i < G_N_ELEMENTS(COMMANDS); i++)
-        if (strcmp(COMMANDS[i].name, argv[cmd_index]) == 0)
-            cmd = &COMMANDS[i];
+    const cli_command *cmd = find_command(argv[cmd_index]);
     if (!cmd) {
         cli_error("unknown command '%s'; see 'beforeafter --help'", argv[cmd_index]);
         return EXIT_USAGE;
