@@ -265,7 +265,9 @@ BA_API int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *filter,
 /** Fill @p out with the row counts of the main tables. */
 BA_API int ba_catalog_counts_get(ba_catalog *cat, ba_catalog_counts *out, ba_error *err);
 
-/** Load the alignment of @p photo_id onto @p reference_id; BA_ERR_NOT_FOUND when none. */
+/** Load the alignment of @p photo_id onto @p reference_id; BA_ERR_NOT_FOUND when
+ *  none, or when the stored one is stale (a photo was corrected or retracted
+ *  since): it must be computed again. */
 BA_API int ba_catalog_alignment_get(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
                              ba_alignment *out, ba_error *err);
 
@@ -476,3 +478,95 @@ BA_API int ba_catalog_audit_head(ba_catalog *cat, int64_t *id, char chain[BA_SHA
 }
 #endif
 #endif
+/**
+ * Read the area list @p list ("forehead,cheeks,crows-feet": names separated
+ * by commas, blanks around them ignored, repeats dropped) into
+ * @p out->areas / n_areas, the first one also into @p out->area (the
+ * primary area).  Every name must be in the vocabulary (BA_ERR_NOT_FOUND as
+ * ba_catalog_area_check()); an empty list or more than BA_PHOTO_AREAS_MAX
+ * areas is BA_ERR_USAGE.  Nothing else of @p out is touched.
+ */
+BA_API int ba_catalog_areas_parse(ba_catalog *cat, const char *list, ba_photo *out,
+                                  ba_error *err);
+
+/**
+ * Check a session date given for a photo: a calendar date (ba_date_check())
+ * not after the library's today (ba_catalog_today()); BA_ERR_USAGE naming
+ * the date otherwise.
+ */
+BA_API int ba_catalog_session_date_check(ba_catalog *cat, const char *date, ba_error *err);
+
+/** What ba_catalog_photo_set() changes; NULL fields stay as they are. */
+typedef struct ba_photo_change {
+    const char *areas; /**< every area the photo shows, as for ba_catalog_areas_parse() */
+    const char *stage; /**< before, after or progress */
+    const char *view;  /**< frontal, left-45, ... */
+    const char *date;  /**< session date YYYY-MM-DD, not in the future */
+} ba_photo_change;
+
+/**
+ * Correct photo @p id, in one write transaction with an audit row
+ * "photo-set" whose detail is JSON of old -> new values ({"areas": [[old],
+ * [new]], "stage": [old, new], "view": ..., "date": ..., "stale_comparisons":
+ * [ids], "stale_alignments": n}).  A new date moves the photo to its
+ * client's session on that date (created when there is none, with the old
+ * session's treatment); the old session is removed when no photo is left in
+ * it, and the client's sessions are numbered by date again.  Every alignment
+ * and comparison that used the photo is marked stale ("photo 7 corrected"):
+ * stale alignments are computed again when next needed, stale comparisons are
+ * refused by export.  Retracted photos can be corrected too.
+ *
+ * Refused with nothing written (BA_ERR_USAGE) when no field is given or a
+ * stage, view, date or area list is invalid or the date is in the future;
+ * BA_ERR_NOT_FOUND for an unknown photo or area.
+ * @return 0 when the photo changed, 1 when every given field already had its
+ * value (nothing written, no audit row), -1 on error.  @p out (may be NULL)
+ * receives the photo as it now is.
+ */
+BA_API int ba_catalog_photo_set(ba_catalog *cat, int64_t id, const ba_photo_change *change,
+                                ba_photo *out, ba_error *err);
+
+/**
+ * Add the areas of the list @p areas (as ba_catalog_areas_parse()) to photo
+ * @p id, keeping its primary area: ba_catalog_photo_set() with the union,
+ * audited as "photo-add-area".  @return 0 when areas were added, 1 when it
+ * showed them all already, -1 on error.
+ */
+BA_API int ba_catalog_photo_add_areas(ba_catalog *cat, int64_t id, const char *areas,
+                                      ba_photo *out, ba_error *err);
+
+/**
+ * Retract photo @p id for @p reason (required, UTF-8, under BA_TEXT_MAX
+ * bytes): it leaves listings (ba_catalog_photo_list() without
+ * BA_PHOTOS_RETRACTED/ALL), comparison picking, comparing, aligning and
+ * exporting, but its row and master stay (clinical records are retained;
+ * verify counts its master as referenced).  Its alignments and comparisons
+ * are marked stale ("photo 7 retracted").  Audited "photo-retract" with the
+ * reason.  BA_ERR_REFUSED when it is retracted already.
+ */
+BA_API int ba_catalog_photo_retract(ba_catalog *cat, int64_t id, const char *reason,
+                                    ba_photo *out, ba_error *err);
+
+/**
+ * Undo ba_catalog_photo_retract(): the photo is current again and the stale
+ * marks its retraction set are cleared.  Audited "photo-restore".
+ * BA_ERR_REFUSED when it is not retracted.
+ */
+BA_API int ba_catalog_photo_restore(ba_catalog *cat, int64_t id, ba_photo *out, ba_error *err);
+
+/**
+ * ba_catalog_photo_get() for a photo about to be used (compared, aligned,
+ * exported): BA_ERR_REFUSED "photo 7 is retracted (REASON)" for a retracted
+ * one.
+ */
+BA_API int ba_catalog_photo_get_current(ba_catalog *cat, int64_t id, ba_photo *out,
+                                        ba_error *err);
+
+/**
+ * Check that comparison @p id still shows the record as it is: BA_ERR_REFUSED
+ * "comparison 5 is stale (photo 7 corrected): it must be rendered again" when
+ * a photo it used was corrected or retracted since, or when it shows a
+ * retracted photo; BA_ERR_NOT_FOUND when it does not exist.
+ */
+BA_API int ba_catalog_comparison_check_current(ba_catalog *cat, int64_t id, ba_error *err);
+

@@ -61,6 +61,9 @@ typedef enum ba_hint {
     BA_HINT_ALLOW_WARNINGS,    /**< refused for comparability warnings: accept them */
     BA_HINT_GIVE_EYES,         /**< de-identification needs the eye positions */
     BA_HINT_ADD_AREA,          /**< the treatment area is not in the vocabulary: add it first */
+    BA_HINT_OVERRIDE_RETENTION, /**< inside the retention period: erase only with a reason */
+    BA_HINT_CONFIRM_ERASE,     /**< erasure must be confirmed by repeating the client's code */
+    BA_HINT_PHOTO_SET,         /**< a stored photo's facts differ: correct them, or add the area */
     BA_HINT_COUNT_             /**< number of hints; not a hint */
 } ba_hint;
 

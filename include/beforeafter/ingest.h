@@ -13,6 +13,7 @@
 #ifndef BEFOREAFTER_INGEST_H
 #define BEFOREAFTER_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,17 +32,27 @@ extern "C" {
 /** What to ingest a file as. */
 typedef struct ba_ingest_options {
     const char *client;     /**< client code (must exist) */
-    const char *area;       /**< treatment area (must be in the vocabulary) */
+    /** treatment area, or several separated by commas ("forehead,cheeks");
+     *  each must be in the vocabulary, the first is the primary one */
+    const char *area;
     const char *stage;      /**< before, after or progress; NULL = progress */
     const char *view;       /**< NULL = frontal */
-    const char *date;       /**< session date YYYY-MM-DD; NULL = EXIF DateTimeOriginal */
+    /** session date YYYY-MM-DD; NULL = EXIF DateTimeOriginal.  Either way a
+     *  date after the library's today is refused */
+    const char *date;
     const char *treatment;  /**< session treatment, may be NULL */
     double max_megapixels;  /**< refuse larger images; <= 0 = default */
     int master_quality;     /**< JPEG quality 1..100; 0 = default */
+    /** when the file is already stored (for the same client) without some of
+     *  @c area's areas, add them to the stored photo (audited) */
+    bool add_area;
 } ba_ingest_options;
 
 /** Fill @p o with the defaults (all NULL, default limits). */
 BA_API void ba_ingest_options_init(ba_ingest_options *o);
+
+/** Most remarks one ingest result carries. */
+#define BA_INGEST_WARNINGS_MAX 4
 
 /** Outcome of a successful ingest. */
 typedef enum ba_ingest_status {
@@ -54,7 +65,14 @@ typedef struct ba_ingest_result {
     ba_ingest_status status;  /**< ingested or duplicate */
     int64_t photo_id;         /**< the new or existing photo */
     char master[96];          /**< master path relative to the library */
-    char warning[256];        /**< a non-fatal remark (e.g. unusable ICC profile), or "" */
+    char warning[256];        /**< the first of @c warnings, or "" */
+    int n_warnings;           /**< entries of @c warnings */
+    /** every non-fatal remark: an unusable ICC profile; a duplicate stored
+     *  with other facts (area, stage, view: hint BA_HINT_PHOTO_SET); areas
+     *  added to it; a session date far from the client's others; a master
+     *  written again from its original */
+    char warnings[BA_INGEST_WARNINGS_MAX][256];
+    ba_hint warning_hints[BA_INGEST_WARNINGS_MAX]; /**< what could be done about each */
 } ba_ingest_result;
 
 /**

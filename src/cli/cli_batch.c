@@ -24,6 +24,15 @@ typedef struct printer {
     size_t step;
 } printer;
 
+/* Remark @i of @r with its hint in this program's words. */
+static char *warning_text(const ba_ingest_result *r, int i)
+{
+    ba_error e;
+    ba_error_set(&e, BA_OK, "%s", r->warnings[i]);
+    ba_error_hint(&e, r->warning_hints[i]);
+    return cli_error_text(&e);
+}
+
 static JsonBuilder *event_json(const ba_batch_event *ev)
 {
     JsonBuilder *b = json_builder_new();
@@ -51,6 +60,16 @@ static JsonBuilder *event_json(const ba_batch_event *ev)
         if (ev->result->warning[0]) {
             json_builder_set_member_name(b, "warning");
             json_builder_add_string_value(b, ev->result->warning);
+        }
+        if (ev->result->n_warnings > 0) {
+            json_builder_set_member_name(b, "warnings");
+            json_builder_begin_array(b);
+            for (int i = 0; i < ev->result->n_warnings; i++) {
+                char *text = warning_text(ev->result, i);
+                json_builder_add_string_value(b, text);
+                g_free(text);
+            }
+            json_builder_end_array(b);
         }
     }
     json_builder_end_object(b);
@@ -106,8 +125,12 @@ static void on_event(const ba_batch_event *ev, void *ud)
     }
     if (ev->status == BA_BATCH_FAILED)
         cli_report_error(NULL, ev->error);
-    else if (ev->result->warning[0] && !g_cli.quiet)
-        cli_error("%s: warning: %s", ev->item->file, ev->result->warning);
+    else if (!g_cli.quiet)
+        for (int i = 0; i < ev->result->n_warnings; i++) {
+            char *text = warning_text(ev->result, i);
+            cli_error("%s: warning: %s", ev->item->file, text);
+            g_free(text);
+        }
     progress(p, ev);
 }
 

@@ -67,8 +67,15 @@ static char *hint_text(ba_hint hint)
         return g_strdup("render without --strict to accept the warnings");
     case BA_HINT_GIVE_EYES:
         return g_strdup("pass --eyes X1,Y1,X2,Y2 (blur-face: or --face X,Y,W,H)");
+    case BA_HINT_PHOTO_SET:
+        return g_strdup("correct the stored photo with 'beforeafter photo set ID --area/--stage/"
+                        "--view', or ingest again with --add-area to add the areas");
     case BA_HINT_ADD_AREA:
         return g_strdup("add one with 'beforeafter area add NAME'");
+    case BA_HINT_OVERRIDE_RETENTION:
+        return g_strdup("pass --override-retention REASON to erase it anyway");
+    case BA_HINT_CONFIRM_ERASE:
+        return g_strdup("repeat the client's code exactly with --confirm CODE");
     }
     return NULL;
 }

@@ -19,13 +19,27 @@ static void member_int(JsonBuilder *b, const char *name, gint64 v, gint64 unknow
         json_builder_add_null_value(b);
 }
 
+char *cli_photo_areas(const ba_photo *p)
+{
+    GString *s = g_string_new(NULL);
+    for (int i = 0; i < p->n_areas; i++)
+        g_string_append_printf(s, "%s%s", i ? "," : "", p->areas[i]);
+    return g_string_free(s, FALSE);
+}
+
 void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full)
 {
     char master[96];
     ba_catalog_master_relpath(p->master_sha256, master, sizeof master);
+    cli_json_str(b, "kind", "photo");
     member_int(b, "photo_id", p->id, -1);
     cli_json_str(b, "client", p->client);
     cli_json_str(b, "area", p->area);
+    json_builder_set_member_name(b, "areas");
+    json_builder_begin_array(b);
+    for (int i = 0; i < p->n_areas; i++)
+        json_builder_add_string_value(b, p->areas[i]);
+    json_builder_end_array(b);
     cli_json_str(b, "session_date", p->session_date);
     member_int(b, "session_number", p->session_number, -1);
     cli_json_str(b, "treatment", p->treatment);
@@ -39,6 +53,8 @@ void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full)
     cli_json_str(b, "master", master);
     cli_json_str(b, "original_name", p->original_name);
     cli_json_str(b, "ingested_at", p->ingested_at);
+    cli_json_str(b, "retracted_at", p->retracted_at);
+    cli_json_str(b, "retract_reason", p->retract_reason);
     if (!full)
         return;
     const ba_capture *c = &p->capture;

@@ -9,9 +9,14 @@ int cmd_ingest(ba_catalog *cat, int argc, char **argv)
     double max_mp = BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
     int quality = BA_INGEST_DEFAULT_QUALITY;
     int jobs = CLI_UNSET;
+    gboolean add_area = FALSE;
     const GOptionEntry entries[] = {
         {"client", 0, 0, G_OPTION_ARG_STRING, &client, "Client code (required)", "CODE"},
-        {"area", 0, 0, G_OPTION_ARG_STRING, &area, "Treatment area (required)", "AREA"},
+        {"area", 0, 0, G_OPTION_ARG_STRING, &area,
+         "Treatment area (required); several separated by commas, the first is the primary",
+         "AREA[,AREA...]"},
+        {"add-area", 0, 0, G_OPTION_ARG_NONE, &add_area,
+         "When a file is already stored for this client, add the areas it lacks", NULL},
         {"stage", 0, 0, G_OPTION_ARG_STRING, &stage,
          "before, after or progress (default progress)", "STAGE"},
         {"view", 0, 0, G_OPTION_ARG_STRING, &view,
@@ -58,13 +63,16 @@ int cmd_ingest(ba_catalog *cat, int argc, char **argv)
                             quality, &jobs);
     if (rc != EXIT_OK)
         goto out;
+    o.add_area = add_area;
     ba_error err;
     if (!cat) {
         rc = cli_no_library();
         goto out;
     }
     ba_client c;
-    if (ba_catalog_client_get(cat, client, &c, &err) || ba_catalog_area_check(cat, area, &err)) {
+    ba_photo areas;
+    if (ba_catalog_client_get(cat, client, &c, &err) ||
+        ba_catalog_areas_parse(cat, area, &areas, &err)) {
         cli_report_error("ingest", &err);
         rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;

@@ -18,9 +18,11 @@ static int print_photo(const ba_photo *p, void *ud)
                    "DATE", "#", "VIEW", "STAGE", "SIZE", "FILE");
         char size[32];
         snprintf(size, sizeof size, "%dx%d", p->width, p->height);
-        cli_say("%6" G_GINT64_FORMAT "  %-12s %-12s %-10s %3d  %-8s %-8s %11s  %s\n", p->id,
-                p->client, p->area, p->session_date, p->session_number, p->view, p->stage, size,
-                p->original_name);
+        char *areas = cli_photo_areas(p);
+        cli_say("%6" G_GINT64_FORMAT "  %-12s %-12s %-10s %3d  %-8s %-8s %11s  %s%s\n", p->id,
+                p->client, areas, p->session_date, p->session_number, p->view, p->stage, size,
+                p->original_name, p->retracted_at[0] ? "  (retracted)" : "");
+        g_free(areas);
     }
     (*count)++;
     return 0;
@@ -83,7 +85,7 @@ static int print_comparison(const ba_comparison_record *c, void *ud)
 int cmd_list(ba_catalog *cat, int argc, char **argv)
 {
     char *client = NULL, *area = NULL, *from = NULL, *to = NULL, *stage = NULL;
-    gboolean comparisons = FALSE;
+    gboolean comparisons = FALSE, retracted = FALSE, all = FALSE;
     const GOptionEntry entries[] = {
         {"comparisons", 0, 0, G_OPTION_ARG_NONE, &comparisons,
          "List rendered comparisons instead of photos", NULL},
@@ -107,6 +109,8 @@ int cmd_list(ba_catalog *cat, int argc, char **argv)
     }
     if ((from && ba_date_check(from, &err)) || (to && ba_date_check(to, &err))) {
         rc = cli_usage("list", "%s", err.message);
+        {"retracted", 0, 0, G_OPTION_ARG_NONE, &retracted, "Only retracted photos", NULL},
+        {"all", 0, 0, G_OPTION_ARG_NONE, &all, "Current and retracted photos", NULL},
         goto out;
     }
     if (stage && !ba_stage_valid(stage)) {
@@ -125,7 +129,8 @@ int cmd_list(ba_catalog *cat, int argc, char **argv)
         rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;
     }
-    ba_photo_filter f = {client, area, from, to, stage};
+    ba_photo_filter f = {client, area, from, to, stage,
+                         all ? BA_PHOTOS_ALL : retracted ? BA_PHOTOS_RETRACTED : BA_PHOTOS_CURRENT};
     int count = 0;
     if (comparisons) {
         if (ba_catalog_comparison_list(cat, client, print_comparison, &count, &err)) {

@@ -16,7 +16,13 @@ static void print_text(const ba_photo *p)
     snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, p->id);
     line("photo", buf);
     line("client", p->client);
-    line("area", p->area);
+    char *areas = cli_photo_areas(p);
+    line(p->n_areas > 1 ? "areas" : "area", areas);
+    g_free(areas);
+    if (p->retracted_at[0]) {
+        snprintf(buf, sizeof buf, "%s (%s)", p->retracted_at, p->retract_reason);
+        line("retracted", buf);
+    }
     snprintf(buf, sizeof buf, "%s (session %d)", p->session_date, p->session_number);
     line("session", buf);
     line("treatment", p->treatment);

@@ -28,6 +28,7 @@ static const cli_command COMMANDS[] = {
      cmd_batch},
     {"compare", "render an aligned, labelled comparison of photos", CLI_WRITES, cmd_compare},
     {"ghost", "write a faint overlay of a photo to frame the next session", CLI_READS,
+    {"photo", "correct, retract or restore a photo", CLI_WRITES, cmd_photo},
      cmd_ghost},
     {"verify", "check the library and its catalog agree; --repair", CLI_WRITES_OR_READS,
      cmd_verify},

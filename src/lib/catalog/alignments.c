@@ -14,7 +14,7 @@ int ba_catalog_alignment_put(ba_catalog *cat, ba_alignment *a, ba_error *err)
         " m01=excluded.m01, m02=excluded.m02, m10=excluded.m10, m11=excluded.m11,"
         " m12=excluded.m12, scale=excluded.scale, angle_deg=excluded.angle_deg,"
         " inliers=excluded.inliers, score=excluded.score, method=excluded.method,"
-        " created_at=excluded.created_at",
+        " created_at=excluded.created_at, stale=NULL",
         err);
     if (!st)
         return -1;
@@ -38,6 +38,8 @@ int ba_catalog_alignment_put(ba_catalog *cat, ba_alignment *a, ba_error *err)
     return rc == SQLITE_DONE ? 0 : ba_db_fail(cat, err, "storing an alignment");
 }
 
+/* A stale alignment (a photo it used was corrected or retracted since) is
+ * not current: it reads as none, so that it is computed again. */
 int ba_catalog_alignment_get(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
                              ba_alignment *out, ba_error *err)
 {
@@ -45,7 +47,7 @@ int ba_catalog_alignment_get(ba_catalog *cat, int64_t photo_id, int64_t referenc
         cat,
         "SELECT m00, m01, m02, m10, m11, m12, scale, angle_deg, inliers,"
         " score, method, created_at FROM alignments"
-        " WHERE photo_id = ? AND reference_id = ?",
+        " WHERE photo_id = ? AND reference_id = ? AND stale IS NULL",
         err);
     if (!st)
         return -1;

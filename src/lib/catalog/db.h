@@ -115,6 +115,17 @@ const char *ba_db_empty_to_null(const char *s);
 int ba_db_audit_insert(ba_catalog *cat, const ba_audit_entry *a, const char *objects,
                        ba_error *err);
 
+/* Photos and sessions (photos.c), for the corrections of photo_edit.c:
+ * find or create the session of (@client_id, @date) (a new one renumbers the
+ * client's sessions by date); number the client's sessions by date again;
+ * replace the areas of photo @photo_id by @area_ids (the photo's area_id
+ * must be one of them).  Inside the caller's write transaction. */
+int ba_db_session_ensure(ba_catalog *cat, int64_t client_id, const char *date,
+                         const char *treatment, int64_t *session_id, ba_error *err);
+int ba_db_sessions_renumber(ba_catalog *cat, int64_t client_id, ba_error *err);
+int ba_db_photo_areas_put(ba_catalog *cat, int64_t photo_id, const int64_t *area_ids, int n,
+                          ba_error *err);
+
 /* Chain the audit rows written before schema 6 (inside the migration). */
 int ba_db_audit_backfill(ba_catalog *cat, ba_error *err);
 

@@ -2,6 +2,7 @@
 #include "catalog/db.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ba_capture_init(ba_capture *c)
@@ -63,7 +64,7 @@ int ba_catalog_photo_find_original(ba_catalog *cat, const char *original_sha256,
 }
 
 /* Find the session of (client, date) or create it; renumber the client's sessions. */
-static int session_ensure(ba_catalog *cat, int64_t client_id, const char *date,
+int ba_db_session_ensure(ba_catalog *cat, int64_t client_id, const char *date,
                           const char *treatment, int64_t *session_id, ba_error *err)
 {
     sqlite3_stmt *st =
@@ -105,8 +106,13 @@ static int session_ensure(ba_catalog *cat, int64_t client_id, const char *date,
         return ba_db_fail(cat, err, "adding a session");
     *session_id = sqlite3_last_insert_rowid(cat->db);
 
+    return ba_db_sessions_renumber(cat, client_id, err);
+}
+
+int ba_db_sessions_renumber(ba_catalog *cat, int64_t client_id, ba_error *err)
+{
     /* Session numbers follow dates, whatever order the photos arrive in. */
-    st = ba_db_prepare(cat,
+    sqlite3_stmt *st = ba_db_prepare(cat,
                        "UPDATE sessions SET number = (SELECT COUNT(*) FROM sessions s2"
                        " WHERE s2.client_id = sessions.client_id AND s2.date <= sessions.date)"
                        " WHERE client_id = ?",
@@ -114,7 +120,7 @@ static int session_ensure(ba_catalog *cat, int64_t client_id, const char *date,
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, client_id);
-    rc = ba_db_step_once(st);
+    int rc = ba_db_step_once(st);
     return rc == SQLITE_DONE ? 0 : ba_db_fail(cat, err, "numbering sessions");
 }
 
@@ -180,9 +186,11 @@ static int insert_photo(ba_catalog *cat, ba_photo *p, int64_t area_id, ba_error 
     return 0;
 }
 
-/* The ids of @p's client and area, BA_ERR_NOT_FOUND naming the one missing. */
-static int photo_keys(ba_catalog *cat, const ba_photo *p, int64_t *client_id, int64_t *area_id,
-                      ba_error *err)
+/* The ids of @p's client and areas (@area_ids[0] the primary; @p->areas,
+ * or @p->area alone when n_areas is 0), BA_ERR_NOT_FOUND naming the one
+ * missing. */
+static int photo_keys(ba_catalog *cat, const ba_photo *p, int64_t *client_id,
+                      int64_t area_ids[BA_PHOTO_AREAS_MAX], int *n_areas, ba_error *err)
 {
     int r = ba_db_lookup_id(cat, "SELECT id FROM clients WHERE code = ?", p->client, client_id,
                             "lookup", err);
@@ -190,11 +198,41 @@ static int photo_keys(ba_catalog *cat, const ba_photo *p, int64_t *client_id, in
         ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", p->client);
     if (r <= 0)
         return -1;
-    r = ba_db_lookup_id(cat, "SELECT id FROM areas WHERE name = ?", p->area, area_id, "lookup",
-                        err);
-    if (r == 0)
-        ba_error_set(err, BA_ERR_NOT_FOUND, "unknown area '%s'", p->area);
-    return r == 1 ? 0 : -1;
+    int n = p->n_areas > 0 ? MIN(p->n_areas, BA_PHOTO_AREAS_MAX) : 1;
+    for (int i = 0; i < n; i++) {
+        const char *name = p->n_areas > 0 ? p->areas[i] : p->area;
+        r = ba_db_lookup_id(cat, "SELECT id FROM areas WHERE name = ?", name, &area_ids[i],
+                            "lookup", err);
+        if (r == 0)
+            ba_error_set(err, BA_ERR_NOT_FOUND, "unknown area '%s'", name);
+        if (r != 1)
+            return -1;
+    }
+    *n_areas = n;
+    return 0;
+}
+
+int ba_db_photo_areas_put(ba_catalog *cat, int64_t photo_id, const int64_t *area_ids, int n,
+                          ba_error *err)
+{
+    sqlite3_stmt *st = ba_db_prepare(cat, "DELETE FROM photo_areas WHERE photo_id = ?", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, photo_id);
+    if (ba_db_step_once(st) != SQLITE_DONE)
+        return ba_db_fail(cat, err, "replacing a photo's areas");
+    for (int i = 0; i < n; i++) {
+        st = ba_db_prepare(cat,
+                           "INSERT OR IGNORE INTO photo_areas(photo_id, area_id) VALUES(?,?)",
+                           err);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, photo_id);
+        sqlite3_bind_int64(st, 2, area_ids[i]);
+        if (ba_db_step_once(st) != SQLITE_DONE)
+            return ba_db_fail(cat, err, "recording a photo's areas");
+    }
+    return 0;
 }
 
 /* @p->session_number as the commit left it (renumbered by date); best effort:
@@ -227,8 +265,9 @@ int ba_catalog_photo_add(ba_catalog *cat, ba_photo *p, const ba_store_hooks *hoo
      * and the insert are one serialised step among every writer. */
     if (ba_db_begin(cat, err))
         return -1;
-    int64_t client_id = 0, area_id = 0, existing = 0;
-    if (photo_keys(cat, p, &client_id, &area_id, err))
+    int64_t client_id = 0, area_ids[BA_PHOTO_AREAS_MAX] = {0}, existing = 0;
+    int n_areas = 0;
+    if (photo_keys(cat, p, &client_id, area_ids, &n_areas, err))
         goto fail;
     int r = find_duplicate(cat, p, &existing, err);
     if (r < 0)
@@ -239,14 +278,15 @@ int ba_catalog_photo_add(ba_catalog *cat, ba_photo *p, const ba_store_hooks *hoo
         p->id = existing;
         return 0;
     }
-    if (session_ensure(cat, client_id, p->session_date, p->treatment, &p->session_id, err))
+    if (ba_db_session_ensure(cat, client_id, p->session_date, p->treatment, &p->session_id, err))
         goto fail;
     if (hooks && hooks->store) {
         if (hooks->store(hooks->ud, err))
             goto fail;
         stored = true;
     }
-    if (insert_photo(cat, p, area_id, err) || ba_db_commit(cat, err))
+    if (insert_photo(cat, p, area_ids[0], err) ||
+        ba_db_photo_areas_put(cat, p->id, area_ids, n_areas, err) || ba_db_commit(cat, err))
         goto fail;
     read_session_number(cat, p);
     return 0;
@@ -262,9 +302,18 @@ fail:
     " p.stage, p.master_sha256, p.original_sha256, p.width, p.height, p.original_name,"  \
     " p.ingested_at, p.captured_at, p.captured_offset, p.camera_make, p.camera_model,"   \
     " p.orientation, p.focal_length_mm, p.focal_length_35mm, p.exposure_time_s,"         \
-    " p.f_number, p.iso, p.flash_fired, p.white_balance, p.master_problem"              \
+    " p.f_number, p.iso, p.flash_fired, p.white_balance, p.master_problem,"             \
+    " (SELECT group_concat(a2.name, ',') FROM photo_areas pa"                           \
+    "   JOIN areas a2 ON a2.id = pa.area_id WHERE pa.photo_id = p.id"                   \
+    "   AND pa.area_id <> p.area_id),"                                                  \
+    " p.retracted_at, p.retract_reason"                                                 \
     " FROM photos p JOIN sessions s ON s.id = p.session_id"                              \
     " JOIN clients c ON c.id = s.client_id JOIN areas a ON a.id = p.area_id "
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void read_photo(sqlite3_stmt *st, ba_photo *p)
 {
@@ -299,6 +348,18 @@ static void read_photo(sqlite3_stmt *st, ba_photo *p)
     c->flash_fired = ba_db_col_int(st, 25, -1);
     c->white_balance = ba_db_col_int(st, 26, -1);
     ba_db_copy_col(st, 27, p->master_problem, sizeof p->master_problem);
+    /* The primary area first, then the others by name.  Area names are
+     * [a-z0-9-]: the comma cannot be part of one. */
+    g_strlcpy(p->areas[p->n_areas++], p->area, BA_CODE_MAX);
+    const char *list = (const char *)sqlite3_column_text(st, 28);
+    gchar **names = g_strsplit(list ? list : "", ",", -1);
+    qsort(names, g_strv_length(names), sizeof *names, compare_names);
+    for (int i = 0; names[i] && p->n_areas < BA_PHOTO_AREAS_MAX; i++)
+        if (names[i][0])
+            g_strlcpy(p->areas[p->n_areas++], names[i], BA_CODE_MAX);
+    g_strfreev(names);
+    ba_db_copy_col(st, 29, p->retracted_at, sizeof p->retracted_at);
+    ba_db_copy_col(st, 30, p->retract_reason, sizeof p->retract_reason);
 }
 
 static int read_photo_row(ba_catalog *cat, sqlite3_stmt *st, void *out, ba_error *err)
@@ -321,9 +382,12 @@ int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *f, ba_photo_fn
     sqlite3_stmt *st = ba_db_prepare(
         cat,
         PHOTO_COLS
-        "WHERE (?1 IS NULL OR c.code = ?1) AND (?2 IS NULL OR a.name = ?2)"
+        "WHERE (?1 IS NULL OR c.code = ?1)"
+        " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM photo_areas pa JOIN areas a2"
+        "      ON a2.id = pa.area_id WHERE pa.photo_id = p.id AND a2.name = ?2))"
         " AND (?3 IS NULL OR s.date >= ?3) AND (?4 IS NULL OR s.date <= ?4)"
         " AND (?5 IS NULL OR p.stage = ?5)"
+        " AND (?6 = 2 OR (?6 = 1) = (p.retracted_at IS NOT NULL))"
         " ORDER BY c.code, s.date, a.name, p.id",
         err);
     if (!st)
@@ -335,6 +399,7 @@ int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *f, ba_photo_fn
         ba_db_bind_text_or_null(st, 4, f->to);
         ba_db_bind_text_or_null(st, 5, f->stage);
     }
+    sqlite3_bind_int(st, 6, f ? f->retracted : BA_PHOTOS_CURRENT);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         ba_photo p;

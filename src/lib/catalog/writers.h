@@ -73,13 +73,36 @@ int ba_catalog_photo_mark_master(ba_catalog *cat, int64_t id, const char *proble
  */
 int ba_catalog_master_referenced(ba_catalog *cat, const char *sha256, ba_error *err);
 
+/**
+ * The number of days between @p date and the nearest other session of client
+ * @p client (@p *days).  @return 1 when the client has another session, 0
+ * when not, -1 on error.
+ */
+int ba_catalog_session_gap_days(ba_catalog *cat, const char *client, const char *date,
+                                int *days, ba_error *err);
+
+/**
+ * Put back the master of photo @p id from a new decode of its original: in
+ * one write transaction, refuse (BA_ERR_REFUSED) when @p master_sha256 is not
+ * the recorded master hash, run @p hooks->store (the master moved over
+ * whatever is at its name), clear the photo's master_problem and append an
+ * audit row "master-repair".
+ */
+int ba_catalog_photo_repair_master(ba_catalog *cat, int64_t id, const char *master_sha256,
+                                   const ba_store_hooks *hooks, ba_error *err);
+
 /* ---- alignments, comparisons ------------------------------------------------- */
 
 /** Store @p a for (a->photo_id, a->reference_id), replacing an earlier one. */
 int ba_catalog_alignment_put(ba_catalog *cat, ba_alignment *a, ba_error *err);
 
-/** Record a comparison (all fields but id and created_at, which are set). */
-int ba_catalog_comparison_add(ba_catalog *cat, ba_comparison_record *c, ba_error *err);
+/** Record a comparison (all fields but id and created_at, which are set).
+ *  When @p c->identity is set and a comparison that is not deleted or stale
+ *  has the same identity and the same rendered bytes (sha256), nothing is
+ *  written: @p c->id is that comparison's and @p *existing (may be NULL) is
+ *  set.  The lookup and the insert are one write transaction. */
+int ba_catalog_comparison_add(ba_catalog *cat, ba_comparison_record *c, bool *existing,
+                              ba_error *err);
 
 /* ---- consents, exports, audit ------------------------------------------------ */
 

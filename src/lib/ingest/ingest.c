@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdarg.h>
 #include <string.h>
 #include <vips/vips.h>
 
@@ -26,6 +27,8 @@ struct ba_ingest_job {
     ingest_job j; /* j.data is only valid during prepare */
     ba_photo p;   /* the record to commit */
     char *name;
+    bool stage_given, view_given, add_area; /* what a duplicate is compared on */
+    int64_t repair_id; /* the photo whose damaged master this file rewrites, or 0 */
 };
 
 void ba_ingest_job_free(ba_ingest_job *jb)
@@ -41,16 +44,118 @@ void ba_ingest_job_free(ba_ingest_job *jb)
     g_free(jb);
 }
 
-/* Fill @result for the existing photo @id. */
-static int report_duplicate(ba_catalog *cat, int64_t id, ba_ingest_result *result, ba_error *err)
+/* Add a remark to @r (the first one is also r->warning). */
+static void G_GNUC_PRINTF(3, 4) add_warning(ba_ingest_result *r, ba_hint hint, const char *fmt,
+                                           ...)
+{
+    if (r->n_warnings >= BA_INGEST_WARNINGS_MAX)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    g_vsnprintf(r->warnings[r->n_warnings], sizeof r->warnings[0], fmt, ap);
+    va_end(ap);
+    r->warning_hints[r->n_warnings] = hint;
+    if (!r->warning[0])
+        g_strlcpy(r->warning, r->warnings[r->n_warnings], sizeof r->warning);
+    r->n_warnings++;
+}
+
+/* The remark left in r->warning by the stages (an unusable ICC profile) as
+ * the first of r->warnings. */
+static void keep_stage_warning(ba_ingest_result *r)
+{
+    if (r->warning[0] && r->n_warnings == 0) {
+        g_strlcpy(r->warnings[0], r->warning, sizeof r->warnings[0]);
+        r->warning_hints[0] = BA_HINT_NONE;
+        r->n_warnings = 1;
+    }
+}
+
+static bool has_area(const ba_photo *p, const char *area)
+{
+    for (int i = 0; i < p->n_areas; i++)
+        if (strcmp(p->areas[i], area) == 0)
+            return true;
+    return false;
+}
+
+static void areas_text(const ba_photo *p, char *out, size_t size)
+{
+    out[0] = '\0';
+    for (int i = 0; i < p->n_areas; i++) {
+        if (i)
+            g_strlcat(out, ",", size);
+        g_strlcat(out, p->areas[i], size);
+    }
+}
+
+/* Fill @result for the existing photo @id, the same file as @jb (its facts
+ * in jb->p).  The same file for another client is an error; stored with
+ * other facts, a warning saying which (or, with add_area, the areas added). */
+static int report_duplicate(ba_catalog *cat, ba_ingest_job *jb, int64_t id,
+                            ba_ingest_result *result, ba_error *err)
 {
     ba_photo old;
+    const ba_photo *want = &jb->p;
     if (ba_catalog_photo_get(cat, id, &old, err))
         return -1;
+    if (strcmp(old.client, want->client) != 0) {
+        ba_error_set(err, BA_ERR_REFUSED,
+                     "%s: already stored as photo %" G_GINT64_FORMAT " of another client",
+                     jb->name, id);
+        return -1;
+    }
     result->status = BA_INGEST_DUPLICATE;
     result->photo_id = id;
     ba_path_master(old.master_sha256, result->master, sizeof result->master);
+    bool missing = false;
+    for (int i = 0; i < want->n_areas; i++)
+        missing = missing || !has_area(&old, want->areas[i]);
+    if (missing && jb->add_area) {
+        char list[BA_PHOTO_AREAS_MAX * BA_CODE_MAX];
+        areas_text(want, list, sizeof list);
+        ba_photo now;
+        int r = ba_catalog_photo_add_areas(cat, id, list, &now, err);
+        if (r < 0) {
+            ba_error_prefix(err, "%s", jb->name);
+            return -1;
+        }
+        char before[BA_PHOTO_AREAS_MAX * BA_CODE_MAX], after[sizeof before];
+        areas_text(&old, before, sizeof before);
+        areas_text(&now, after, sizeof after);
+        add_warning(result, BA_HINT_NONE, "photo %" G_GINT64_FORMAT " now shows %s (was %s)",
+                    id, after, before);
+        old = now;
+        missing = false;
+    }
+    bool stage = jb->stage_given && strcmp(old.stage, want->stage) != 0;
+    bool view = jb->view_given && strcmp(old.view, want->view) != 0;
+    if (missing || stage || view) {
+        char stored[BA_PHOTO_AREAS_MAX * BA_CODE_MAX], given[sizeof stored];
+        areas_text(&old, stored, sizeof stored);
+        areas_text(want, given, sizeof given);
+        add_warning(result, BA_HINT_PHOTO_SET,
+                    "already stored as photo %" G_GINT64_FORMAT
+                    " with area %s, stage %s, view %s (this time: area %s, stage %s, view %s); "
+                    "nothing was changed",
+                    id, stored, old.stage, old.view, given,
+                    jb->stage_given ? want->stage : old.stage,
+                    jb->view_given ? want->view : old.view);
+    }
     return 0;
+}
+
+/* After a new photo's commit: a session date far from the client's others
+ * is usually an old camera clock. */
+static void warn_far_date(ba_catalog *cat, const ba_photo *p, ba_ingest_result *result)
+{
+    int days = 0;
+    if (ba_catalog_session_gap_days(cat, p->client, p->session_date, &days, NULL) == 1 &&
+        days > 730)
+        add_warning(result, BA_HINT_NONE,
+                    "session date %s is %d months from the client's other sessions (an old "
+                    "camera clock?)",
+                    p->session_date, (int)(days / 30.4375 + 0.5));
 }
 
 /* Put @name in front of the message unless it is already there: every
@@ -85,15 +190,16 @@ static int check_options(ba_catalog *cat, const ba_ingest_options *opts, ba_clie
                      view);
         return -1;
     }
-    if (opts->date && ba_date_check(opts->date, err))
+    if (opts->date && ba_catalog_session_date_check(cat, opts->date, err))
         return -1;
     if (opts->treatment && (strlen(opts->treatment) >= BA_TEXT_MAX ||
                             !g_utf8_validate(opts->treatment, -1, NULL))) {
         ba_error_set(err, BA_ERR_USAGE, "treatment must be UTF-8 and under %d bytes", BA_TEXT_MAX);
         return -1;
     }
+    ba_photo areas;
     if (ba_catalog_client_get(cat, opts->client, client, err) ||
-        ba_catalog_area_check(cat, opts->area, err))
+        ba_catalog_areas_parse(cat, opts->area, &areas, err))
         return -1;
     return 0;
 }
@@ -103,7 +209,7 @@ static void fill_photo(ba_ingest_job *jb, const ba_ingest_options *opts, const b
 {
     ba_photo *p = &jb->p;
     g_strlcpy(p->client, client->code, sizeof p->client);
-    g_strlcpy(p->area, opts->area, sizeof p->area);
+    /* p->area and p->areas: set from opts->area by prepare_checked() */
     g_strlcpy(p->view, opts->view ? opts->view : "frontal", sizeof p->view);
     g_strlcpy(p->stage, opts->stage ? opts->stage : "progress", sizeof p->stage);
     g_strlcpy(p->treatment, opts->treatment ? opts->treatment : "", sizeof p->treatment);
@@ -132,6 +238,13 @@ static int prepare_checked(ba_catalog *cat, const char *name, const unsigned cha
     ba_photo *p = &jb->p;
     VipsImage *header = NULL;
     int rc = -1;
+    /* The facts a duplicate is compared with, known before any decoding. */
+    if (ba_catalog_areas_parse(cat, opts->area, p, err))
+        goto out;
+    fill_photo(jb, opts, client);
+    jb->stage_given = opts->stage != NULL;
+    jb->view_given = opts->view != NULL;
+    jb->add_area = opts->add_area;
 
     ingest_sweep_tmp_once(ba_catalog_dir(cat));
     ba_fault_point("start");
@@ -146,8 +259,16 @@ static int prepare_checked(ba_catalog *cat, const char *name, const unsigned cha
     if (found < 0)
         goto out;
     if (found) {
-        rc = report_duplicate(cat, existing, result, err);
-        goto out;
+        ba_photo old;
+        if (ba_catalog_photo_get(cat, existing, &old, err))
+            goto out;
+        /* The original of a photo whose master is damaged: decode it again
+         * to write the master back (same client only). */
+        if (!old.master_problem[0] || strcmp(old.client, client->code) != 0) {
+            rc = report_duplicate(cat, jb, existing, result, err);
+            goto out;
+        }
+        jb->repair_id = existing;
     }
 
     if (ingest_identify(j, opts, &header, err))
@@ -159,6 +280,10 @@ static int prepare_checked(ba_catalog *cat, const char *name, const unsigned cha
         g_strlcpy(p->session_date, opts->date, sizeof p->session_date);
     } else if (j->capture.captured_at[0]) {
         g_strlcpy(p->session_date, j->capture.captured_at, sizeof p->session_date);
+        if (ba_catalog_session_date_check(cat, p->session_date, err)) {
+            ba_error_prefix(err, "%s: the EXIF capture date", j->name);
+            goto out;
+        }
     } else {
         ba_error_set(err, BA_ERR_NO_DATE,
                      "%s: no session date: the photo has no EXIF capture date and none was "
@@ -174,7 +299,8 @@ static int prepare_checked(ba_catalog *cat, const char *name, const unsigned cha
     char rel[96];
     ba_path_master(p->master_sha256, rel, sizeof rel);
     j->final_path = g_build_filename(ba_catalog_dir(cat), rel, NULL);
-    fill_photo(jb, opts, client);
+    p->capture = j->capture;
+    keep_stage_warning(result);
     j->data = NULL;
     j->len = 0;
     *out = jb;
@@ -222,16 +348,31 @@ int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *jb, ba_ingest_result *resul
     bool duplicate = false;
     result->photo_id = 0;
     result->master[0] = '\0';
+    if (jb->repair_id) {
+        if (ba_catalog_photo_repair_master(cat, jb->repair_id, p->master_sha256, &hooks, err)) {
+            name_first(err, j->name);
+            return -1;
+        }
+        result->status = BA_INGEST_DUPLICATE;
+        result->photo_id = jb->repair_id;
+        ba_path_master(p->master_sha256, result->master, sizeof result->master);
+        add_warning(result, BA_HINT_NONE,
+                    "the damaged master of photo %" G_GINT64_FORMAT
+                    " was written again from this original",
+                    jb->repair_id);
+        return 0;
+    }
     if (ba_catalog_photo_add(cat, p, &hooks, &duplicate, err)) {
         name_first(err, j->name); /* the file's name in front of the catalog's message */
         return -1;
     }
     ba_fault_point("after-commit");
     if (duplicate)
-        return report_duplicate(cat, p->id, result, err);
+        return report_duplicate(cat, jb, p->id, result, err);
     result->status = BA_INGEST_INGESTED;
     result->photo_id = p->id;
     ba_path_master(p->master_sha256, result->master, sizeof result->master);
+    warn_far_date(cat, p, result);
     return 0;
 }
 
