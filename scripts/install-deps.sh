@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config git
 libvips-dev libvips-tools libwebp-dev libssl-dev libexif-dev libsqlite3-dev sqlite3 libpng-dev
-libjson-glib-dev libcmocka-dev liblcms2-dev libcsv-dev libvlfeat-dev
+libjson-glib-dev libcmocka-dev liblcms2-dev libcsv-dev libvlfeat-dev libsodium-dev
 libimage-exiftool-perl fonts-dejavu-core python3-skimage
 clang libclang-rt-14-dev valgrind imagemagick libheif-examples time parallel bc e2fsprogs
 python3-opencv"

@@ -2,6 +2,7 @@
 #include "beforeafter/beforeafter.h"
 
 #include <glib.h>
+#include <sodium.h>
 #include <vips/vips.h>
 
 #include "ba_version_gen.h"
@@ -49,10 +50,14 @@ int ba_init(const char *argv0, ba_error *err)
             g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, vips_log_handler,
                               NULL);
         }
+        /* Password hashes and session tokens (access/) need libsodium's RNG. */
+        if (rc == 0 && sodium_init() < 0)
+            rc = -1;
         g_once_init_leave(&done, rc == 0 ? 1 : 2);
     }
     if (done != 1) {
-        ba_error_set(err, BA_ERR_INTERNAL, "cannot start libvips: %s", vips_error_buffer());
+        ba_error_set(err, BA_ERR_INTERNAL, "cannot start libvips or libsodium: %s",
+                     vips_error_buffer());
         return -1;
     }
     return 0;
