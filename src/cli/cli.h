@@ -22,6 +22,7 @@ typedef struct cli_globals {
     gboolean quiet;
     gboolean verbose;
     gboolean version;
+    const char *json_kind; /* the "kind" of a JSON object that names none (main) */
 } cli_globals;
 
 extern cli_globals g_cli;

@@ -397,6 +397,19 @@ char *cli_json_text(JsonBuilder *b)
     JsonNode *root = json_builder_get_root(b);
     JsonGenerator *gen = json_generator_new();
     GString *raw = g_string_new(NULL);
+    /* Every object says what it is (docs/JSON.md): one whose command did not
+     * name its kind gets the command's (main sets g_cli.json_kind). */
+    if (JSON_NODE_HOLDS_OBJECT(root) && g_cli.json_kind &&
+        !json_object_has_member(json_node_get_object(root), "kind")) {
+        JsonObject *o = json_node_get_object(root);
+        JsonObject *with = json_object_new();
+        json_object_set_string_member(with, "kind", g_cli.json_kind);
+        GList *names = json_object_get_members(o);
+        for (GList *l = names; l; l = l->next)
+            json_object_set_member(with, l->data, json_node_copy(json_object_get_member(o, l->data)));
+        g_list_free(names);
+        json_node_take_object(root, with);
+    }
     append_node(raw, gen, root);
     g_object_unref(gen);
     json_node_unref(root);

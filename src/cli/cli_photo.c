@@ -1,13 +1,15 @@
 /* JSON form of a photo, shared by list and show. */
 #include "cli.h"
 
-static void member_real(JsonBuilder *b, const char *name, double v)
+/* @v rounded to @decimals (docs/JSON.md); null when unknown (0). */
+static void member_real(JsonBuilder *b, const char *name, double v, int decimals)
 {
+    if (v > 0) {
+        cli_json_real(b, name, v, decimals);
+        return;
+    }
     json_builder_set_member_name(b, name);
-    if (v > 0)
-        json_builder_add_double_value(b, v);
-    else
-        json_builder_add_null_value(b);
+    json_builder_add_null_value(b);
 }
 
 static void member_int(JsonBuilder *b, const char *name, gint64 v, gint64 unknown)
@@ -63,10 +65,10 @@ void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full)
     cli_json_str(b, "original_sha256", p->original_sha256);
     cli_json_str(b, "capture_offset", c->offset);
     member_int(b, "orientation", c->orientation, 0);
-    member_real(b, "focal_length_mm", c->focal_length_mm);
-    member_real(b, "focal_length_35mm", c->focal_length_35mm);
-    member_real(b, "exposure_time_s", c->exposure_time_s);
-    member_real(b, "f_number", c->f_number);
+    member_real(b, "focal_length_mm", c->focal_length_mm, 1);
+    member_real(b, "focal_length_35mm", c->focal_length_35mm, 1);
+    member_real(b, "exposure_time_s", c->exposure_time_s, 6); /* 1/8000 s = 0.000125 */
+    member_real(b, "f_number", c->f_number, 1);
     member_int(b, "iso", c->iso, 0);
     json_builder_set_member_name(b, "flash_fired");
     if (c->flash_fired < 0)

@@ -37,7 +37,10 @@ static const char DESCRIPTION[] =
 
 static void add_subject(JsonBuilder *b, const char *name, gboolean ids, gint64 id, const char *path)
 {
-    json_builder_set_member_name(b, name);
+    /* docs/JSON.md: ids are numbers named <thing>_id; files <thing>_file. */
+    char *member = g_strconcat(name, ids ? "_id" : "_file", NULL);
+    json_builder_set_member_name(b, member);
+    g_free(member);
     if (ids)
         json_builder_add_int_value(b, id);
     else
@@ -49,29 +52,29 @@ static void print_json(const ba_alignment *a, gboolean ids, gint64 pid, gint64 r
 {
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
+    cli_json_str(b, "kind", "alignment");
     add_subject(b, "reference", ids, rid, rpath);
     add_subject(b, "photo", ids, pid, ppath);
     json_builder_set_member_name(b, "matrix");
     json_builder_begin_array(b);
     for (int r = 0; r < 2; r++) {
         json_builder_begin_array(b);
-        for (int c = 0; c < 3; c++)
-            json_builder_add_double_value(b, a->matrix[r][c]);
+        for (int c = 0; c < 3; c++) {
+            /* Rounded as docs/JSON.md says: the linear part to 1e-6, the
+             * translation (pixels) as tx and ty. */
+            double scale = c < 2 ? 1e6 : 1e3;
+            json_builder_add_double_value(b, round(a->matrix[r][c] * scale) / scale);
+        }
         json_builder_end_array(b);
     }
     json_builder_end_array(b);
-    json_builder_set_member_name(b, "scale");
-    json_builder_add_double_value(b, a->scale);
-    json_builder_set_member_name(b, "angle_deg");
-    json_builder_add_double_value(b, a->angle_deg);
-    json_builder_set_member_name(b, "tx");
-    json_builder_add_double_value(b, a->tx);
-    json_builder_set_member_name(b, "ty");
-    json_builder_add_double_value(b, a->ty);
+    cli_json_real(b, "scale", a->scale, 4);
+    cli_json_real(b, "angle_deg", a->angle_deg, 2);
+    cli_json_real(b, "tx", a->tx, 3);
+    cli_json_real(b, "ty", a->ty, 3);
     json_builder_set_member_name(b, "inliers");
     json_builder_add_int_value(b, a->inliers);
-    json_builder_set_member_name(b, "score");
-    json_builder_add_double_value(b, a->score);
+    cli_json_real(b, "score", a->score, 3);
     json_builder_set_member_name(b, "method");
     json_builder_add_string_value(b, a->method);
     json_builder_end_object(b);

@@ -103,6 +103,75 @@ static int print_unfinished(const ba_export_record *e, const ba_export_item *ite
     return 0;
 }
 
+/* The audit row's objects ("export 3; comparisons 5,7", catalog.h) as the
+ * array [{"kind":"export","id":3},{"kind":"comparison","id":5},...]: kinds
+ * singular, ids numbers.  A part that is not "WORD ID[,ID...]" is kept as
+ * {"kind":"text","text":PART} rather than lost. */
+static void objects_member(JsonBuilder *b, const char *objects)
+{
+    json_builder_set_member_name(b, "objects");
+    json_builder_begin_array(b);
+    char **parts = g_strsplit(objects ? objects : "", ";", -1);
+    for (char **p = parts; *p; p++) {
+        char *part = g_strstrip(*p);
+        if (!*part)
+            continue;
+        char *space = strchr(part, ' ');
+        char **ids = space ? g_strsplit(space + 1, ",", -1) : NULL;
+        gboolean ok = ids && ids[0];
+        for (char **i = ids; ok && *i; i++) {
+            gint64 id;
+            ok = cli_parse_id(g_strstrip(*i), &id);
+        }
+        if (!ok) {
+            json_builder_begin_object(b);
+            cli_json_str(b, "kind", "text");
+            cli_json_str(b, "text", part);
+            json_builder_end_object(b);
+            g_strfreev(ids);
+            continue;
+        }
+        char *kind = g_strndup(part, space - part);
+        size_t n = strlen(kind);
+        if (n > 1 && kind[n - 1] == 's') /* "comparisons 5,7" */
+            kind[n - 1] = '\0';
+        for (char **i = ids; *i; i++) {
+            gint64 id = 0;
+            cli_parse_id(*i, &id);
+            json_builder_begin_object(b);
+            cli_json_str(b, "kind", kind);
+            json_builder_set_member_name(b, "id");
+            json_builder_add_int_value(b, id);
+            json_builder_end_object(b);
+        }
+        g_free(kind);
+        g_strfreev(ids);
+    }
+    g_strfreev(parts);
+    json_builder_end_array(b);
+}
+
+/* The row's detail: its JSON (old -> new values) as JSON, older free text
+ * as a string, none as null. */
+static void detail_member(JsonBuilder *b, const char *detail)
+{
+    JsonParser *parser = NULL;
+    if (detail && (detail[0] == '{' || detail[0] == '[')) {
+        parser = json_parser_new();
+        if (!json_parser_load_from_data(parser, detail, -1, NULL)) {
+            g_object_unref(parser);
+            parser = NULL;
+        }
+    }
+    if (!parser) {
+        cli_json_str(b, "detail", detail);
+        return;
+    }
+    json_builder_set_member_name(b, "detail");
+    json_builder_add_value(b, json_node_copy(json_parser_get_root(parser)));
+    g_object_unref(parser);
+}
+
 static int print_row(const ba_audit_entry *a, void *ud)
 {
     (void)ud;
@@ -116,10 +185,10 @@ static int print_row(const ba_audit_entry *a, void *ud)
         cli_json_str(b, "actor", a->actor);
         cli_json_str(b, "action", a->action);
         cli_json_str(b, "client", a->client);
-        cli_json_str(b, "objects", a->objects);
+        objects_member(b, a->objects);
         cli_json_str(b, "purpose", a->purpose);
         cli_json_str(b, "result", a->result);
-        cli_json_str(b, "detail", a->detail);
+        detail_member(b, a->detail);
         cli_json_str(b, "chain", a->chain); /* to copy the head elsewhere */
         json_builder_end_object(b);
         cli_json_line(b);

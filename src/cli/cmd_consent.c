@@ -10,6 +10,7 @@ static int print_consent(const ba_consent *c, void *ud)
     if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
+        cli_json_str(b, "kind", "consent");
         json_builder_set_member_name(b, "consent_id");
         json_builder_add_int_value(b, c->id);
         cli_json_str(b, "client", c->client);
@@ -22,7 +23,19 @@ static int print_consent(const ba_consent *c, void *ud)
         cli_json_str(b, "evidence", c->evidence_path);
         cli_json_str(b, "evidence_sha256", c->evidence_sha256);
         cli_json_str(b, "evidence_original_sha256", c->evidence_original_sha256);
-        cli_json_str(b, "allowed_deidentification", c->allowed_deidentification);
+        /* A list is an array; none stored means any mode is allowed: null. */
+        json_builder_set_member_name(b, "allowed_deidentification");
+        if (c->allowed_deidentification[0]) {
+            char **modes = g_strsplit(c->allowed_deidentification, ",", -1);
+            json_builder_begin_array(b);
+            for (char **m = modes; *m; m++)
+                if (**m)
+                    json_builder_add_string_value(b, *m);
+            json_builder_end_array(b);
+            g_strfreev(modes);
+        } else {
+            json_builder_add_null_value(b);
+        }
         cli_json_str(b, "note", c->note);
         cli_json_str(b, "recorded_at", c->recorded_at);
         json_builder_end_object(b);

@@ -1,19 +1,24 @@
 /* beforeafter init: create a library folder (or set an existing one's time zone). */
 #include "cli.h"
 
+/* {"kind":"library","library":DIR,"status":STATUS,"timezone":ZONE}; the
+ * zone is null when the library could not be opened to read it. */
+static void print_library(const char *status, const ba_catalog *cat)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    cli_json_str(b, "kind", "library");
+    cli_json_str(b, "library", cli_library_dir());
+    cli_json_str(b, "status", status);
+    cli_json_str(b, "timezone", cat ? ba_catalog_timezone(cat) : NULL);
+    json_builder_end_object(b);
+    cli_json_line(b);
+}
+
 static void print_created(const ba_catalog *cat)
 {
     if (g_cli.json) {
-        JsonBuilder *b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "library");
-        json_builder_add_string_value(b, cli_library_dir());
-        json_builder_set_member_name(b, "status");
-        json_builder_add_string_value(b, "created");
-        json_builder_set_member_name(b, "timezone");
-        json_builder_add_string_value(b, ba_catalog_timezone(cat));
-        json_builder_end_object(b);
-        cli_json_line(b);
+        print_library("created", cat);
     } else {
         cli_say("created library %s (time zone %s)\n", cli_library_dir(),
                 ba_catalog_timezone(cat));
@@ -30,7 +35,10 @@ static int set_zone_of_existing(ba_catalog *cat, const char *zone)
         cli_report_error(NULL, &err);
         return cli_exit_for(&err, CLI_ABOUT_INPUT);
     }
-    cli_say("library %s: time zone %s\n", cli_library_dir(), ba_catalog_timezone(cat));
+    if (g_cli.json)
+        print_library("timezone-set", cat);
+    else
+        cli_say("library %s: time zone %s\n", cli_library_dir(), ba_catalog_timezone(cat));
     return EXIT_OK;
 }
 
@@ -43,7 +51,10 @@ static int create_library(ba_catalog *existing, const char *zone)
         if (err.code == BA_ERR_EXISTS) {
             if (zone)
                 return set_zone_of_existing(existing, zone);
-            cli_say("%s\n", err.message);
+            if (g_cli.json)
+                print_library("exists", existing);
+            else
+                cli_say("%s\n", err.message);
             return EXIT_OK;
         }
         cli_report_error(NULL, &err);

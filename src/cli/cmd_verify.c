@@ -78,11 +78,26 @@ int cmd_verify(ba_catalog *cat, int argc, char **argv)
         return EXIT_LIBRARY;
     size_t n = 0;
     ba_error err;
-    if (ba_verify_library(cat, repair, on_problem, NULL, &n, &err)) {
+    size_t repaired = 0;
+    if (ba_verify_library(cat, repair, on_problem, &repaired, &n, &err)) {
         cli_report_error(NULL, &err);
         return cli_exit_for(&err, CLI_ABOUT_LIBRARY);
     }
-    if (!g_cli.json && !g_cli.quiet && n == 0)
+    if (g_cli.json) {
+        /* The verdict, clean or not: one object after the problems. */
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        cli_json_str(b, "kind", "verify");
+        cli_json_str(b, "library", cli_library_dir());
+        json_builder_set_member_name(b, "problems");
+        json_builder_add_int_value(b, (gint64)n);
+        json_builder_set_member_name(b, "repaired");
+        json_builder_add_int_value(b, (gint64)repaired);
+        json_builder_set_member_name(b, "clean");
+        json_builder_add_boolean_value(b, n == 0);
+        json_builder_end_object(b);
+        cli_json_line(b);
+    } else if (!g_cli.quiet && n == 0)
         cli_say("library %s: no problems\n", cli_library_dir());
     return n ? EXIT_PARTIAL : EXIT_OK;
 }

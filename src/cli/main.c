@@ -101,6 +101,22 @@ static int cmd_help(ba_catalog *cat, int argc, char **argv)
     return rc;
 }
 
+/* The "kind" of the JSON objects a command prints when it names none: the
+ * command's name, or what its results are (docs/JSON.md).  A command that
+ * prints several kinds names them itself. */
+static const char *json_kind_of(const char *command)
+{
+    static const char *const KINDS[][2] = {
+        {"init", "library"},   {"list", "photo"},      {"show", "photo"},
+        {"align", "alignment"}, {"compare", "comparison"}, {"verify", "problem"},
+        {"consent", "consent"}, {"client", "client"},  {"area", "area"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(KINDS); i++)
+        if (strcmp(KINDS[i][0], command) == 0)
+            return KINDS[i][1];
+    return command;
+}
+
 /* What main finds on the command line before any command parses it. */
 typedef struct scan {
     int cmd_index;       /* the command's name, -1 when none */
@@ -184,6 +200,7 @@ int main(int argc, char **argv)
             sub_argv[j++] = argv[i];
     char *argv0 = sub_argv[0];
     cli_set_library_dir(s.library);
+    g_cli.json_kind = json_kind_of(cmd->name);
     /* Help needs no library; otherwise open it once, as the command needs it. */
     ba_catalog *cat = want_help || want_version ? NULL : cli_library_open(cmd->needs);
     int rc = cmd->run(cat, sub_argc, sub_argv);

@@ -48,8 +48,10 @@ check_matrix() {
 import json, sys, numpy as np
 T = np.loadtxt(sys.argv[1]).reshape(2, 3)
 r = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])
-want = {"reference", "photo", "matrix", "scale", "angle_deg", "tx", "ty", "inliers", "score", "method"}
-if set(r) != want:
+want = {"kind", "reference_id", "photo_id", "matrix", "scale", "angle_deg", "tx", "ty", "inliers", "score", "method"}
+if "reference_file" in r:
+    want = (want - {"reference_id", "photo_id"}) | {"reference_file", "photo_file"}
+if set(r) != want or r["kind"] != "alignment":
     print("FAIL: %s: JSON keys %s, expected %s" % (sys.argv[3], sorted(r), sorted(want))); sys.exit(1)
 M = np.array(r["matrix"], dtype=float)
 c = np.array([[0, 0, 1], [511, 0, 1], [511, 511, 1], [0, 511, 1]], float).T
@@ -79,8 +81,8 @@ expect_rc "align $A --to $B" 0
 [ ! -s "$T/err" ] || fail "align: expected empty stderr, got: $(cat "$T/err")"
 assert_eq "one JSON line" 1 "$(nlines "$T/out")"
 check_matrix "photo ids"
-assert_eq "reference id" "$B" "$(json_field reference <"$T/out")"
-assert_eq "photo id" "$A" "$(json_field photo <"$T/out")"
+assert_eq "reference id" "$B" "$(json_field reference_id <"$T/out")"
+assert_eq "photo id" "$A" "$(json_field photo_id <"$T/out")"
 assert_eq "method" sift-ransac-lk "$(json_field method <"$T/out")"
 [ "$(json_field inliers <"$T/out")" -ge 12 ] || fail "inliers: $(json_field inliers <"$T/out")"
 assert_eq "alignment rows" 1 "$(rows "$L" alignments)"
@@ -148,8 +150,8 @@ cd "$T/empty"
 run_ba align "$F/after.jpg" --to "$F/before.jpg" --json
 expect_rc "plain files" 0
 check_matrix "plain files"
-assert_eq "plain files: reference" "$F/before.jpg" "$(json_field reference <"$T/out")"
-assert_eq "plain files: photo" "$F/after.jpg" "$(json_field photo <"$T/out")"
+assert_eq "plain files: reference" "$F/before.jpg" "$(json_field reference_file <"$T/out")"
+assert_eq "plain files: photo" "$F/after.jpg" "$(json_field photo_file <"$T/out")"
 [ -z "$(ls -A "$T/empty")" ] || fail "plain files wrote into the current folder: $(ls -A "$T/empty")"
 one=$(cat "$T/out")
 run_ba align "$F/after.jpg" --to "$F/before.jpg" --json

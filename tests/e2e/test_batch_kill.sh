@@ -65,7 +65,8 @@ after_kill() {
     set -e
     [ $vrc -lt 2 ] || fail "$2: verify after the kill: exit $vrc: $(head -c 400 "$T/verr")"
     bad=$($PY -c 'import json,sys
-print(" ".join(sorted({json.loads(l)["problem"] for l in open(sys.argv[1]) if l.strip()} - {"orphan", "stray-tmp"})))' "$T/vout")
+objs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print(" ".join(sorted({o["problem"] for o in objs if o["kind"] == "problem"} - {"orphan", "stray-tmp"})))' "$T/vout")
     [ -z "$bad" ] || fail "$2: after the kill verify finds more than orphan/stray files: $(head -c 600 "$T/vout")"
 }
 

@@ -74,9 +74,13 @@ expect_problem() {
     expect_rc "$1: verify --json" 1
     $PY - "$T/out" "$2" "$3" "${4:-}" <<'EOF' || fail "$1: verify --json: $(cat "$T/out")"
 import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+objs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert objs and objs[-1]['kind'] == 'verify', 'no verdict object last: %r' % objs[-1:]
+assert objs[-1]['problems'] == len(objs) - 1 and objs[-1]['clean'] is False, objs[-1]
+lines = objs[:-1]
 assert len(lines) == 1, 'expected one object, got %d' % len(lines)
 o = lines[0]
+assert o['kind'] == 'problem', o
 assert set(o) >= {'problem', 'photo_id', 'path', 'message', 'repaired'}, 'fields: %s' % sorted(o)
 assert o['problem'] == sys.argv[2], 'problem %r' % o['problem']
 assert sys.argv[3] in o['path'] or sys.argv[3] in o['message'], 'path %r' % o['path']
@@ -95,8 +99,11 @@ grep -qi 'no problems' "$T/out" || fail "clean: expected 'no problems', got: $(c
 cleanmsg=$(cat "$T/out")
 run_ba --library "$L" --json verify
 expect_rc "verify --json on a clean library" 0
-assert_eq "clean: --json output" "" "$(cat "$T/out")"
-ok "clean library: verify exits 0 ($cleanmsg), --json prints nothing"
+assert_eq "clean: --json output is the verdict" "verify 0 True" "$($PY -c 'import json,sys
+o = [json.loads(l) for l in open(sys.argv[1])]
+assert len(o) == 1, o
+print(o[0]["kind"], o[0]["problems"], o[0]["clean"])' "$T/out")"
+ok "clean library: verify exits 0 ($cleanmsg), --json prints one verdict object"
 
 # --- one problem at a time ---------------------------------------------------------------
 fresh
@@ -200,9 +207,10 @@ ok "six planted problems at once -> six lines"
 
 run_ba --library "$L" --json verify --repair
 expect_rc "verify --repair" 1
-assert_eq "--repair: lines" 6 "$(nlines "$T/out")"
-assert_eq "--repair: every problem repaired" 0 "$($PY -c 'import json,sys
-print(sum(1 for l in open(sys.argv[1]) if not json.loads(l)["repaired"]))' "$T/out")"
+assert_eq "--repair: lines (problems + the verdict)" 7 "$(nlines "$T/out")"
+assert_eq "--repair: every problem repaired" "0 6" "$($PY -c 'import json,sys
+o = [json.loads(l) for l in open(sys.argv[1])]
+print(sum(1 for p in o[:-1] if not p["repaired"]), o[-1]["repaired"])' "$T/out")"
 [ ! -e "$L/$sub/stray.jpg" ] || fail "--repair left the stray file"
 [ ! -e "$L/masters/junk.txt" ] || fail "--repair left masters/junk.txt"
 cmp -s "$F/v0000.jpg" "$L/lost+found/$sub/stray.jpg" || fail "--repair lost the stray file (not in lost+found/)"
