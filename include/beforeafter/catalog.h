@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /** Schema version written to PRAGMA user_version. */
-#define BA_CATALOG_SCHEMA_VERSION 8
+#define BA_CATALOG_SCHEMA_VERSION 9
 
 /** Sizes of the fixed text fields below (including the terminating NUL). */
 enum {
@@ -72,6 +72,7 @@ typedef struct ba_client {
     char name[BA_TEXT_MAX];       /**< display name, may be empty */
     char created_at[BA_STAMP_MAX];/**< UTC creation time */
     int photo_count;              /**< photos of this client */
+    char birth_date[BA_DATE_MAX]; /**< YYYY-MM-DD, "" when not known */
 } ba_client;
 
 /** Most areas one photo may show. */
@@ -277,7 +278,12 @@ typedef struct ba_comparison_record {
     char layout[16];               /**< side-by-side, stacked, timeline */
     int n_photos;                  /**< panels */
     int64_t photos[24];            /**< photo ids in panel order */
-    char parameters[1024];         /**< JSON object of the render options */
+    /** JSON object of the render options (any length; built and read with
+     *  json-glib).  Owned by the record: ba_catalog_comparison_get() fills it
+     *  (g_malloc'd) and ba_comparison_record_clear() frees it; in
+     *  ba_catalog_comparison_list() callbacks it is valid during the
+     *  callback only (copy it to keep it). */
+    char *parameters;
     char render[128];              /**< stored copy, relative to the library: renders/ab/<sha>.<ext> */
     char output[BA_TEXT_MAX];      /**< where the user asked for it (as given) */
     char sha256[BA_SHA_MAX];       /**< of the rendered file */
@@ -285,16 +291,29 @@ typedef struct ba_comparison_record {
     int height;                    /**< px */
     bool aligned;                  /**< later photos warped onto the first */
     char created_at[BA_STAMP_MAX]; /**< UTC */
+    char stale[BA_TEXT_MAX];       /**< why it no longer matches its photos, "" = current */
+    /** hex SHA-256 of the photo ids and canonical parameters ("" for rows
+     *  recorded before schema 7): the same render asked again finds it */
+    char identity[BA_SHA_MAX];
+    char client[BA_CODE_MAX];      /**< client of the first photo (read only) */
+    /** areas every photo of it shows, comma-separated in name order (read
+     *  only; "" when they share none) */
+    char areas[BA_TEXT_MAX];
 } ba_comparison_record;
 
-/** Load comparison @p id; BA_ERR_NOT_FOUND when absent. */
+/** Free what @p c owns (its parameters) and zero them; NULL is accepted. */
+BA_API void ba_comparison_record_clear(ba_comparison_record *c);
+
+/** Load comparison @p id; BA_ERR_NOT_FOUND when absent or deleted
+ *  (ba_catalog_comparison_delete()).  Free it with ba_comparison_record_clear(). */
 BA_API int ba_catalog_comparison_get(ba_catalog *cat, int64_t id, ba_comparison_record *out,
                               ba_error *err);
 
 /** Callback for ba_catalog_comparison_list(); return non-zero to stop. */
 typedef int (*ba_comparison_fn)(const ba_comparison_record *c, void *ud);
 
-/** Call @p fn for every comparison (of client @p client when not NULL), by id. */
+/** Call @p fn for every comparison that is not deleted (of client @p client
+ *  when not NULL), by id. */
 BA_API int ba_catalog_comparison_list(ba_catalog *cat, const char *client, ba_comparison_fn fn,
                                void *ud, ba_error *err);
 
@@ -472,12 +491,6 @@ BA_API int ba_catalog_audit_head(ba_catalog *cat, int64_t *id, char chain[BA_SHA
 
 /* ---- corrections: photos (catalog/photo_edit.c) ------------------------ */
 
-/* ---- corrections: clients, sessions, comparisons (catalog/client_edit.c) - */
-
-#ifdef __cplusplus
-}
-#endif
-#endif
 /**
  * Read the area list @p list ("forehead,cheeks,crows-feet": names separated
  * by commas, blanks around them ignored, repeats dropped) into
@@ -570,3 +583,131 @@ BA_API int ba_catalog_photo_get_current(ba_catalog *cat, int64_t id, ba_photo *o
  */
 BA_API int ba_catalog_comparison_check_current(ba_catalog *cat, int64_t id, ba_error *err);
 
+/** True when photos @p a and @p b show at least one area in common (any of
+ *  their areas, not only the primary ones): they can be compared as one area. */
+BA_API bool ba_photo_shares_area(const ba_photo *a, const ba_photo *b);
+
+/* ---- corrections: clients, sessions, comparisons (catalog/client_edit.c) - */
+
+/*
+ * Client codes are unique whatever their case: "c-0001" cannot be added
+ * beside "C-0001", and every lookup by code (ba_catalog_client_get(), the
+ * functions below, listing photos and comparisons by client) finds the client
+ * whatever case it is given in; what is stored and printed is the code as
+ * first written.  Every correction is one transaction with one audit row
+ * (its actor is the handle's, ba_catalog_set_actor()) whose detail is a JSON
+ * object of old -> new values, e.g. {"name":{"old":"A","new":"B"}}.
+ */
+
+/**
+ * Rename client @p code to @p new_code (a valid code that no other client
+ * has in any case; a change of case only, "c-0001" -> "C-0001", is allowed).
+ * Audit rows keep the code they were written with (the log is append-only
+ * and chained); the rename row ("client-rename", client @p new_code, detail
+ * {"code":{"old":..,"new":..}}) links them, and ba_catalog_audit_list() for
+ * the new code follows those links, so the client's earlier rows are still
+ * found.  BA_ERR_NOT_FOUND for an unknown client, BA_ERR_EXISTS when
+ * @p new_code is taken, BA_ERR_USAGE for an invalid code.
+ */
+BA_API int ba_catalog_client_rename(ba_catalog *cat, const char *code, const char *new_code,
+                                    ba_error *err);
+
+/**
+ * Correct client @p code's display @p name and @p birth_date (YYYY-MM-DD, a
+ * real date not after today in the library's time zone).  NULL leaves a
+ * field as it is, "" clears it.  Nothing changes (and no audit row is
+ * written) when both are as stored.  BA_ERR_USAGE for a bad value,
+ * BA_ERR_NOT_FOUND for an unknown client.
+ */
+BA_API int ba_catalog_client_set(ba_catalog *cat, const char *code, const char *name,
+                                 const char *birth_date, ba_error *err);
+
+/** What ba_catalog_client_merge() moved. */
+typedef struct ba_client_merge_result {
+    int64_t into_id;      /**< the client that remains */
+    int sessions_moved;   /**< sessions of FROM on dates INTO had no session on */
+    int sessions_joined;  /**< sessions of FROM merged into INTO's session of that date */
+    int photos;           /**< photos now of INTO */
+    int consents;         /**< consents now of INTO */
+    int comparisons;      /**< comparisons showing the merged photos */
+} ba_client_merge_result;
+
+/**
+ * Merge client @p from into client @p into (one person recorded under two
+ * codes) in one transaction: a session of @p from on a date @p into has no
+ * session on moves over; one on the same date is joined with @p into's
+ * (treatment, provider and notes must be equal or empty on one side, else
+ * the merge is refused with BA_ERR_REFUSED naming the sessions and the field,
+ * and nothing changes); photos follow their sessions, comparisons their
+ * photos; consents move to @p into (recorded in the catalog's client_merges
+ * table, the only way a consent's client may change: it is the same
+ * person's signed consent, and exports keep naming it by id); @p into's
+ * sessions are numbered again by date; @p from is removed; one
+ * "client-merge" audit row (client @p into) records the counts and @p from's
+ * code, and ba_catalog_audit_list() for @p into also finds @p from's rows.
+ * A name or birth date only @p from has is kept; two different ones refuse.
+ * @p out may be NULL.
+ */
+BA_API int ba_catalog_client_merge(ba_catalog *cat, const char *from, const char *into,
+                                   ba_client_merge_result *out, ba_error *err);
+
+/** Longest session notes, in bytes (including the NUL). */
+#define BA_NOTES_MAX 1025
+
+/** One session (a client's visit on one date). */
+typedef struct ba_session {
+    int64_t id;                   /**< session id */
+    char client[BA_CODE_MAX];     /**< client code */
+    char date[BA_DATE_MAX];       /**< YYYY-MM-DD */
+    int number;                   /**< 1 for the client's first session, by date */
+    char treatment[BA_TEXT_MAX];  /**< "" when none recorded */
+    char provider[BA_TEXT_MAX];   /**< "" when none recorded */
+    char notes[BA_NOTES_MAX];     /**< "" when none recorded */
+    int photo_count;              /**< photos of the session that are not retracted */
+} ba_session;
+
+/** Load session @p id; BA_ERR_NOT_FOUND when absent. */
+BA_API int ba_catalog_session_get(ba_catalog *cat, int64_t id, ba_session *out, ba_error *err);
+
+/** Callback for ba_catalog_session_list(); return non-zero to stop. */
+typedef int (*ba_session_fn)(const ba_session *s, void *ud);
+
+/** Call @p fn for every session of client @p client (any case), by date. */
+BA_API int ba_catalog_session_list(ba_catalog *cat, const char *client, ba_session_fn fn,
+                                   void *ud, ba_error *err);
+
+/**
+ * Correct session @p id's @p treatment, @p provider and @p notes (UTF-8;
+ * NULL leaves a field as it is, "" clears it).  No audit row when nothing
+ * changes.  BA_ERR_USAGE for text that is not UTF-8 or too long,
+ * BA_ERR_NOT_FOUND for an unknown session.
+ */
+BA_API int ba_catalog_session_set(ba_catalog *cat, int64_t id, const char *treatment,
+                                  const char *provider, const char *notes, ba_error *err);
+
+/**
+ * Delete comparison @p id: its row stays as a tombstone (deleted_at set;
+ * exports that included it keep naming it by id and keep their own files),
+ * so ba_catalog_comparison_get() and ba_catalog_comparison_list() no longer
+ * return it and rendering the same again makes a new one.  Its stored render
+ * (renders/...) is removed after the commit unless another comparison that
+ * is not deleted uses the same content-addressed file; @p render_removed
+ * (may be NULL) says whether it went.  One "comparison-delete" audit row.
+ * BA_ERR_NOT_FOUND when @p id is absent or already deleted.
+ */
+BA_API int ba_catalog_comparison_delete(ba_catalog *cat, int64_t id, bool *render_removed,
+                                        ba_error *err);
+
+/**
+ * The comparison that is not deleted or stale whose identity (SHA-256 of the
+ * photo ids in panel order and the canonical render parameters, what
+ * ba_compose_photos() records) is @p identity: 1 with @p id set when there
+ * is one, 0 when not, -1 on error.
+ */
+BA_API int ba_catalog_comparison_find(ba_catalog *cat, const char *identity, int64_t *id,
+                                      ba_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -143,12 +143,18 @@ typedef struct ba_comparison {
     double matrices[BA_COMPOSE_MAX_PANELS][2][3]; /**< photo px -> reference px, per panel */
     int n_warnings;             /**< comparability warnings */
     char warnings[BA_COMPOSE_MAX_WARNINGS][256]; /**< one line each */
+    /** the same photos were rendered with the same parameters and bytes
+     *  before: @c id is that comparison's and nothing new was recorded */
+    bool existing;
 } ba_comparison;
 
 /**
  * Render photos @p ids (the first is the reference, the rest in the given
  * order) of @p cat to @p output (.png, .jpg/.jpeg or .webp) and record it in
- * the catalog's comparisons (unless no_record).  Missing alignments are
+ * the catalog's comparisons (unless no_record; when the same photos were
+ * rendered before with the same parameters into the same bytes, that
+ * comparison is returned with @c existing set instead of a second row;
+ * a deleted or stale one is never reused).  Missing alignments are
  * computed from the masters already open, and stored when store_alignment.
  * Refused (BA_ERR_REFUSED) when the photos belong to different clients or
  * areas (unless force), cannot be aligned, or — with strict — differ in ways

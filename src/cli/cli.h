@@ -187,6 +187,8 @@ int cli_report_close(cli_report *r, gboolean keep);
 
 int cmd_init(ba_catalog *cat, int argc, char **argv);
 int cmd_client(ba_catalog *cat, int argc, char **argv);
+int cmd_session(ba_catalog *cat, int argc, char **argv);
+int cmd_comparison(ba_catalog *cat, int argc, char **argv);
 int cmd_area(ba_catalog *cat, int argc, char **argv);
 int cmd_ingest(ba_catalog *cat, int argc, char **argv);
 int cmd_list(ba_catalog *cat, int argc, char **argv);

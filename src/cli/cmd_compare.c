@@ -9,6 +9,8 @@ static void print_result(const char *output, const ba_comparison *c)
     if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
+        json_builder_set_member_name(b, "kind");
+        json_builder_add_string_value(b, "comparison");
         json_builder_set_member_name(b, "comparison_id");
         if (c->id)
             json_builder_add_int_value(b, c->id);
@@ -29,6 +31,8 @@ static void print_result(const char *output, const ba_comparison *c)
         json_builder_end_array(b);
         json_builder_set_member_name(b, "aligned");
         json_builder_add_boolean_value(b, c->aligned);
+        json_builder_set_member_name(b, "existing");
+        json_builder_add_boolean_value(b, c->existing);
         json_builder_set_member_name(b, "warnings");
         json_builder_begin_array(b);
         for (int i = 0; i < c->n_warnings; i++)
@@ -40,8 +44,9 @@ static void print_result(const char *output, const ba_comparison *c)
         for (int i = 0; i < c->n_warnings && !g_cli.quiet; i++)
             cli_error("warning: %s", c->warnings[i]);
         if (c->id)
-            cli_say("comparison %" G_GINT64_FORMAT ": %s (%d x %d, %s)\n", c->id, output,
-                    c->width, c->height, c->aligned ? "aligned" : "not aligned");
+            cli_say("%scomparison %" G_GINT64_FORMAT ": %s (%d x %d, %s)\n",
+                    c->existing ? "existing " : "", c->id, output, c->width, c->height,
+                    c->aligned ? "aligned" : "not aligned");
         else
             cli_say("%s (%d x %d, %s)\n", output, c->width, c->height,
                     c->aligned ? "aligned" : "not aligned");

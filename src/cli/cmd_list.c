@@ -34,8 +34,20 @@ static int print_comparison(const ba_comparison_record *c, void *ud)
     if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
+        json_builder_set_member_name(b, "kind");
+        json_builder_add_string_value(b, "comparison");
         json_builder_set_member_name(b, "comparison_id");
         json_builder_add_int_value(b, c->id);
+        cli_json_str(b, "client", c->client);
+        json_builder_set_member_name(b, "areas");
+        json_builder_begin_array(b);
+        char **areas = g_strsplit(c->areas, ",", -1);
+        for (int i = 0; areas[i]; i++)
+            if (*areas[i])
+                json_builder_add_string_value(b, areas[i]);
+        g_strfreev(areas);
+        json_builder_end_array(b);
+        cli_json_str(b, "stale", c->stale);
         json_builder_set_member_name(b, "layout");
         json_builder_add_string_value(b, c->layout);
         json_builder_set_member_name(b, "photos");
@@ -67,15 +79,18 @@ static int print_comparison(const ba_comparison_record *c, void *ud)
         cli_json_line(b);
     } else if (!g_cli.quiet) {
         if (*count == 0)
-            printf("%6s  %-12s %-14s %11s  %-20s  %s\n", "ID", "LAYOUT", "PHOTOS", "SIZE",
-                   "CREATED", "OUTPUT");
+            printf("%6s  %-12s %-20s %-12s %-14s %11s  %-20s  %s\n", "ID", "CLIENT", "AREAS",
+                   "LAYOUT", "PHOTOS", "SIZE", "CREATED", "OUTPUT");
         GString *ids = g_string_new(NULL);
         for (int i = 0; i < c->n_photos; i++)
             g_string_append_printf(ids, "%s%" G_GINT64_FORMAT, i ? "," : "", c->photos[i]);
         char size[32];
         snprintf(size, sizeof size, "%dx%d", c->width, c->height);
-        cli_say("%6" G_GINT64_FORMAT "  %-12s %-14s %11s  %-20s  %s\n", c->id, c->layout,
-                ids->str, size, c->created_at, c->output);
+        char *output = cli_escape(c->output);
+        cli_say("%6" G_GINT64_FORMAT "  %-12s %-20s %-12s %-14s %11s  %-20s  %s%s\n", c->id,
+                c->client, c->areas[0] ? c->areas : "-", c->layout, ids->str, size,
+                c->created_at, output, c->stale[0] ? "  (stale)" : "");
+        g_free(output);
         g_string_free(ids, TRUE);
     }
     (*count)++;
@@ -94,6 +109,8 @@ int cmd_list(ba_catalog *cat, int argc, char **argv)
         {"from", 0, 0, G_OPTION_ARG_STRING, &from, "Sessions on or after", "YYYY-MM-DD"},
         {"to", 0, 0, G_OPTION_ARG_STRING, &to, "Sessions on or before", "YYYY-MM-DD"},
         {"stage", 0, 0, G_OPTION_ARG_STRING, &stage, "Only this stage", "STAGE"},
+        {"retracted", 0, 0, G_OPTION_ARG_NONE, &retracted, "Only retracted photos", NULL},
+        {"all", 0, 0, G_OPTION_ARG_NONE, &all, "Current and retracted photos", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
@@ -109,8 +126,6 @@ int cmd_list(ba_catalog *cat, int argc, char **argv)
     }
     if ((from && ba_date_check(from, &err)) || (to && ba_date_check(to, &err))) {
         rc = cli_usage("list", "%s", err.message);
-        {"retracted", 0, 0, G_OPTION_ARG_NONE, &retracted, "Only retracted photos", NULL},
-        {"all", 0, 0, G_OPTION_ARG_NONE, &all, "Current and retracted photos", NULL},
         goto out;
     }
     if (stage && !ba_stage_valid(stage)) {

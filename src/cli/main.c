@@ -17,7 +17,12 @@ static const cli_command COMMANDS[] = {
     {"help", "show a command's help ('help COMMAND')", CLI_NO_LIBRARY, cmd_help},
     /* init writes an existing library's time zone; it creates a new one itself. */
     {"init", "create a library folder", CLI_WRITES, cmd_init},
-    {"client", "add or list clients", CLI_WRITES_OR_READS, cmd_client},
+    {"client", "add, list, show, rename, correct or merge clients", CLI_WRITES_OR_READS,
+     cmd_client},
+    {"session", "show or correct a session (treatment, provider, notes)", CLI_WRITES_OR_READS,
+     cmd_session},
+    {"comparison", "delete a comparison (its render goes, exports keep theirs)", CLI_WRITES,
+     cmd_comparison},
     {"area", "add or list treatment areas", CLI_WRITES_OR_READS, cmd_area},
     {"ingest", "ingest photos: strip metadata, orient, convert to sRGB, store", CLI_WRITES,
      cmd_ingest},

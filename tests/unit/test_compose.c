@@ -182,6 +182,7 @@ static void test_aligned_pair(void **state)
     unsigned char *bytes = tu_read(stored, &len);
     char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, bytes, len);
     assert_string_equal(sha, rec.sha256);
+    ba_comparison_record_clear(&rec);
     /* Only structural PNG chunks. */
     char found[160];
     assert_int_equal(ba_verify_image_metadata(bytes, len, found, sizeof found), 0);
@@ -295,6 +296,7 @@ static void test_timeline_and_refusals(void **state)
     for (int i = 0; i < 5; i++)
         assert_int_equal(rec.photos[i], ordered[i]);
     assert_string_equal(rec.layout, "timeline");
+    ba_comparison_record_clear(&rec);
 
     /* Another client's photo: refused unless forced, nothing written. */
     assert_int_equal(ba_catalog_client_add(f->cat, "C-2", NULL, NULL, &err), 0);

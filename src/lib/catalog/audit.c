@@ -174,10 +174,29 @@ int ba_catalog_audit_add(ba_catalog *cat, const ba_audit_entry *a, ba_error *err
 int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, void *ud,
                           ba_error *err)
 {
+    /* Rows keep the code they were written with.  A client's rows are those
+     * under each code it has had, up to the row that renamed it (or merged
+     * it into this one): the chain of client-rename and client-merge rows
+     * (ba_catalog_client_rename(), ba_catalog_client_merge()) is followed
+     * back from @client.  A row under a code that some other client renamed
+     * away later is that other client's. */
     sqlite3_stmt *st = ba_db_prepare(
         cat,
+        "WITH RECURSIVE names(code, until) AS ("
+        "  SELECT ?1, 9223372036854775807"
+        "  UNION"
+        "  SELECT CASE a.action WHEN 'client-rename' THEN json_extract(a.detail, '$.code.old')"
+        "         ELSE json_extract(a.detail, '$.from') END, a.id"
+        "  FROM audit_log a JOIN names n ON a.client = n.code AND a.id < n.until"
+        "  WHERE a.action IN ('client-rename', 'client-merge') AND a.result = 'ok'"
+        "    AND json_valid(a.detail))"
         "SELECT id, at, action, client, objects, purpose, result, detail,"
-        " chain, actor FROM audit_log WHERE ?1 IS NULL OR client = ?1 ORDER BY id",
+        " chain, actor FROM audit_log l WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM names n"
+        "  WHERE n.code = l.client AND l.id <= n.until AND NOT EXISTS (SELECT 1 FROM audit_log r"
+        "   WHERE r.action = 'client-rename' AND r.result = 'ok' AND json_valid(r.detail)"
+        "   AND json_extract(r.detail, '$.code.old') = l.client AND r.id > l.id"
+        "   AND r.id < n.until))"
+        " ORDER BY id",
         err);
     if (!st)
         return -1;

@@ -1,5 +1,6 @@
 /* Clients and the area vocabulary. */
 #include "catalog/db.h"
+#include "catalog/client_edit.h"
 
 #include <string.h>
 
@@ -24,6 +25,11 @@ static bool code_valid(const char *s, bool lower_only)
 
 /* ---- clients ------------------------------------------------------------ */
 
+bool ba_db_client_code_valid(const char *code)
+{
+    return code_valid(code, false);
+}
+
 int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name, int64_t *id,
                           ba_error *err)
 {
@@ -37,6 +43,19 @@ int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name, i
     if (name && (strlen(name) >= BA_TEXT_MAX || !g_utf8_validate(name, -1, NULL))) {
         ba_error_set(err, BA_ERR_USAGE, "client name for '%s' must be UTF-8 and under %d bytes",
                      code, BA_TEXT_MAX);
+        return -1;
+    }
+    /* Unique whatever the case (the triggers of schema 7 are the safety
+     * net; this gives the message that names the stored code). */
+    char taken[BA_CODE_MAX];
+    int found = ba_db_client_find(cat, code, NULL, taken, err);
+    if (found < 0)
+        return -1;
+    if (found) {
+        if (strcmp(taken, code) == 0)
+            ba_error_set(err, BA_ERR_EXISTS, "client '%s' already exists", code);
+        else
+            ba_error_set(err, BA_ERR_EXISTS, "client %s already exists as %s", code, taken);
         return -1;
     }
     char now[BA_STAMP_MAX];
@@ -84,7 +103,7 @@ int ba_catalog_client_remove_unused(ba_catalog *cat, int64_t id, bool *removed, 
 #define CLIENT_COLS                                                                      \
     "SELECT c.id, c.code, c.name, c.created_at,"                                         \
     " (SELECT COUNT(*) FROM photos p JOIN sessions s ON s.id = p.session_id"             \
-    "  WHERE s.client_id = c.id) FROM clients c "
+    "  WHERE s.client_id = c.id), c.birth_date FROM clients c "
 
 static void read_client(sqlite3_stmt *st, ba_client *c)
 {
@@ -94,11 +113,16 @@ static void read_client(sqlite3_stmt *st, ba_client *c)
     ba_db_copy_col(st, 2, c->name, sizeof c->name);
     ba_db_copy_col(st, 3, c->created_at, sizeof c->created_at);
     c->photo_count = sqlite3_column_int(st, 4);
+    ba_db_copy_col(st, 5, c->birth_date, sizeof c->birth_date);
 }
 
 int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out, ba_error *err)
 {
-    sqlite3_stmt *st = ba_db_prepare(cat, CLIENT_COLS "WHERE c.code = ?", err);
+    /* Any case, the exact spelling first (a library from before schema 7
+     * may hold both until they are merged). */
+    sqlite3_stmt *st = ba_db_prepare(
+        cat, CLIENT_COLS "WHERE c.code = ?1 COLLATE NOCASE ORDER BY c.code = ?1 DESC LIMIT 1",
+        err);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, code ? code : "", -1, SQLITE_TRANSIENT);

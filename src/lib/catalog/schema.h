@@ -297,6 +297,30 @@ static const char *const ba_schema_migrations[] = {
     "CREATE INDEX access_log_actor ON access_log(actor);"
     "CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log"
     "  BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;",
+    /* 8 -> 9: client merges and deleted comparisons (issue 12).
+     * - client_merges: one row per ba_catalog_client_merge() (from_id is the
+     *   client that was removed).  A consent's client may change only to the
+     *   client its own client was merged into, in that merge: a consent is
+     *   the person's signed record and stays theirs when the clinic finds it
+     *   filed them twice; everything else about a consent stays fixed.  No
+     *   foreign keys: the row outlives both clients' erasure.
+     * - comparisons.deleted_at: a deleted comparison keeps its row (exports
+     *   that included it name it by id) but leaves lists and lookups. */
+    "CREATE TABLE client_merges ("
+    "  id INTEGER PRIMARY KEY,"
+    "  from_id INTEGER NOT NULL,"
+    "  to_id INTEGER NOT NULL,"
+    "  merged_at TEXT NOT NULL);"
+    "ALTER TABLE comparisons ADD COLUMN deleted_at TEXT;"
+    "DROP TRIGGER consents_fixed;"
+    "CREATE TRIGGER consents_fixed BEFORE UPDATE OF id, scope, granted_at,"
+    "  expires_at, evidence_sha256, evidence_original_sha256, evidence_path,"
+    "  allowed_deidentification, note, recorded_at ON consents"
+    "  BEGIN SELECT RAISE(ABORT, 'a consent can only be revoked'); END;"
+    "CREATE TRIGGER consents_client_merge BEFORE UPDATE OF client_id ON consents"
+    "  WHEN NOT EXISTS (SELECT 1 FROM client_merges WHERE from_id = OLD.client_id"
+    "                   AND to_id = NEW.client_id)"
+    "  BEGIN SELECT RAISE(ABORT, 'a consent changes client only in a merge'); END;",
 };
 
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -331,18 +332,97 @@ out:
     return rc;
 }
 
-/* Parameters of a render, as recorded with it. */
-static void parameters_json(const ba_compose_options *o, char *buf, size_t size)
+/* Parameters of a render, as recorded with it: compact JSON built with
+ * json-glib (any UTF-8 caption of any length round-trips), members in one
+ * fixed order so that the same options always give the same text (the
+ * comparison's identity hashes it).  Everything that changes the pixels is
+ * here, so that an export can render the comparison again exactly; the logo
+ * is named by its path and the SHA-256 of its bytes, which an export checks.
+ * Returns the text (g_free it), or NULL with @err set when the logo cannot
+ * be read. */
+static char *parameters_json(const ba_compose_options *o, ba_error *err)
 {
-    char *caption = o->caption ? g_strescape(o->caption, NULL) : NULL;
-    snprintf(buf, size,
-             "{\"layout\":\"%s\",\"labels\":\"%s\",\"width\":%d,\"height\":%d,\"gutter\":%d,"
-             "\"background\":[%d,%d,%d],\"aligned\":%s,\"logo\":%s,\"caption\":%s%s%s}",
-             LAYOUTS[o->layout], LABELS[o->labels], o->width, o->height, o->gutter,
-             o->background[0], o->background[1], o->background[2], o->align ? "true" : "false",
-             o->logo ? "true" : "false", caption ? "\"" : "", caption ? caption : "null",
-             caption ? "\"" : "");
-    g_free(caption);
+    char logo_sha[65] = "";
+    char *logo_path = NULL;
+    if (o->logo) {
+        char *data = NULL;
+        gsize len = 0;
+        GError *gerr = NULL;
+        if (!g_file_get_contents(o->logo, &data, &len, &gerr)) {
+            ba_error_set(err, BA_ERR_IO, "%s: cannot read the logo: %s", o->logo, gerr->message);
+            g_error_free(gerr);
+            return NULL;
+        }
+        ba_sha256_hex(data, len, logo_sha);
+        g_free(data);
+        logo_path = g_canonicalize_filename(o->logo, NULL);
+    }
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "layout");
+    json_builder_add_string_value(b, LAYOUTS[o->layout]);
+    json_builder_set_member_name(b, "labels");
+    json_builder_add_string_value(b, LABELS[o->labels]);
+    json_builder_set_member_name(b, "width");
+    json_builder_add_int_value(b, o->width);
+    json_builder_set_member_name(b, "height");
+    json_builder_add_int_value(b, o->height);
+    json_builder_set_member_name(b, "gutter");
+    json_builder_add_int_value(b, o->gutter);
+    json_builder_set_member_name(b, "background");
+    json_builder_begin_array(b);
+    for (int i = 0; i < 3; i++)
+        json_builder_add_int_value(b, o->background[i]);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "aligned");
+    json_builder_add_boolean_value(b, o->align);
+    json_builder_set_member_name(b, "logo");
+    if (logo_path) {
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "path");
+        json_builder_add_string_value(b, logo_path);
+        json_builder_set_member_name(b, "sha256");
+        json_builder_add_string_value(b, logo_sha);
+        json_builder_set_member_name(b, "opacity");
+        json_builder_add_double_value(b, o->logo_opacity);
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+    json_builder_set_member_name(b, "quality");
+    json_builder_add_int_value(b, o->quality);
+    json_builder_set_member_name(b, "caption");
+    if (o->caption && *o->caption)
+        json_builder_add_string_value(b, o->caption);
+    else
+        json_builder_add_null_value(b);
+    json_builder_end_object(b);
+    JsonGenerator *g = json_generator_new();
+    JsonNode *root = json_builder_get_root(b);
+    json_generator_set_root(g, root);
+    char *text = json_generator_to_data(g, NULL);
+    json_node_unref(root);
+    g_object_unref(g);
+    g_object_unref(b);
+    g_free(logo_path);
+    return text;
+}
+
+/* The comparison's identity: SHA-256 over the photo ids in panel order and
+ * the canonical parameters. */
+static void comparison_identity(const int64_t *ids, int n, const char *params, char out[65])
+{
+    ba_sha256 *h = ba_sha256_new();
+    static const char tag[] = "beforeafter comparison 1\n";
+    ba_sha256_update(h, tag, sizeof tag - 1);
+    for (int i = 0; i < n; i++) {
+        char id[32];
+        int len = snprintf(id, sizeof id, "%" G_GINT64_FORMAT ",", ids[i]);
+        ba_sha256_update(h, id, (size_t)len);
+    }
+    ba_sha256_update(h, "\n", 1);
+    ba_sha256_update(h, params, strlen(params));
+    ba_sha256_finish(h, out);
 }
 
 /* Keep a copy of the render in the library: renders/ab/<sha>.<ext>. */
@@ -370,8 +450,8 @@ static int store_render(ba_catalog *cat, const char *output, const char *sha, ch
     int rc = -1;
     if (strcmp(check, sha) != 0)
         ba_error_set(err, BA_ERR_IO, "%s: changed after it was written; nothing recorded", output);
-    else if (ba_place_make_parent(dest, 0755, err) == 0 &&
-             ba_place_bytes(dest, data, len, NULL, 0644, BA_PLACE_KEEP_EXISTING, NULL, NULL,
+    else if (ba_place_make_parent(dest, BA_MODE_DIR, err) == 0 &&
+             ba_place_bytes(dest, data, len, NULL, BA_MODE_FILE, BA_PLACE_KEEP_EXISTING, NULL, NULL,
                             err) == 0)
         rc = 0;
     g_free(dest);
@@ -409,17 +489,23 @@ static int record(ba_catalog *cat, const int64_t *ids, int n, const ba_compose_o
     g_strlcpy(rec.layout, LAYOUTS[opts->layout], sizeof rec.layout);
     rec.n_photos = n;
     memcpy(rec.photos, ids, sizeof(int64_t) * (size_t)n);
-    parameters_json(opts, rec.parameters, sizeof rec.parameters);
+    rec.parameters = parameters_json(opts, err);
+    if (!rec.parameters)
+        return -1;
+    comparison_identity(ids, n, rec.parameters, rec.identity);
     g_strlcpy(rec.output, output, sizeof rec.output);
     g_strlcpy(rec.sha256, out->sha256, sizeof rec.sha256);
     rec.width = out->width;
     rec.height = out->height;
     rec.aligned = out->aligned;
-    if (store_render(cat, output, out->sha256, rec.render, sizeof rec.render, err) ||
-        ba_catalog_comparison_add(cat, &rec, err))
-        return -1;
-    out->id = rec.id;
-    return 0;
+    int rc = store_render(cat, output, out->sha256, rec.render, sizeof rec.render, err) ||
+                     ba_catalog_comparison_add(cat, &rec, &out->existing, err)
+                 ? -1
+                 : 0;
+    if (rc == 0)
+        out->id = rec.id;
+    ba_comparison_record_clear(&rec);
+    return rc;
 }
 
 /* Render photos @ids of @cat, their rows taken from @photos and their
@@ -440,7 +526,7 @@ static int compose_library(ba_catalog *cat, const int64_t *ids, int n, const ba_
     for (int i = 0; i < n; i++) {
         if (photos)
             s[i].photo = photos[i];
-        else if (ba_catalog_photo_get(cat, ids[i], &s[i].photo, err))
+        else if (ba_catalog_photo_get_current(cat, ids[i], &s[i].photo, err))
             goto out;
         s[i].has_photo = true;
         s[i].capture = s[i].photo.capture;
@@ -450,7 +536,7 @@ static int compose_library(ba_catalog *cat, const int64_t *ids, int n, const ba_
         out->photos[i] = ids[i];
         if (i > 0 && !opts->force &&
             (strcmp(s[i].photo.client, s[0].photo.client) != 0 ||
-             strcmp(s[i].photo.area, s[0].photo.area) != 0)) {
+             !ba_photo_shares_area(&s[i].photo, &s[0].photo))) {
             ba_error_set(err, BA_ERR_REFUSED,
                          "photo %" G_GINT64_FORMAT " (%s, %s) and photo %" G_GINT64_FORMAT
                          " (%s, %s) are of different clients or areas",

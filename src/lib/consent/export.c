@@ -28,7 +28,9 @@ static void item_free(gpointer p)
     if (it->clients)
         g_ptr_array_free(it->clients, TRUE);
     g_free(it->caption);
+    g_free(it->logo);
     g_free(it->tmp);
+    ba_comparison_record_clear(&it->rec);
     g_free(it);
 }
 
@@ -36,8 +38,13 @@ static void item_free(gpointer p)
 
 static int load_item(job *j, const ba_comparison_record *rec, item **out, ba_error *err)
 {
+    /* Never export what no longer matches the record: a comparison whose
+     * photo was corrected or retracted since is refused (photo_edit.c). */
+    if (ba_catalog_comparison_check_current(j->cat, rec->id, err))
+        return -1;
     item *it = g_new0(item, 1);
     it->rec = *rec;
+    it->rec.parameters = g_strdup(rec->parameters);
     it->clients = g_ptr_array_new_with_free_func(g_free);
     for (int i = 0; i < rec->n_photos && i < BA_COMPOSE_MAX_PANELS; i++) {
         if (ba_catalog_photo_get(j->cat, rec->photos[i], &it->photos[i], err)) {
@@ -68,8 +75,15 @@ static int load_item(job *j, const ba_comparison_record *rec, item **out, ba_err
 
 static int collect_comparison(const ba_comparison_record *c, void *ud)
 {
-    g_array_append_val((GArray *)ud, *c);
+    ba_comparison_record copy = *c;
+    copy.parameters = g_strdup(c->parameters);
+    g_array_append_val((GArray *)ud, copy);
     return 0;
+}
+
+static void clear_record(gpointer p)
+{
+    ba_comparison_record_clear(p);
 }
 
 static int select_items(job *j, ba_error *err)
@@ -84,8 +98,11 @@ static int select_items(job *j, ba_error *err)
                 continue;
             ba_comparison_record rec;
             item *it;
-            if (ba_catalog_comparison_get(j->cat, o->comparisons[i], &rec, err) ||
-                load_item(j, &rec, &it, err))
+            if (ba_catalog_comparison_get(j->cat, o->comparisons[i], &rec, err))
+                return -1;
+            int bad = load_item(j, &rec, &it, err);
+            ba_comparison_record_clear(&rec);
+            if (bad)
                 return -1;
             g_ptr_array_add(j->items, it);
         }
@@ -97,6 +114,7 @@ static int select_items(job *j, ba_error *err)
     if (o->area && ba_catalog_area_check(j->cat, o->area, err))
         return -1;
     GArray *recs = g_array_new(FALSE, FALSE, sizeof(ba_comparison_record));
+    g_array_set_clear_func(recs, clear_record);
     int rc = ba_catalog_comparison_list(j->cat, o->client, collect_comparison, recs, err);
     for (guint i = 0; rc == 0 && i < recs->len; i++) {
         item *it;
@@ -224,7 +242,8 @@ static int render_items(job *j, ba_error *err)
         if (it->refused)
             continue;
         it->n = ++n;
-        ex_options_from_record(j, it);
+        if (ex_options_from_record(j, it, err))
+            return -1;
         char name[32];
         snprintf(name, sizeof name, "%d.png", it->n);
         it->tmp = g_build_filename(j->tmpdir, name, NULL);

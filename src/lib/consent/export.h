@@ -29,6 +29,7 @@ typedef struct item {
     int n;                    /* 1-based position in the export */
     ba_compose_options opts;  /* how it was re-rendered */
     char *caption;            /* owned; the footer text, or NULL */
+    char *logo;               /* owned; the recorded logo file, or NULL */
     ba_comparison out;        /* what the render produced */
     char *tmp;                /* rendered file in the temporary folder */
     char file[64];            /* <export-id>-<n>.png */
@@ -69,8 +70,11 @@ typedef struct decision {
 /* ---- manifest.c ------------------------------------------------------------ */
 
 /* The render options of @it's recorded comparison, with the export's
- * caption, labels and redactions, into it->opts. */
-void ex_options_from_record(job *j, item *it);
+ * caption, labels and redactions, into it->opts.  Refused (BA_ERR_REFUSED,
+ * naming the comparison) when the recorded parameters cannot be read or its
+ * logo is no longer the file it was rendered with: an export never renders
+ * with defaults what was reviewed with other options. */
+int ex_options_from_record(job *j, item *it, ba_error *err);
 /* The text of export.json (g_malloc'd). */
 char *ex_manifest_text(job *j);
 

@@ -7,37 +7,134 @@
 #include <string.h>
 
 #include "beforeafter/beforeafter.h"
+#include "common/sha256.h"
 #include "consent/export.h"
 
-void ex_options_from_record(job *j, item *it)
+/* Integer member @name of @obj into @out: false when absent or not an integer. */
+static bool int_member(JsonObject *obj, const char *name, long long lo, long long hi, int *out)
+{
+    JsonNode *n = json_object_get_member(obj, name);
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+        return false;
+    gint64 v = json_node_get_int(n);
+    if (v < lo || v > hi)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+/* The logo of the recorded parameters: none (null, or false as before schema
+ * 9), or {"path","sha256","opacity"} naming a file that must still hold the
+ * bytes it was rendered with.  Returns the path (g_free it) or NULL in
+ * @path, false with @why set when it cannot be used. */
+static bool logo_member(JsonObject *obj, char **path, double *opacity, const char **why)
+{
+    *path = NULL;
+    JsonNode *n = json_object_get_member(obj, "logo");
+    if (!n || JSON_NODE_HOLDS_NULL(n))
+        return true;
+    if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN) {
+        if (!json_node_get_boolean(n))
+            return true;
+        *why = "it was rendered with a logo whose file was not recorded";
+        return false;
+    }
+    if (!JSON_NODE_HOLDS_OBJECT(n)) {
+        *why = "its logo is not recorded as a file";
+        return false;
+    }
+    JsonObject *lo = json_node_get_object(n);
+    const char *p = json_object_get_string_member_with_default(lo, "path", NULL);
+    const char *sha = json_object_get_string_member_with_default(lo, "sha256", NULL);
+    JsonNode *op = json_object_get_member(lo, "opacity");
+    if (!p || !sha || !op || !JSON_NODE_HOLDS_VALUE(op)) {
+        *why = "its logo is not recorded as a file";
+        return false;
+    }
+    *opacity = json_node_get_double(op);
+    char *data = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(p, &data, &len, NULL)) {
+        *why = "the logo it was rendered with can no longer be read";
+        return false;
+    }
+    char have[65];
+    ba_sha256_hex(data, len, have);
+    g_free(data);
+    if (strcmp(have, sha) != 0) {
+        *why = "the logo it was rendered with has changed since";
+        return false;
+    }
+    *path = g_strdup(p);
+    return true;
+}
+
+/* Read @params into @o and @it->caption; false with @why when they cannot be. */
+static bool read_parameters(const char *params, ba_compose_options *o, item *it,
+                            const char **why)
+{
+    *why = "its recorded render parameters are not valid JSON";
+    JsonParser *p = json_parser_new();
+    bool ok = false;
+    if (!params || !json_parser_load_from_data(p, params, -1, NULL) ||
+        !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
+        goto out;
+    JsonObject *obj = json_node_get_object(json_parser_get_root(p));
+    *why = "its recorded render parameters are incomplete";
+    int l = ba_label_style_parse(json_object_get_string_member_with_default(obj, "labels", ""));
+    if (l < 0)
+        goto out;
+    o->labels = (ba_label_style)l;
+    if (!int_member(obj, "width", 0, BA_COMPOSE_MAX_SIDE, &o->width) ||
+        !int_member(obj, "height", 0, BA_COMPOSE_MAX_SIDE, &o->height) ||
+        !int_member(obj, "gutter", -1, BA_COMPOSE_MAX_GUTTER, &o->gutter))
+        goto out;
+    JsonNode *bg = json_object_get_member(obj, "background");
+    if (!bg || !JSON_NODE_HOLDS_ARRAY(bg) || json_array_get_length(json_node_get_array(bg)) != 3)
+        goto out;
+    for (guint i = 0; i < 3; i++) {
+        JsonNode *c = json_array_get_element(json_node_get_array(bg), i);
+        if (!JSON_NODE_HOLDS_VALUE(c) || json_node_get_value_type(c) != G_TYPE_INT64 ||
+            json_node_get_int(c) < 0 || json_node_get_int(c) > 255)
+            goto out;
+        o->background[i] = (unsigned char)json_node_get_int(c);
+    }
+    JsonNode *cap = json_object_get_member(obj, "caption");
+    if (!cap)
+        goto out;
+    if (JSON_NODE_HOLDS_VALUE(cap) && json_node_get_value_type(cap) == G_TYPE_STRING)
+        it->caption = g_strdup(json_node_get_string(cap));
+    else if (!JSON_NODE_HOLDS_NULL(cap))
+        goto out;
+    char *logo = NULL;
+    if (!logo_member(obj, &logo, &o->logo_opacity, why))
+        goto out;
+    it->logo = logo;
+    o->logo = it->logo;
+    ok = true;
+out:
+    g_object_unref(p);
+    return ok;
+}
+
+int ex_options_from_record(job *j, item *it, ba_error *err)
 {
     ba_compose_options *o = &it->opts;
     ba_compose_options_init(o);
     int layout = ba_layout_parse(it->rec.layout);
     o->layout = layout < 0 ? BA_LAYOUT_SIDE_BY_SIDE : (ba_layout)layout;
     o->align = it->rec.aligned;
-    JsonParser *p = json_parser_new();
-    if (json_parser_load_from_data(p, it->rec.parameters, -1, NULL) &&
-        JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
-        JsonObject *obj = json_node_get_object(json_parser_get_root(p));
-        if (json_object_has_member(obj, "labels")) {
-            int l = ba_label_style_parse(json_object_get_string_member_with_default(obj, "labels", ""));
-            if (l >= 0)
-                o->labels = (ba_label_style)l;
-        }
-        o->width = (int)json_object_get_int_member_with_default(obj, "width", 0);
-        o->height = (int)json_object_get_int_member_with_default(obj, "height", 0);
-        o->gutter = (int)json_object_get_int_member_with_default(obj, "gutter", -1);
-        JsonNode *bg = json_object_get_member(obj, "background");
-        if (bg && JSON_NODE_HOLDS_ARRAY(bg) && json_array_get_length(json_node_get_array(bg)) == 3)
-            for (guint i = 0; i < 3; i++)
-                o->background[i] = (unsigned char)CLAMP(
-                    json_array_get_int_element(json_node_get_array(bg), i), 0, 255);
-        JsonNode *cap = json_object_get_member(obj, "caption");
-        if (cap && JSON_NODE_HOLDS_VALUE(cap) && json_node_get_value_type(cap) == G_TYPE_STRING)
-            it->caption = g_strdup(json_node_get_string(cap));
+    const char *why = NULL;
+    if (!read_parameters(it->rec.parameters, o, it, &why)) {
+        /* Defaults would silently drop the disclosure caption, background
+         * or label style the comparison was reviewed with. */
+        ba_error_set(err, BA_ERR_REFUSED,
+                     "comparison %" G_GINT64_FORMAT ": %s, so the export could not reproduce "
+                     "it; nothing was written",
+                     it->rec.id, why);
+        ba_error_hint(err, BA_HINT_MAKE_COMPARISON);
+        return -1;
     }
-    g_object_unref(p);
     if (j->o->caption) {
         g_free(it->caption);
         it->caption = g_strdup(j->o->caption);
@@ -58,6 +155,7 @@ void ex_options_from_record(job *j, item *it)
     o->store_alignment = false;
     memcpy(o->redactions, j->regions, sizeof j->regions);
     o->n_redactions = j->n_regions;
+    return 0;
 }
 
 static void add_matrix(JsonBuilder *b, const double m[2][3])
