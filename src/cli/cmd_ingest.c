@@ -72,7 +72,8 @@ int cmd_ingest(ba_catalog *cat, int argc, char **argv)
     ba_client c;
     ba_photo areas;
     if (ba_catalog_client_get(cat, client, &c, &err) ||
-        ba_catalog_areas_parse(cat, area, &areas, &err)) {
+        ba_catalog_areas_parse(cat, area, &areas, &err) ||
+        (date && ba_catalog_session_date_check(cat, date, &err))) {
         cli_report_error("ingest", &err);
         rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;

@@ -482,8 +482,8 @@ int ba_align_photos(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
         return -1;
     }
     ba_photo p, r;
-    if (ba_catalog_photo_get(cat, photo_id, &p, err) ||
-        ba_catalog_photo_get(cat, reference_id, &r, err))
+    if (ba_catalog_photo_get_current(cat, photo_id, &p, err) ||
+        ba_catalog_photo_get_current(cat, reference_id, &r, err))
         return -1;
     VipsImage *pm = NULL, *rm = NULL;
     if (ba_ingest_open_master(ba_catalog_dir(cat), r.master_sha256, &rm, err))

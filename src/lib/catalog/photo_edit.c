@@ -47,6 +47,17 @@ int ba_catalog_areas_parse(ba_catalog *cat, const char *list, ba_photo *out, ba_
     return 0;
 }
 
+bool ba_photo_shares_area(const ba_photo *a, const ba_photo *b)
+{
+    int na = a->n_areas > 0 ? a->n_areas : 1, nb = b->n_areas > 0 ? b->n_areas : 1;
+    for (int i = 0; i < na; i++)
+        for (int k = 0; k < nb; k++)
+            if (strcmp(a->n_areas > 0 ? a->areas[i] : a->area,
+                       b->n_areas > 0 ? b->areas[k] : b->area) == 0)
+                return true;
+    return false;
+}
+
 /* ---- reading ---------------------------------------------------------------- */
 
 int ba_catalog_photo_get_current(ba_catalog *cat, int64_t id, ba_photo *out, ba_error *err)

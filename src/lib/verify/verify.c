@@ -172,9 +172,16 @@ static void check_photo(checker *c, const photo_ref *p)
             report(c, BA_PROBLEM_METADATA, p->id, rel, false, "%s: %s: %s", rel,
                    n < 0 ? "not a well-formed JPEG" : "carries metadata", found);
         g_free(data);
-        /* A master that is whole again loses its mark. */
-        if (!problem && p->problem[0] && c->repair)
-            ba_catalog_photo_mark_master(c->cat, p->id, NULL, NULL);
+        /* A master that is whole again loses its mark (repair); a plain
+         * check says the mark no longer holds. */
+        if (!problem && p->problem[0]) {
+            bool cleared =
+                c->repair && ba_catalog_photo_mark_master(c->cat, p->id, NULL, NULL) == 0;
+            report(c, BA_PROBLEM_CATALOG, p->id, rel, cleared,
+                   "%s: photo %" G_GINT64_FORMAT " is marked %s but its master is present and "
+                   "whole%s",
+                   rel, p->id, p->problem, cleared ? "; mark cleared" : ": the mark no longer holds");
+        }
     }
     g_free(path);
 }
