@@ -83,3 +83,93 @@ assert_eq "master files" 2 "$(nfiles "$L/masters")"
 assert_eq "tmp files" 0 "$(nfiles "$L/tmp")"
 assert_eq "integrity_check" ok "$(sqlite3 "$L/catalog.db" 'PRAGMA integrity_check;')"
 ok "same pixels with other metadata -> duplicate of photo $id1 (one master)"
+
+# --- issue 12: never silently wrong ---------------------------------------------
+# The same file for ANOTHER client: an error (exit 1), nothing changed, and the
+# message does not name the other client.
+"$BA" --library "$L" -q client add C-2 || fail "client add C-2"
+counts() {
+    for t in photos sessions photo_areas audit_log alignments comparisons clients; do
+        printf '%s=%s ' "$t" "$(rows "$L" $t)"
+    done
+}
+before=$(counts)
+run_ba --library "$L" ingest --client C-2 --area cheeks "$F/a.jpg"
+expect_rc "same file for another client" 1
+assert_contains "another client: message" "$T/err" "already stored as photo $id1 of another client"
+assert_not_contains "another client: the other client's code" "$T/err" "C-1"
+assert_not_contains "another client: not a duplicate" "$T/out" "duplicate"
+run_ba --library "$L" --json ingest --client C-2 --area cheeks "$F/a-retagged.jpg"
+expect_rc "same master for another client" 1
+assert_eq "another client (JSON): status" error "$(json_field status <"$T/out")"
+printf 'file,client,area\n%s,C-2,cheeks\n%s,C-1,cheeks\n' "$F/a.jpg" "$F/b.jpg" >"$T/m.csv"
+run_ba --library "$L" --json batch ingest "$T/m.csv"
+expect_rc "batch: a row for another client" 1
+assert_eq "batch rows" "error duplicate" "$(json_field status <"$T/out" | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "another client: row counts unchanged" "$before" "$(counts)"
+ok "the same file for another client: exit 1 (ingest, JSON, batch row), every row count unchanged"
+
+# The same file with other facts: duplicate, exit 0, with a warning naming the
+# stored facts (text and JSON "warnings"); nothing changed.
+run_ba --library "$L" ingest --client C-1 --area neck --stage after "$F/a.jpg"
+expect_rc "other facts" 0
+assert_contains "other facts: duplicate" "$T/out" "duplicate"
+assert_contains "other facts: text warning" "$T/err" "warning: already stored as photo $id1 with area cheeks, stage progress, view frontal (this time: area neck, stage after, view frontal)"
+assert_contains "other facts: how to change them" "$T/err" "beforeafter photo set"
+run_ba --library "$L" --json ingest --client C-1 --area cheeks --view left-45 "$F/a.jpg"
+expect_rc "other view (JSON)" 0
+assert_eq "other view: status" duplicate "$(json_field status <"$T/out")"
+$PY -c 'import json,sys
+o=json.loads(open(sys.argv[1]).read())
+w=o["warnings"]
+assert isinstance(w, list) and len(w)==1 and "view frontal" in w[0] and "left-45" in w[0], w' "$T/out" ||
+    fail "other view: JSON warnings: $(cat "$T/out")"
+run_ba --library "$L" --json ingest --client C-1 --area cheeks "$F/a.jpg"
+assert_eq "same facts: no warnings" null "$(json_field warnings <"$T/out")"
+assert_eq "other facts: row counts unchanged" "$before" "$(counts)"
+ok "the same file with other area/stage/view: duplicate with a warning (text, JSON), nothing changed"
+
+# --add-area adds the areas the stored photo lacks (audited).
+ba --library "$L" --json ingest --client C-1 --area neck,lips --add-area "$F/a.jpg"
+assert_eq "--add-area: status" duplicate "$(json_field status <"$T/out")"
+ba --library "$L" --json show "$id1"
+assert_eq "--add-area: areas" "['cheeks', 'lips', 'neck']" "$(json_field areas <"$T/out")"
+assert_eq "--add-area: audit" '[["cheeks"],["cheeks","neck","lips"]]' \
+    "$(sqlite3 "$L/catalog.db" "SELECT json_extract(detail, '\$.areas') FROM audit_log WHERE action = 'photo-add-area';")"
+ba --library "$L" --json list --area lips
+assert_eq "--add-area: listed under lips" "$id1" "$(json_field photo_id <"$T/out")"
+ok "--add-area: photo $id1 now shows cheeks, lips, neck; audited photo-add-area"
+
+# Repair by re-ingest: a deleted master is marked by verify --repair, the
+# original's re-ingest writes it back and clears the mark, verify is clean.
+rm "$L/$m1"
+run_ba --library "$L" verify --repair
+expect_rc "verify --repair with a master gone" 1
+ba --library "$L" --json show "$id1"
+assert_eq "marked" missing "$(json_field master_problem <"$T/out")"
+run_ba --library "$L" --json ingest --client C-1 --area cheeks "$F/a.jpg"
+expect_rc "re-ingest of the original" 0
+assert_eq "re-ingest: status" duplicate "$(json_field status <"$T/out")"
+assert_contains "re-ingest: says it repaired" "$T/out" "written again"
+[ -f "$L/$m1" ] || fail "re-ingest: master $m1 not written back"
+assert_eq "re-ingest: master hashes to its name" "$(basename "$m1" .jpg)" "$(sha256sum "$L/$m1" | cut -d' ' -f1)"
+ba --library "$L" --json show "$id1"
+assert_eq "mark cleared" null "$(json_field master_problem <"$T/out")"
+assert_eq "repair audited" 1 "$(sqlite3 "$L/catalog.db" "SELECT count(*) FROM audit_log WHERE action = 'master-repair' AND objects = 'photo $id1';")"
+ba --library "$L" verify
+ok "repair by re-ingest: master written back, mark cleared (audited), verify clean"
+
+# A mark that no longer holds (the master put back by hand) is reported by plain verify.
+cp "$L/$m1" "$T/keep.jpg"
+rm "$L/$m1"
+run_ba --library "$L" verify --repair
+expect_rc "verify --repair, master gone again" 1
+cp "$T/keep.jpg" "$L/$m1"
+run_ba --library "$L" verify
+expect_rc "plain verify with a stale mark" 1
+assert_contains "stale mark reported" "$T/out" "photo $id1 is marked missing but its master is present and whole: the mark no longer holds"
+ba --library "$L" --json show "$id1"
+assert_eq "plain verify keeps the mark" missing "$(json_field master_problem <"$T/out")"
+run_ba --library "$L" verify --repair
+ba --library "$L" verify
+ok "plain verify reports a mark that no longer holds; --repair clears it"
