@@ -18,6 +18,7 @@
 #include "beforeafter/consent.h"
 #include "beforeafter/library.h"
 #include "beforeafter/parse.h"
+#include "beforeafter/record.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -32,8 +32,11 @@ typedef enum ba_problem_kind {
     BA_PROBLEM_RENDER,        /**< a comparison's stored render copy is gone or damaged */
     BA_PROBLEM_FOREIGN,       /**< something in masters/ that no master could be: a folder,
                                    a link, a file not named <sha256>.jpg */
-    BA_PROBLEM_PENDING_EXPORT /**< an export recorded as pending whose writer is gone (its
+    BA_PROBLEM_PENDING_EXPORT, /**< an export recorded as pending whose writer is gone (its
                                    files may be published without a finished record) */
+    BA_PROBLEM_MODE           /**< a folder or file of the library that the group or other
+                                   users may read, write or enter (the library is private:
+                                   folders 0700, files 0600); repair takes those bits away */
 } ba_problem_kind;
 
 /** One problem. */

@@ -303,6 +303,8 @@ static const client_sub SUBS[] = {
     {"rename", client_rename},
     {"set", client_set},
     {"merge", client_merge},
+    {"export", cmd_client_record}, /* cmd_client_record.c */
+    {"erase", cmd_client_record},
     /* more subcommands: one line each here */
     {NULL, NULL},
 };

@@ -15,16 +15,20 @@ static const char *kind_name(ba_problem_kind k)
     case BA_PROBLEM_RENDER: return "render";
     case BA_PROBLEM_FOREIGN: return "foreign";
     case BA_PROBLEM_PENDING_EXPORT: return "pending-export";
+    case BA_PROBLEM_MODE: return "mode";
     }
     return "problem";
 }
 
 static void on_problem(const ba_problem *p, void *ud)
 {
-    (void)ud;
+    size_t *repaired = ud;
+    if (p->repaired)
+        (*repaired)++;
     if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
+        cli_json_str(b, "kind", "problem");
         json_builder_set_member_name(b, "problem");
         json_builder_add_string_value(b, kind_name(p->kind));
         json_builder_set_member_name(b, "photo_id");

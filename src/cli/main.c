@@ -42,6 +42,11 @@ static const cli_command COMMANDS[] = {
     {"export", "export comparisons for a purpose, after the consent check", CLI_WRITES,
      cmd_export},
     {"audit", "the audit log and the exports to take down", CLI_READS, cmd_audit},
+    {"backup", "copy the library, consistently, while others keep writing", CLI_READS,
+     cmd_backup},
+    {"restore", "make a new library from a backup", CLI_NO_LIBRARY, cmd_restore},
+    {"settings", "show or set the library's settings (retention-years)", CLI_WRITES_OR_READS,
+     cmd_settings},
 };
 
 static void print_help(FILE *out)

@@ -27,6 +27,9 @@
 #   lost+found/ intact, and the next verify exits 0.
 set -eu
 . "$(dirname "$0")/lib.sh"
+# Files this test puts into the library by hand are private like the
+# library's own (0600/0700): verify's mode check is test_modes.sh's subject.
+umask 077
 
 F=$T/in
 B=$T/base

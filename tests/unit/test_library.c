@@ -98,7 +98,8 @@ static void test_paths(void **state)
     char *tmp = ba_path_tmp_dir("/lib");
     assert_string_equal(tmp, "/lib/tmp");
     char *tmpl = ba_path_tmp_template(tmp, "ingest", ".jpg");
-    char *want = g_strdup_printf("/lib/tmp/ingest-%d-XXXXXX.jpg", (int)getpid());
+    char *want = g_strdup_printf("/lib/tmp/ingest-%d@%s-XXXXXX.jpg", (int)getpid(),
+                                 ba_path_host());
     assert_string_equal(tmpl, want);
     g_free(want);
     g_free(tmpl);
@@ -131,6 +132,15 @@ static void test_tmp_writer(void **state)
     assert_true(ba_path_tmp_writer_alive(mine));
     assert_false(ba_path_tmp_writer_alive(dead));
     assert_false(ba_path_tmp_writer_alive("stray.jpg"));
+    /* With this host's name: judged by pid; with another host's: never. */
+    char *dead_here = g_strdup_printf("ingest-%d@%s-abc.jpg", (int)child, ba_path_host());
+    char *dead_there = g_strdup_printf("ingest-%d@not-%s-abc.jpg", (int)child, ba_path_host());
+    assert_int_equal(ba_path_tmp_writer(dead_here), child);
+    assert_false(ba_path_tmp_writer_alive(dead_here));
+    assert_int_equal(ba_path_tmp_writer(dead_there), 0);
+    assert_true(ba_path_tmp_writer_alive(dead_there));
+    g_free(dead_here);
+    g_free(dead_there);
     g_free(mine);
     g_free(dead);
 }
@@ -255,7 +265,7 @@ static void test_place_steps(void **state)
     ba_error err;
     assert_int_equal(ba_place_open_in(&f, dir, "ingest", ".jpg", 0644, true, &err), 0);
     char *base = g_path_get_basename(f.tmp_path);
-    char *prefix = g_strdup_printf("ingest-%d-", (int)getpid());
+    char *prefix = g_strdup_printf("ingest-%d@%s-", (int)getpid(), ba_path_host());
     assert_true(g_str_has_prefix(base, prefix));
     assert_true(g_str_has_suffix(base, ".jpg"));
     g_free(prefix);

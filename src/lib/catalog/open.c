@@ -2,6 +2,9 @@
  * close; the library's settings (its time zone). */
 #include "catalog/db.h"
 #include "library/clock.h"
+#include "library/paths.h"
+
+#include <fcntl.h>
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -11,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "catalog/record.h"
 #include "catalog/schema.h"
 
 static int configure(ba_catalog *cat, ba_error *err)
@@ -163,11 +167,23 @@ fail:
     return -1;
 }
 
+/* Create @path empty with BA_MODE_FILE before SQLite opens it: SQLite gives
+ * catalog.db-wal and -shm the mode of the database file, so the whole
+ * catalog stays private without touching the process umask. */
+static void precreate_private(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, BA_MODE_FILE);
+    if (fd >= 0)
+        close(fd);
+}
+
 static ba_catalog *open_db(const char *dir, bool create, ba_error *err)
 {
     ba_catalog *cat = g_new0(ba_catalog, 1);
     cat->dir = g_strdup(dir);
     char *path = g_build_filename(dir, "catalog.db", NULL);
+    if (create)
+        precreate_private(path);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path, &cat->db, flags, NULL);
     g_free(path);
@@ -195,7 +211,7 @@ static int make_dirs(const char *dir, ba_error *err)
     static const char *const subdirs[] = {"masters", "tmp", NULL};
     for (int i = 0; subdirs[i]; i++) {
         char *p = g_build_filename(dir, subdirs[i], NULL);
-        int rc = g_mkdir_with_parents(p, 0755);
+        int rc = g_mkdir_with_parents(p, BA_MODE_DIR);
         int e = errno;
         g_free(p);
         if (rc != 0) {
@@ -245,10 +261,18 @@ ba_catalog *ba_catalog_create(const char *dir, ba_error *err)
             return NULL;
         }
     }
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
+    if (g_mkdir_with_parents(dir, BA_MODE_DIR) != 0) {
         int e = errno;
         ba_error_set(err, e == ENOSPC ? BA_ERR_NOSPACE : BA_ERR_CATALOG,
                      "%s: cannot create folder: %s", dir, g_strerror(e));
+        return NULL;
+    }
+    /* An empty folder the user made (0755 under the usual umask) is the
+     * library now: private like the folders made here. */
+    if (chmod(dir, BA_MODE_DIR) != 0 && errno != EPERM) {
+        int e = errno;
+        ba_error_set(err, BA_ERR_CATALOG, "%s: cannot make the folder private: %s", dir,
+                     g_strerror(e));
         return NULL;
     }
     if (make_dirs(dir, err))
@@ -283,6 +307,9 @@ ba_catalog *ba_catalog_open(const char *dir, ba_error *err)
         ba_catalog_close(cat);
         return NULL;
     }
+    /* Every writer first removes what dead writers of this host left in tmp/. */
+    if (cat)
+        ba_library_sweep_tmp(dir);
     return cat;
 }
 
@@ -516,4 +543,16 @@ static const char *os_user(void)
 const char *ba_catalog_actor(const ba_catalog *cat)
 {
     return cat && cat->actor[0] ? cat->actor : os_user();
+}
+
+/* ---- settings for the rest of catalog/ (catalog/record.h) ----------------- */
+
+char *ba_db_setting_get(ba_catalog *cat, const char *key, int *rc_out, ba_error *err)
+{
+    return setting_get(cat, key, err, rc_out);
+}
+
+int ba_db_setting_put(ba_catalog *cat, const char *key, const char *value, ba_error *err)
+{
+    return setting_put(cat, key, value, err);
 }

@@ -7,6 +7,7 @@
 #include <png.h>
 #include <setjmp.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <webp/encode.h>
 
 #include "library/errors.h"
@@ -215,7 +216,12 @@ int ba_output_write(VipsImage *in, const char *path, ba_out_format fmt, int qual
     }
     ba_place_file out;
     int rc = -1;
-    if (ba_place_open_beside(&out, path, 0644, sha256 != NULL, err))
+    /* A file being replaced keeps its mode (consent evidence reserves a 0600
+     * name in the library's tmp/ first); a new output file is 0644. */
+    struct stat old_st;
+    mode_t mode = stat(path, &old_st) == 0 && S_ISREG(old_st.st_mode) ? (old_st.st_mode & 0777)
+                                                                     : 0644;
+    if (ba_place_open_beside(&out, path, mode, sha256 != NULL, err))
         goto out;
     int w = fmt == BA_OUT_PNG    ? write_png(img, &out, err, path)
             : fmt == BA_OUT_WEBP ? write_webp(img, quality, &out, err, path)

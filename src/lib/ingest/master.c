@@ -39,7 +39,7 @@ int ingest_render_master(ba_catalog *cat, ingest_job *j, VipsImage *header,
 
     char *tmpdir = ba_path_tmp_dir(ba_catalog_dir(cat));
     ba_place_file w;
-    int e = ba_place_open_in(&w, tmpdir, "ingest", ".jpg", 0644, true, NULL);
+    int e = ba_place_open_in(&w, tmpdir, "ingest", ".jpg", BA_MODE_FILE, true, NULL);
     g_free(tmpdir);
     if (e) {
         ba_errno_set(err, e, "%s: cannot create a temporary master in %s/" BA_DIR_TMP, j->name,
@@ -91,7 +91,7 @@ out:
 int ingest_store_master(void *ud, ba_error *err)
 {
     ingest_job *j = ud;
-    int e = ba_place_make_parent(j->final_path, 0755, NULL);
+    int e = ba_place_make_parent(j->final_path, BA_MODE_DIR, NULL);
     if (e) {
         char *dir = g_path_get_dirname(j->final_path);
         ba_errno_set(err, e, "%s: cannot create %s", j->name, dir);

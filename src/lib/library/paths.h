@@ -8,7 +8,13 @@
  *   LIBRARY/lost+found/...             what verify --repair moved out of the way
  *
  * The <pid> in a temporary name is what lets any later process tell a file
- * a live writer is still filling from one a killed writer left behind. */
+ * a live writer is still filling from one a killed writer left behind; the
+ * <host> beside it (<kind>-<pid>@<host>-...) keeps a library on a shared file
+ * system from being swept by another machine's view of pids: a file of
+ * another host is never judged.
+ *
+ * Private by default: every folder of a library is created BA_MODE_DIR and
+ * every file BA_MODE_FILE (the process umask may only take more away). */
 #ifndef BA_LIBRARY_PATHS_H
 #define BA_LIBRARY_PATHS_H
 
@@ -23,6 +29,10 @@
 #define BA_DIR_TMP "tmp"
 #define BA_DIR_LOST_FOUND "lost+found" /* where verify's repair moves what does not belong */
 
+/* Modes of what a library holds: readable by its owner only. */
+#define BA_MODE_DIR 0700
+#define BA_MODE_FILE 0600
+
 /* Relative paths (no leading '/') of content-addressed files, written to
  * @out (@size bytes, 96 is enough for any of them); the extensions are
  * lowered.  @sha256 is 64 hex digits. */
@@ -35,11 +45,17 @@ char *ba_path_tmp_dir(const char *library_dir);
 
 /* The mkstemp() template of an in-flight file of @kind ("ingest",
  * "consent"; lower-case letters only) in @dir:
- * "@dir/<kind>-<pid>-XXXXXX<suffix>" (@suffix may be NULL); g_free() it. */
+ * "@dir/<kind>-<pid>@<host>-XXXXXX<suffix>" (@suffix may be NULL; <host> is
+ * ba_path_host()); g_free() it. */
 char *ba_path_tmp_template(const char *dir, const char *kind, const char *suffix);
 
-/* The writer's pid a temporary file name <kind>-<pid>-... carries, 0 when
- * @name is not such a name. */
+/* This machine's name as temporary names carry it: letters, digits and '.'
+ * only (others become '_'), at most 63 bytes. */
+const char *ba_path_host(void);
+
+/* The writer's pid a temporary file name <kind>-<pid>[@<host>]-... carries,
+ * 0 when @name is not such a name or names another host (whose pids this
+ * machine cannot see). */
 int ba_path_tmp_writer(const char *name);
 
 /* Whether the process @pid runs: ours, or one kill(pid, 0) reaches or is
@@ -48,7 +64,21 @@ int ba_path_tmp_writer(const char *name);
 bool ba_pid_alive(int64_t pid);
 
 /* Whether the temporary file @name (a base name) belongs to a writer that
- * still runs: false for a dead writer's file and for names without a pid. */
+ * still runs: false for a dead writer's file and for names without a pid;
+ * true for a file of another host (never ours to judge). */
 bool ba_path_tmp_writer_alive(const char *name);
+
+/* Remove LIBRARY/tmp/<kind>-<pid>-... files of writers of this host that no
+ * longer run (export notes, export-<pid>-..., excepted: they name the
+ * temporary folder an export left in its destination, which the consent
+ * side removes with them).  Run by every process that opens a library for
+ * writing, so a kill -9 leaves nothing behind once anyone writes again.
+ * Returns how many files were removed; their names are kept for
+ * ba_library_swept() so that verify can still report what it found. */
+int ba_library_sweep_tmp(const char *library_dir);
+
+/* Call @fn with the base name of every file ba_library_sweep_tmp() removed
+ * from @library_dir's tmp/ in this process. */
+void ba_library_swept(const char *library_dir, void (*fn)(const char *name, void *ud), void *ud);
 
 #endif

@@ -419,8 +419,21 @@ static int check_pending_exports(checker *c, ba_error *err)
 
 /* ---- tmp/ --------------------------------------------------------------------- */
 
+/* What opening the library already removed (every writer sweeps dead
+ * writers' files first): found, and dealt with. */
+static void on_swept(const char *name, void *ud)
+{
+    checker *c = ud;
+    char *rel = g_build_filename(BA_DIR_TMP, name, NULL);
+    report(c, BA_PROBLEM_STRAY_TMP, 0, rel, true,
+           "%s: temporary file left by an interrupted process; removed when the library was "
+           "opened", rel);
+    g_free(rel);
+}
+
 static void check_tmp(checker *c)
 {
+    ba_library_swept(ba_catalog_dir(c->cat), on_swept, c);
     char *tmp = ba_path_tmp_dir(ba_catalog_dir(c->cat));
     GDir *d = g_dir_open(tmp, 0, NULL);
     const char *name;
@@ -442,6 +455,51 @@ static void check_tmp(checker *c)
     g_free(tmp);
 }
 
+/* ---- private by default ----------------------------------------------------------- */
+
+/* LIBRARY/@rel (a folder or file, never followed through a link) must not be
+ * open to the group or others; repair keeps the owner's bits and drops theirs. */
+static void check_mode_of(checker *c, const char *full, const char *rel, const struct stat *st)
+{
+    if (S_ISLNK(st->st_mode) || (st->st_mode & 077) == 0)
+        return;
+    bool dir = S_ISDIR(st->st_mode);
+    bool fixed = c->repair && chmod(full, st->st_mode & 0700) == 0;
+    report(c, BA_PROBLEM_MODE, 0, rel, fixed,
+           "%s: %s is open to other users (mode %03o; a library is private: %s)%s", rel,
+           dir ? "folder" : "file", (unsigned)(st->st_mode & 0777), dir ? "0700" : "0600",
+           fixed ? "; tightened" : "");
+}
+
+static void check_modes_in(checker *c, const char *full, const char *rel, int depth)
+{
+    GDir *d = depth < 16 ? g_dir_open(full, 0, NULL) : NULL;
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        char *f = g_build_filename(full, name, NULL);
+        char *r = rel ? g_build_filename(rel, name, NULL) : g_strdup(name);
+        struct stat st;
+        if (lstat(f, &st) == 0) {
+            check_mode_of(c, f, r, &st);
+            if (S_ISDIR(st.st_mode))
+                check_modes_in(c, f, r, depth + 1);
+        }
+        g_free(r);
+        g_free(f);
+    }
+    if (d)
+        g_dir_close(d);
+}
+
+static void check_modes(checker *c)
+{
+    const char *lib = ba_catalog_dir(c->cat);
+    struct stat st;
+    if (stat(lib, &st) == 0)
+        check_mode_of(c, lib, ".", &st);
+    check_modes_in(c, lib, NULL, 0);
+}
+
 /* ---- the whole check ------------------------------------------------------------ */
 
 static int check_all(checker *c, ba_error *err)
@@ -459,6 +517,7 @@ static int check_all(checker *c, ba_error *err)
     if (check_pending_exports(c, err))
         return -1;
     check_tmp(c);
+    check_modes(c);
     return 0;
 }
 
