@@ -139,11 +139,15 @@ out:
 
 int cmd_client_record(ba_catalog *cat, int argc, char **argv)
 {
-    /* As cmd_client chose: the first word that is not an option. */
+    /* As cmd_client chose: the first word that is neither an option nor the
+     * value of --library (the global option before it that takes one). */
     const char *sub = NULL;
-    for (int i = 1; i < argc && !sub; i++)
+    for (int i = 1; i < argc && !sub; i++) {
         if (argv[i][0] != '-')
             sub = argv[i];
+        else if (strcmp(argv[i], "--library") == 0)
+            i++;
+    }
     if (g_strcmp0(sub, "export") == 0)
         return client_export(cat, argc, argv);
     return client_erase(cat, argc, argv);
