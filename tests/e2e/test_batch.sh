@@ -59,8 +59,10 @@ for k in range(175):
 special = []
 for k in range(5):            # exact duplicate rows
     special.append((good[k][0], 'duplicate', ''))
-for k in range(10, 15):       # byte-identical copies, other area
-    special.append(('2026-01-05,copy%d.jpg,C-A,hands,before,,frontal' % k, 'duplicate', ''))
+for k in range(10, 15):       # byte-identical copies, same client, other area (issue 12:
+    # still a duplicate, with a warning; for another client it would be an error)
+    special.append(('2026-01-05,copy%d.jpg,%s,hands,before,,frontal' % (k, clients[k % 4]),
+                    'duplicate', ''))
 for name, pat in [('trunc.jpg', 'truncated|corrupt|premature'),
                   ('hdr.jpg', 'header|truncated|premature'),
                   ('empty.jpg', 'empty'),
@@ -189,7 +191,9 @@ grep -q '^progress: 200/200' "$T/err4" || fail "no final 'progress: 200/200' lin
 np=$(grep -c '^progress: ' "$T/err4" || true)
 [ "$np" -ge 5 ] || fail "expected several progress lines on stderr, got $np"
 assert_not_contains "non-tty stderr" "$T/err4" "$(printf '\r')"
-assert_eq "error lines on stderr" 15 "$(grep -c '^beforeafter: ' "$T/err4" || true)"
+assert_eq "error lines on stderr" 15 "$(grep '^beforeafter: ' "$T/err4" | grep -vc ': warning: ' || true)"
+assert_eq "warning lines on stderr (copies filed under another area)" 5 \
+    "$(grep -c '^beforeafter: .*copy[0-9]*\.jpg: warning: already stored as photo' "$T/err4" || true)"
 assert_eq "other stderr lines" 0 "$(grep -vc -e '^beforeafter: ' -e '^progress: ' "$T/err4" || true)"
 ok "stdout: '$(cat "$T/out")'; stderr: $np progress lines + 15 error lines"
 

@@ -198,3 +198,20 @@ run_ba --library "$L" ingest --client C-1 --area neck --date 2018-01-01 "$F/f.jp
 expect_rc "far date, text" 0
 assert_contains "far date: text warning" "$T/err" "warning: session date 2018-01-01 is 29 months from the client's other sessions (an old camera clock?)"
 ok "future session dates refused (given or EXIF); one over two years away ingested with a warning (text and JSON)"
+
+# --- batch: a manifest's area column takes the same list; batch compare renders
+# a group for each area a photo shows ------------------------------------------------
+M=$T/lib2
+new_library "$M" C-9
+make_jpeg "$F/m1.jpg" 60 40 360 280
+make_jpeg "$F/m2.jpg" 72 46 360 280
+printf 'file,client,area,date\n%s,C-9,"forehead,neck",2026-01-05\n%s,C-9,"forehead,neck",2026-02-05\n' \
+    "$F/m1.jpg" "$F/m2.jpg" >"$T/areas.csv"
+ba --library "$M" --json batch ingest "$T/areas.csv"
+assert_eq "manifest with an area list: ingested" "ingested ingested" \
+    "$(json_field status <"$T/out" | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "manifest with an area list: photo_areas" 4 "$(rows "$M" photo_areas)"
+ba --library "$M" --json batch compare --out "$T/bc"
+assert_eq "batch compare: one group per area" "forehead neck" \
+    "$(json_field area <"$T/out" | sort | tr '\n' ' ' | sed 's/ $//')"
+ok "a manifest's quoted area list tags each photo with both; batch compare renders forehead and neck"

@@ -23,21 +23,24 @@ typedef struct collect {
     GHashTable *index; /* "client\narea" -> group */
 } collect;
 
-/* Every client and area with photos, in listing order; which photos each
- * compares is ba_compose_pick()'s to say. */
+/* Every client and area with photos (each of a photo's areas), in listing
+ * order; which photos each compares is ba_compose_pick()'s to say. */
 static int collect_photo(const ba_photo *p, void *ud)
 {
     collect *c = ud;
-    char *key = g_strdup_printf("%s\n%s", p->client, p->area);
-    if (g_hash_table_contains(c->index, key)) {
-        g_free(key);
-        return 0;
+    for (int i = 0; i < MAX(p->n_areas, 1); i++) {
+        const char *area = p->n_areas > 0 ? p->areas[i] : p->area;
+        char *key = g_strdup_printf("%s\n%s", p->client, area);
+        if (g_hash_table_contains(c->index, key)) {
+            g_free(key);
+            continue;
+        }
+        group *g = g_new0(group, 1);
+        g->client = g_strdup(p->client);
+        g->area = g_strdup(area);
+        g_hash_table_insert(c->index, key, g);
+        g_ptr_array_add(c->groups, g);
     }
-    group *g = g_new0(group, 1);
-    g->client = g_strdup(p->client);
-    g->area = g_strdup(p->area);
-    g_hash_table_insert(c->index, key, g);
-    g_ptr_array_add(c->groups, g);
     return 0;
 }
 
