@@ -69,6 +69,34 @@ static void print_text(const ba_photo *p)
     line("white balance", c->white_balance < 0 ? NULL : c->white_balance ? "manual" : "auto");
 }
 
+/* The comparisons that show photo @id, with why one is stale. */
+typedef struct uses {
+    int64_t id;
+    GString *text; /* "5, 7 (stale: photo 3 corrected)" */
+    JsonBuilder *b; /* an array being built, or NULL */
+} uses;
+
+static int on_comparison(const ba_comparison_record *c, void *ud)
+{
+    uses *u = ud;
+    bool shows = false;
+    for (int i = 0; i < c->n_photos && !shows; i++)
+        shows = c->photos[i] == u->id;
+    if (!shows)
+        return 0;
+    g_string_append_printf(u->text, "%s%" G_GINT64_FORMAT, u->text->len ? ", " : "", c->id);
+    if (c->stale[0])
+        g_string_append_printf(u->text, " (stale: %s)", c->stale);
+    if (u->b) {
+        json_builder_begin_object(u->b);
+        json_builder_set_member_name(u->b, "comparison_id");
+        json_builder_add_int_value(u->b, c->id);
+        cli_json_str(u->b, "stale", c->stale);
+        json_builder_end_object(u->b);
+    }
+    return 0;
+}
+
 int cmd_show(ba_catalog *cat, int argc, char **argv)
 {
     if (!cli_parse(&argc, &argv, NULL, "ID", "Show one photo and its capture conditions.", NULL))
@@ -88,10 +116,20 @@ int cmd_show(ba_catalog *cat, int argc, char **argv)
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
         cli_photo_members(b, &p, TRUE);
+        json_builder_set_member_name(b, "comparisons");
+        json_builder_begin_array(b);
+        uses u = {p.id, g_string_new(NULL), b};
+        ba_catalog_comparison_list(cat, p.client, on_comparison, &u, NULL);
+        g_string_free(u.text, TRUE);
+        json_builder_end_array(b);
         json_builder_end_object(b);
         cli_json_line(b);
     } else if (!g_cli.quiet) {
         print_text(&p);
+        uses u = {p.id, g_string_new(NULL), NULL};
+        ba_catalog_comparison_list(cat, p.client, on_comparison, &u, NULL);
+        line("comparisons", u.text->str);
+        g_string_free(u.text, TRUE);
     }
     return rc;
 }

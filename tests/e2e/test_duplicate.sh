@@ -173,3 +173,24 @@ assert_eq "plain verify keeps the mark" missing "$(json_field master_problem <"$
 run_ba --library "$L" verify --repair
 ba --library "$L" verify
 ok "plain verify reports a mark that no longer holds; --repair clears it"
+
+# A re-ingest whose master does not hash to the recorded one (the decoder
+# changed since) is refused: the mark stays, nothing is written.
+real=$(sqlite3 "$L/catalog.db" "SELECT master_sha256 FROM photos WHERE id = $id1;")
+fake=0000000000000000000000000000000000000000000000000000000000000000
+sqlite3 "$L/catalog.db" "UPDATE photos SET master_sha256 = '$fake', master_problem = 'missing' WHERE id = $id1;"
+n_audit=$(rows "$L" audit_log)
+run_ba --library "$L" ingest --client C-1 --area cheeks "$F/a.jpg"
+expect_rc "re-ingest that hashes otherwise" 1
+assert_contains "decoder changed" "$T/err" "does not hash to the recorded one (the decoder changed): not repaired"
+assert_eq "decoder changed: still marked" missing "$(sqlite3 "$L/catalog.db" "SELECT master_problem FROM photos WHERE id = $id1;")"
+assert_eq "decoder changed: no audit row" "$n_audit" "$(rows "$L" audit_log)"
+sqlite3 "$L/catalog.db" "UPDATE photos SET master_sha256 = '$real', master_problem = NULL WHERE id = $id1;"
+ok "a re-ingest whose master hashes otherwise is refused; the mark stays"
+
+# A duplicate of a retracted photo says so.
+ba --library "$L" photo retract "$id1" --reason "test"
+run_ba --library "$L" ingest --client C-1 --area cheeks "$F/a.jpg"
+expect_rc "duplicate of a retracted photo" 0
+assert_contains "duplicate of a retracted photo: warning" "$T/err" "photo $id1 is retracted (test)"
+ok "a duplicate of a retracted photo warns that it is retracted"

@@ -82,7 +82,11 @@ run_ba --library "$L" export "$C1" --purpose clinical --to "$T/x1"
 expect_rc "export of a stale comparison" 1
 assert_contains "export refusal" "$T/err" "comparison $C1 is stale (photo $P2 corrected): it must be rendered again"
 [ "$(nfiles "$T/x1")" = 0 ] || fail "stale export wrote files: $(ls "$T/x1")"
-ok "photo set marks comparison $C1 and its alignment stale; export refuses it, writing nothing"
+ba --library "$L" show "$P2"
+assert_contains "show names the stale comparison" "$T/out" "$C1 (stale: photo $P2 corrected)"
+ba --library "$L" --json list --comparisons
+assert_contains "list --comparisons shows it stale" "$T/out" '"stale":"photo '"$P2"' corrected"'
+ok "photo set marks comparison $C1 and its alignment stale (show, list --comparisons); export refuses it, writing nothing"
 
 # stage, view
 ba --library "$L" --json photo set "$P2" --stage progress --view left-45

@@ -128,6 +128,9 @@ static int report_duplicate(ba_catalog *cat, ba_ingest_job *jb, int64_t id,
         old = now;
         missing = false;
     }
+    if (old.retracted_at[0])
+        add_warning(result, BA_HINT_NONE, "photo %" G_GINT64_FORMAT " is retracted (%s)", id,
+                    old.retract_reason);
     bool stage = jb->stage_given && strcmp(old.stage, want->stage) != 0;
     bool view = jb->view_given && strcmp(old.view, want->view) != 0;
     if (missing || stage || view) {
