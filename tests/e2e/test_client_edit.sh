@@ -75,6 +75,8 @@ acts = [r.get("action") for r in rows if r.get("kind") == "audit"]
 assert "export" in acts, acts
 assert "client-rename" in acts, acts
 EOF
+ba --library "$L" --json audit --client k-0001
+assert_contains "audit --client in another case" "$T/out" "\"action\":\"export\""
 ok "client rename: audited with actor and old -> new; refusals change nothing; audit follows the rename"
 
 # --- set ---------------------------------------------------------------------------------
@@ -128,7 +130,7 @@ assert_eq "DUP-1 is gone" 0 "$(sqlite3 "$L/catalog.db" "SELECT count(*) FROM cli
 assert_eq "K-0001 has 4 photos" 4 "$(sqlite3 "$L/catalog.db" "SELECT count(*) FROM photos p JOIN sessions s ON s.id = p.session_id JOIN clients c ON c.id = s.client_id WHERE c.code = 'K-0001';")"
 assert_eq "sessions renumbered by date" "2026-01-10:1 2026-02-10:2 2026-03-10:3" \
     "$(sqlite3 "$L/catalog.db" "SELECT group_concat(date || ':' || number, ' ') FROM (SELECT s.date, s.number FROM sessions s JOIN clients c ON c.id = s.client_id WHERE c.code = 'K-0001' ORDER BY s.date);")"
-assert_eq "the consent is K-0001's" "K-0001" "$(B --json consent list K-0001 | json_field client)"
+assert_eq "the consent is K-0001's" "K-0001" "$(B --json consent list k-0001 | json_field client)"
 last_audit >"$T/last"
 assert_contains "merge audit row" "$T/last" "client-merge|K-0001|$ME|{\"from\":\"DUP-1\",\"into\":\"K-0001\",\"sessions_moved\":1,\"sessions_joined\":1,\"photos\":2,\"consents\":1"
 ba --library "$L" verify

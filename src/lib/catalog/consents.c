@@ -110,7 +110,7 @@ int ba_catalog_consent_list(ba_catalog *cat, const char *client, const char *sco
                             ba_consent_fn fn, void *ud, ba_error *err)
 {
     sqlite3_stmt *st = ba_db_prepare(cat,
-                                     CONSENT_COLS "WHERE (?1 IS NULL OR c.code = ?1)"
+                                     CONSENT_COLS "WHERE (?1 IS NULL OR c.code = ?1 COLLATE NOCASE)"
                                             " AND (?2 IS NULL OR k.scope = ?2) ORDER BY k.id",
                                err);
     if (!st)

@@ -168,8 +168,11 @@ int ba_db_lookup_id(ba_catalog *cat, const char *sql, const char *key, int64_t *
 
 int ba_db_client_id_of(ba_catalog *cat, const char *code, int64_t *id, ba_error *err)
 {
-    int r = ba_db_lookup_id(cat, "SELECT id FROM clients WHERE code = ?", code ? code : "", id,
-                            "reading a client", err);
+    /* Codes are unique whatever their case (the exact spelling first). */
+    int r = ba_db_lookup_id(cat,
+                            "SELECT id FROM clients WHERE code = ?1 COLLATE NOCASE"
+                            " ORDER BY code = ?1 DESC LIMIT 1",
+                            code ? code : "", id, "reading a client", err);
     if (r == 0) {
         ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", code ? code : "");
         ba_error_hint(err, BA_HINT_ADD_CLIENT);

@@ -228,7 +228,7 @@ int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *f, ba_export
         " AND (?2 = 0 OR e.id IN (SELECT export_id FROM export_consents WHERE consent_id = ?2))"
         " AND (?3 IS NULL OR e.id IN (SELECT ec.export_id FROM export_consents ec"
         "  JOIN consents k ON k.id = ec.consent_id JOIN clients c ON c.id = k.client_id"
-        "  WHERE c.code = ?3 AND (?4 = 0 OR k.revoked_at IS NOT NULL)))"
+        "  WHERE c.code = ?3 COLLATE NOCASE AND (?4 = 0 OR k.revoked_at IS NOT NULL)))"
         " AND (?4 = 0 OR e.id IN (SELECT ec.export_id FROM export_consents ec"
         "  JOIN consents k ON k.id = ec.consent_id WHERE k.revoked_at IS NOT NULL))"
         " ORDER BY e.id",
