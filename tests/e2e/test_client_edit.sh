@@ -38,7 +38,9 @@ assert_contains "names the stored code" "$T/err" "client c-0001 already exists a
 assert_eq "nothing added" "$c0" "$(counts)"
 ba --library "$L" --json client show c-0001
 assert_eq "show finds C-0001 by c-0001" "C-0001" "$(json_field client <"$T/out")"
-ok "client codes are unique whatever their case; show finds them in any case"
+ba --library "$L" --json list --client c-0001
+assert_eq "list --client in another case" 2 "$(nlines "$T/out")"
+ok "client codes are unique whatever their case; show and list find them in any case"
 
 # --- a comparison and an export under the first code --------------------------------
 ba --library "$L" --json compare 1 2 --no-align -o "$T/c1.png"
@@ -151,6 +153,7 @@ ba --library "$L" --json audit --client K-0001
 assert_contains "audit still lists the export" "$T/out" "\"action\":\"export\""
 run_ba --library "$L" comparison delete "$C1"
 expect_rc "deleting it again" 2
+assert_contains "says it was deleted" "$T/err" "comparison $C1 was deleted already"
 ba --library "$L" verify
 # Rendering it again makes a new comparison (a deleted one is never reused).
 ba --library "$L" --json compare 1 2 --no-align -o "$T/c1b.png"

@@ -253,8 +253,20 @@ static int comparison_tombstone(ba_catalog *cat, delete_job *d, ba_error *err)
     }
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE) {
-        ba_error_set(err, BA_ERR_NOT_FOUND, "comparison %" G_GINT64_FORMAT " does not exist",
-                     d->id);
+        char when[BA_STAMP_MAX] = "";
+        st = ba_db_prepare(cat, "SELECT deleted_at FROM comparisons WHERE id = ?", NULL);
+        if (st) {
+            sqlite3_bind_int64(st, 1, d->id);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                ba_db_copy_col(st, 0, when, sizeof when);
+            sqlite3_finalize(st);
+        }
+        if (when[0])
+            ba_error_set(err, BA_ERR_NOT_FOUND, "comparison %" G_GINT64_FORMAT
+                         " was deleted already (%s)", d->id, when);
+        else
+            ba_error_set(err, BA_ERR_NOT_FOUND, "comparison %" G_GINT64_FORMAT " does not exist",
+                         d->id);
         return -1;
     }
     if (rc != SQLITE_ROW)

@@ -382,7 +382,7 @@ int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *f, ba_photo_fn
     sqlite3_stmt *st = ba_db_prepare(
         cat,
         PHOTO_COLS
-        "WHERE (?1 IS NULL OR c.code = ?1)"
+        "WHERE (?1 IS NULL OR c.code = ?1 COLLATE NOCASE)"
         " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM photo_areas pa JOIN areas a2"
         "      ON a2.id = pa.area_id WHERE pa.photo_id = p.id AND a2.name = ?2))"
         " AND (?3 IS NULL OR s.date >= ?3) AND (?4 IS NULL OR s.date <= ?4)"
