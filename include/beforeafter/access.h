@@ -103,6 +103,22 @@ BA_API ba_access_verdict ba_access_decide(ba_role role, ba_access_action action,
                                           size_t reason_size);
 
 /**
+ * The facts ba_access_decide() needs about client @p client, read from
+ * @p cat: it exists (else BA_ERR_NOT_FOUND) and whether it has a marketing
+ * consent active on the library's today.
+ */
+BA_API int ba_access_client_facts(ba_catalog *cat, const char *client, ba_access_object *out,
+                                  ba_error *err);
+
+/**
+ * The facts about photo @p photo_id: its client's (as above, the code in
+ * @p client, BA_CODE_MAX bytes) and whether a comparison of that client
+ * shows it.  BA_ERR_NOT_FOUND for an unknown photo.
+ */
+BA_API int ba_access_photo_facts(ba_catalog *cat, int64_t photo_id, char *client,
+                                 ba_access_object *out, ba_error *err);
+
+/**
  * ba_access_decide() with the verdict as an error: 0 when allowed, -1 with
  * BA_ERR_NOT_FOUND ("@p what was not found") for a hidden object or
  * BA_ERR_FORBIDDEN for a forbidden action.

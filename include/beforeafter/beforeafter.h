@@ -19,6 +19,7 @@
 #include "beforeafter/library.h"
 #include "beforeafter/parse.h"
 #include "beforeafter/record.h"
+#include "beforeafter/access.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -207,6 +207,23 @@ BA_API int ba_compose_pick(ba_catalog *cat, const char *client, const char *area
 BA_API int ba_compose_ghost(ba_catalog *cat, int64_t id, const char *path, double opacity, bool edges,
                      int long_edge, const char *output, ba_error *err);
 
+/** Long edge of a thumbnail (ba_compose_photo_preview()). */
+#define BA_PREVIEW_THUMB 320
+/** Long edge of a screen preview. */
+#define BA_PREVIEW_LARGE 1600
+
+/**
+ * A JPEG of photo @p id for screens, its long edge at most @p long_edge px
+ * (never enlarged), made once from the verified master and kept in the
+ * library (LIBRARY/previews/), metadata-free; @p long_edge 0 gives the
+ * master itself, after checking its hash.  @p *data (free() it) and
+ * @p *len receive the bytes, @p etag (may be NULL) an HTTP entity tag that
+ * changes whenever the bytes can: the master's hash and the size.
+ */
+BA_API int ba_compose_photo_preview(ba_catalog *cat, int64_t id, int long_edge,
+                                    unsigned char **data, size_t *len, char *etag,
+                                    size_t etag_size, ba_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,17 @@ extern "C" {
 BA_API int ba_library_check_output(const char *library_dir, const char *path, bool is_folder,
                             ba_error *err);
 
+/**
+ * Create a new, empty temporary file of @p kind (lower-case letters, e.g.
+ * "upload") in the library's tmp/ folder, readable by its owner only, named
+ * so that the library can tell a dead writer's leftovers from a live one's
+ * (and remove them when the next writer opens the library).  @p *path
+ * receives its path (free() it).  @return an open file descriptor, or -1
+ * with @p err set.  The caller removes the file when done.
+ */
+BA_API int ba_library_tmp_file(const char *library_dir, const char *kind, char **path,
+                               ba_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -147,10 +147,10 @@ gboolean cli_parse_id(const char *s, gint64 *id);
  * hashes) as members of the object being built in @b. */
 void cli_photo_members(JsonBuilder *b, const ba_photo *p, gboolean full);
 
-/* Check a --jobs value (CLI_UNSET when not given, then set to 0: the
 /* The areas of @p, primary first, separated by commas (g_free it). */
 char *cli_photo_areas(const ba_photo *p);
 
+/* Check a --jobs value (CLI_UNSET when not given, then set to 0: the
  * default); returns EXIT_OK, or EXIT_USAGE after printing the range. */
 int cli_jobs_option(const char *cmd, int *jobs);
 
@@ -201,15 +201,17 @@ int cmd_ghost(ba_catalog *cat, int argc, char **argv);
 int cmd_consent(ba_catalog *cat, int argc, char **argv);
 int cmd_export(ba_catalog *cat, int argc, char **argv);
 int cmd_audit(ba_catalog *cat, int argc, char **argv);
-
-/* Print export @e (with its @n @items) as one to take down: a text or JSON
- * line appended to the GString @ud, or printed when @ud is NULL.  A
 int cmd_backup(ba_catalog *cat, int argc, char **argv);
 int cmd_restore(ba_catalog *cat, int argc, char **argv);
 int cmd_settings(ba_catalog *cat, int argc, char **argv);
+int cmd_user(ba_catalog *cat, int argc, char **argv);
+int cmd_serve(ba_catalog *cat, int argc, char **argv);
 /* client export|erase (cmd_client_record.c), dispatched from cmd_client. */
 int cmd_client_record(ba_catalog *cat, int argc, char **argv);
 int cmd_photo(ba_catalog *cat, int argc, char **argv);
+
+/* Print export @e (with its @n @items) as one to take down: a text or JSON
+ * line appended to the GString @ud, or printed when @ud is NULL.  A
  * ba_export_fn for ba_consent_revoke() and ba_consent_takedown_list(). */
 int cli_print_takedown(const ba_export_record *e, const ba_export_item *items, int n, void *ud);
 

@@ -28,12 +28,12 @@ static const cli_command COMMANDS[] = {
      cmd_ingest},
     {"list", "list photos", CLI_READS, cmd_list},
     {"show", "show one photo and its capture conditions", CLI_READS, cmd_show},
+    {"photo", "correct, retract or restore a photo", CLI_WRITES, cmd_photo},
     {"align", "align a photo onto a reference photo", CLI_WRITES, cmd_align},
     {"batch", "ingest a manifest or a folder of photos, in parallel and resumably", CLI_WRITES,
      cmd_batch},
     {"compare", "render an aligned, labelled comparison of photos", CLI_WRITES, cmd_compare},
     {"ghost", "write a faint overlay of a photo to frame the next session", CLI_READS,
-    {"photo", "correct, retract or restore a photo", CLI_WRITES, cmd_photo},
      cmd_ghost},
     {"verify", "check the library and its catalog agree; --repair", CLI_WRITES_OR_READS,
      cmd_verify},
@@ -47,6 +47,10 @@ static const cli_command COMMANDS[] = {
     {"restore", "make a new library from a backup", CLI_NO_LIBRARY, cmd_restore},
     {"settings", "show or set the library's settings (retention-years)", CLI_WRITES_OR_READS,
      cmd_settings},
+    {"user", "add, list, disable or change the accounts of the server", CLI_WRITES_OR_READS,
+     cmd_user},
+    {"serve", "serve the library over HTTPS to the web app (accounts: 'user')", CLI_WRITES,
+     cmd_serve},
 };
 
 static void print_help(FILE *out)

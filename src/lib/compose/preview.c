@@ -1,0 +1,129 @@
+/* Previews of a photo for screens (thumbnails, larger previews): made once
+ * from the verified master, kept in LIBRARY/previews/<edge>/ab/<master>.jpg,
+ * metadata-free like every image we write. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compose/internal.h"
+#include "compose/output.h"
+#include "library/paths.h"
+#include "library/place.h"
+
+/* A stored preview's path (g_free it). */
+static char *preview_path(ba_catalog *cat, const char *sha, int edge)
+{
+    char sub[3] = {sha[0], sha[1], '\0'}, name[80], size[16];
+    snprintf(name, sizeof name, "%s.jpg", sha);
+    snprintf(size, sizeof size, "%d", edge);
+    return g_build_filename(ba_catalog_dir(cat), "previews", size, sub, name, NULL);
+}
+
+/* Read @path whole into malloc'd memory (the caller's to free()). */
+static int read_whole(const char *path, unsigned char **data, size_t *len, ba_error *err)
+{
+    gchar *text = NULL;
+    gsize n = 0;
+    GError *e = NULL;
+    if (!g_file_get_contents(path, &text, &n, &e)) {
+        ba_error_set(err, BA_ERR_IO, "%s: %s", path, e->message);
+        g_error_free(e);
+        return -1;
+    }
+    *data = malloc(n ? n : 1);
+    if (!*data) {
+        g_free(text);
+        ba_error_set(err, BA_ERR_NOMEM, "out of memory reading %s", path);
+        return -1;
+    }
+    memcpy(*data, text, n);
+    *len = n;
+    g_free(text);
+    return 0;
+}
+
+/* Make the preview of @p at @edge px and place it at @path. */
+static int make_preview(ba_catalog *cat, const ba_photo *p, int edge, const char *path,
+                        ba_error *err)
+{
+    VipsImage *img = NULL, *small = NULL;
+    if (cp_open_master(cat, p, &img, err))
+        return -1;
+    int rc = -1;
+    double f = (double)edge / MAX(img->Xsize, img->Ysize);
+    if (f >= 1.0) {
+        small = img; /* never enlarged */
+        g_object_ref(small);
+    } else if (vips_resize(img, &small, f, NULL)) {
+        ba_error_set(err, BA_ERR_INTERNAL, "photo %" G_GINT64_FORMAT ": preview: %s", p->id,
+                     vips_error_buffer());
+        vips_error_clear();
+        goto out;
+    }
+    /* Written in the library's tmp/ as a 0600 file (ba_output_write keeps
+     * the mode of the file it replaces), then moved into place: a preview is
+     * as private as its master, and a reader never sees half of one. */
+    char *tmp_dir = ba_path_tmp_dir(ba_catalog_dir(cat));
+    char *tmp = ba_path_tmp_template(tmp_dir, "preview", ".jpg");
+    int fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, BA_MODE_FILE);
+    if (fd < 0) {
+        ba_error_set(err, BA_ERR_IO, "%s: %s", tmp, g_strerror(errno));
+    } else {
+        close(fd);
+        if (ba_place_make_parent(path, BA_MODE_DIR, err) == 0 &&
+            ba_output_write(small, tmp, BA_OUT_JPEG, 85, NULL, err) == 0 &&
+            ba_place_move(tmp, path, BA_PLACE_KEEP_EXISTING, NULL, err) == 0)
+            rc = 0;
+        g_unlink(tmp);
+    }
+    g_free(tmp);
+    g_free(tmp_dir);
+out:
+    if (small)
+        g_object_unref(small);
+    g_object_unref(img);
+    return rc;
+}
+
+int ba_compose_photo_preview(ba_catalog *cat, int64_t photo_id, int long_edge,
+                             unsigned char **data, size_t *len, char *etag, size_t etag_size,
+                             ba_error *err)
+{
+    *data = NULL;
+    *len = 0;
+    if (long_edge < 0 || long_edge > BA_COMPOSE_MAX_SIDE) {
+        ba_error_set(err, BA_ERR_USAGE, "a preview's long edge of %d px is outside 0..%d px",
+                     long_edge, BA_COMPOSE_MAX_SIDE);
+        return -1;
+    }
+    ba_photo p;
+    if (ba_catalog_photo_get(cat, photo_id, &p, err))
+        return -1;
+    if (etag && etag_size)
+        snprintf(etag, etag_size, "\"%s-%d\"", p.master_sha256, long_edge);
+    if (long_edge == 0) {
+        /* The master itself, from bytes that hashed right (as every read). */
+        VipsImage *img = NULL;
+        if (cp_open_master(cat, &p, &img, err))
+            return -1;
+        g_object_unref(img);
+        char rel[128];
+        ba_catalog_master_relpath(p.master_sha256, rel, sizeof rel);
+        char *path = g_build_filename(ba_catalog_dir(cat), rel, NULL);
+        int rc = read_whole(path, data, len, err);
+        g_free(path);
+        return rc;
+    }
+    char *path = preview_path(cat, p.master_sha256, long_edge);
+    int rc = 0;
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        rc = make_preview(cat, &p, long_edge, path, err);
+    if (rc == 0)
+        rc = read_whole(path, data, len, err);
+    g_free(path);
+    return rc;
+}

@@ -1,0 +1,690 @@
+/* The server's machinery: listening (TLS, connection cap, idle timeout),
+ * reading requests on the main loop (uploads streamed to a temporary file,
+ * size limits answered before the body is read), handing each request to
+ * the worker pool, answering on the main loop, the batched access log, and
+ * a clean stop on SIGTERM. */
+#include "server/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Bodies of JSON requests larger than this answer 413 (uploads have their own limit). */
+#define JSON_BODY_MAX (1024 * 1024)
+/* How long a stop waits for requests in flight. */
+#define STOP_GRACE_S 10
+
+struct srv_server {
+    srv_options o;
+    gint64 max_upload;
+    GMainLoop *loop;
+    SoupServer *soup;
+    GSocketService *service;
+    GTlsCertificate *cert;
+    GThreadPool *pool;
+    int connections; /* main loop only */
+    int in_flight;   /* main loop only */
+    bool stopping;
+    /* the access log waiting to be written */
+    GMutex log_lock;
+    GCond log_cond;
+    GPtrArray *log; /* of ba_access_entry with owned strings */
+    bool log_stop;
+    GThread *flusher;
+};
+
+const char *srv_library(const srv_server *s)
+{
+    return s->o.library;
+}
+
+gint64 srv_max_upload(const srv_server *s)
+{
+    return s->max_upload;
+}
+
+/* ---- the access log, batched ------------------------------------------------- */
+
+static void entry_free(gpointer p)
+{
+    ba_access_entry *e = p;
+    g_free((char *)e->at);
+    g_free((char *)e->actor);
+    g_free((char *)e->action);
+    g_free((char *)e->object);
+    g_free((char *)e->client);
+    g_free((char *)e->remote);
+    g_free((char *)e->result);
+    g_free(e);
+}
+
+void srv_access(srv_ctx *c, const char *action, const char *object, const char *client,
+                const char *result)
+{
+    ba_access_entry *e = g_new0(ba_access_entry, 1);
+    GDateTime *now = g_date_time_new_now_utc();
+    e->at = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+    g_date_time_unref(now);
+    e->actor = g_strdup(c->signed_in ? c->session.user : "anonymous");
+    e->action = g_strdup(action);
+    e->object = g_strdup(object);
+    e->client = g_strdup(client);
+    e->remote = g_strdup(c->req->remote);
+    e->result = g_strdup(result ? result : "ok");
+    srv_server *s = c->server;
+    g_mutex_lock(&s->log_lock);
+    g_ptr_array_add(s->log, e);
+    g_cond_signal(&s->log_cond);
+    g_mutex_unlock(&s->log_lock);
+}
+
+/* Write what is waiting; entries that cannot be written are kept for the
+ * next round (and reported), never dropped. */
+static void flush_log(srv_server *s, ba_catalog *cat)
+{
+    g_mutex_lock(&s->log_lock);
+    GPtrArray *batch = s->log;
+    s->log = g_ptr_array_new_with_free_func(entry_free);
+    g_mutex_unlock(&s->log_lock);
+    if (batch->len) {
+        GArray *flat = g_array_sized_new(FALSE, FALSE, sizeof(ba_access_entry), batch->len);
+        for (guint i = 0; i < batch->len; i++)
+            g_array_append_val(flat, *(ba_access_entry *)g_ptr_array_index(batch, i));
+        ba_error err;
+        if (!cat || ba_access_log_add(cat, (ba_access_entry *)(void *)flat->data,
+                                      (int)flat->len, &err)) {
+            g_warning("access log: %s; keeping %u entries for the next try",
+                      cat ? err.message : "no catalog", batch->len);
+            g_mutex_lock(&s->log_lock);
+            for (guint i = 0; i < s->log->len; i++)
+                g_ptr_array_add(batch, g_ptr_array_index(s->log, i));
+            g_ptr_array_set_free_func(s->log, NULL);
+            g_ptr_array_free(s->log, TRUE);
+            s->log = batch;
+            batch = NULL;
+            g_mutex_unlock(&s->log_lock);
+        }
+        g_array_free(flat, TRUE);
+    }
+    if (batch)
+        g_ptr_array_free(batch, TRUE);
+}
+
+/* Flushes the access log within a second of a read, and once more at stop. */
+static gpointer flusher_main(gpointer ud)
+{
+    srv_server *s = ud;
+    ba_error err;
+    ba_catalog *cat = ba_catalog_open(s->o.library, &err);
+    if (!cat)
+        g_warning("access log: %s", err.message);
+    else
+        ba_catalog_set_actor(cat, "server");
+    g_mutex_lock(&s->log_lock);
+    while (!s->log_stop) {
+        if (!s->log->len)
+            g_cond_wait(&s->log_cond, &s->log_lock);
+        if (s->log_stop)
+            break;
+        /* Let a burst gather for up to a second, then write it in one go. */
+        gint64 until = g_get_monotonic_time() + G_TIME_SPAN_SECOND;
+        while (!s->log_stop && g_cond_wait_until(&s->log_cond, &s->log_lock, until))
+            ;
+        g_mutex_unlock(&s->log_lock);
+        flush_log(s, cat);
+        g_mutex_lock(&s->log_lock);
+    }
+    g_mutex_unlock(&s->log_lock);
+    flush_log(s, cat);
+    ba_catalog_close(cat);
+    return NULL;
+}
+
+/* ---- uploads streamed to a file ---------------------------------------------- */
+
+typedef struct body_state {
+    srv_server *server;
+    bool upload;      /* streamed to @path */
+    gint64 limit;     /* bytes */
+    gint64 received;
+    bool too_large;
+    int fd;
+    char *path;
+} body_state;
+
+static void body_state_free(gpointer p)
+{
+    body_state *b = p;
+    if (b->fd >= 0)
+        close(b->fd);
+    if (b->path)
+        g_unlink(b->path);
+    g_free(b->path);
+    g_free(b);
+}
+
+/* Answer 413 at once and close: the connection is taken from libsoup (as
+ * a WebSocket handshake does) so that the body is never read — a client
+ * that announces 50 GB gets its answer in a round trip, and one that sends
+ * an endless chunked body is cut off at the limit. */
+static void reject_too_large(SoupServerMessage *msg, gint64 limit, bool https)
+{
+    GIOStream *io = soup_server_message_steal_connection(msg);
+    if (!io)
+        return;
+    char body[160];
+    int n = snprintf(body, sizeof body,
+                     "{\"error\":{\"code\":\"too-large\",\"message\":\"the request body is "
+                     "larger than %" G_GINT64_FORMAT " bytes\"}}",
+                     limit);
+    char *head = g_strdup_printf(
+        "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+        "Content-Length: %d\r\nConnection: close\r\nCache-Control: no-store\r\n"
+        "Content-Security-Policy: default-src 'self'; img-src 'self' blob: data:; "
+        "media-src 'self' blob:; frame-ancestors 'none'\r\nX-Content-Type-Options: nosniff\r\n"
+        "Referrer-Policy: no-referrer\r\n%s\r\n",
+        n, https ? "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n" : "");
+    GOutputStream *out = g_io_stream_get_output_stream(io);
+    g_output_stream_write_all(out, head, strlen(head), NULL, NULL, NULL);
+    g_output_stream_write_all(out, body, (gsize)n, NULL, NULL, NULL);
+    g_output_stream_flush(out, NULL, NULL);
+    g_io_stream_close(io, NULL, NULL);
+    g_object_unref(io);
+    g_free(head);
+}
+
+static void on_got_chunk(SoupServerMessage *msg, GBytes *chunk, gpointer ud)
+{
+    body_state *b = ud;
+    gsize len = g_bytes_get_size(chunk);
+    b->received += (gint64)len;
+    if (b->received > b->limit) {
+        if (!b->too_large) {
+            b->too_large = true;
+            if (b->fd >= 0) {
+                close(b->fd);
+                b->fd = -1;
+            }
+            if (b->path)
+                g_unlink(b->path);
+            reject_too_large(msg, b->limit, !b->server->o.insecure_http);
+        }
+        return;
+    }
+    if (!b->upload || b->fd < 0)
+        return;
+    const char *data = g_bytes_get_data(chunk, NULL);
+    gsize done = 0;
+    while (done < len) {
+        ssize_t n = write(b->fd, data + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close(b->fd);
+            b->fd = -1; /* the handler sees the short file and answers 507 */
+            break;
+        }
+        done += (size_t)n;
+    }
+    (void)msg;
+}
+
+static void on_got_headers(SoupServerMessage *msg, gpointer ud)
+{
+    srv_server *s = ud;
+    const char *method = soup_server_message_get_method(msg);
+    const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
+    char *params[3] = {NULL, NULL, NULL};
+    bool known = false;
+    const srv_route *r = srv_route_find(method, path, params, &known);
+    for (int i = 0; i < 3; i++)
+        g_free(params[i]);
+    body_state *b = g_new0(body_state, 1);
+    b->server = s;
+    b->fd = -1;
+    b->upload = r && r->upload;
+    b->limit = b->upload ? s->max_upload : JSON_BODY_MAX;
+    g_object_set_data_full(G_OBJECT(msg), "ba-body", b, body_state_free);
+    SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+    /* Too large by its own account: answered before a byte of the body is read. */
+    if (soup_message_headers_get_encoding(h) == SOUP_ENCODING_CONTENT_LENGTH &&
+        soup_message_headers_get_content_length(h) > b->limit) {
+        b->too_large = true;
+        reject_too_large(msg, b->limit, !s->o.insecure_http);
+        return;
+    }
+    SoupMessageBody *body = soup_server_message_get_request_body(msg);
+    if (b->upload) {
+        soup_message_body_set_accumulate(body, FALSE);
+        char *tmp = NULL;
+        ba_error err;
+        b->fd = ba_library_tmp_file(s->o.library, "upload", &tmp, &err);
+        if (b->fd < 0)
+            g_warning("upload: %s", err.message); /* answered 507 by the handler */
+        b->path = tmp ? g_strdup(tmp) : NULL;
+        free(tmp);
+    }
+    g_signal_connect(msg, "got-chunk", G_CALLBACK(on_got_chunk), b);
+}
+
+static void on_request_started(SoupServer *soup, SoupServerMessage *msg, gpointer ud)
+{
+    (void)soup;
+    g_signal_connect(msg, "got-headers", G_CALLBACK(on_got_headers), ud);
+}
+
+/* ---- handing requests to the workers and answering ---------------------------- */
+
+typedef struct job {
+    srv_server *server;
+    SoupServerMessage *msg;
+    srv_request req;
+    srv_response res;
+} job;
+
+static void job_free(job *j)
+{
+    g_free(j->req.method);
+    g_free(j->req.path);
+    if (j->req.query)
+        g_hash_table_unref(j->req.query);
+    if (j->req.headers)
+        soup_message_headers_unref(j->req.headers);
+    if (j->req.body)
+        g_bytes_unref(j->req.body);
+    g_free(j->req.upload);
+    g_free(j->req.remote);
+    for (int i = 0; i < 3; i++)
+        g_free(j->req.params[i]);
+    g_free(j->res.content_type);
+    if (j->res.body)
+        g_bytes_unref(j->res.body);
+    g_ptr_array_free(j->res.headers, TRUE);
+    g_object_unref(j->msg);
+    g_free(j);
+}
+
+/* Headers on every answer (issue 14's list). */
+static void security_headers(SoupMessageHeaders *h, bool https)
+{
+    soup_message_headers_replace(h, "Content-Security-Policy",
+                                 "default-src 'self'; img-src 'self' blob: data:; "
+                                 "media-src 'self' blob:; frame-ancestors 'none'");
+    soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+    soup_message_headers_replace(h, "Referrer-Policy", "no-referrer");
+    soup_message_headers_replace(h, "X-Frame-Options", "DENY");
+    if (https)
+        soup_message_headers_replace(h, "Strict-Transport-Security",
+                                     "max-age=31536000; includeSubDomains");
+}
+
+static void maybe_quit(srv_server *s)
+{
+    if (s->stopping && s->in_flight == 0)
+        g_main_loop_quit(s->loop);
+}
+
+/* On the main loop: put the worker's answer on the message and let it go. */
+static gboolean answer(gpointer ud)
+{
+    job *j = ud;
+    SoupMessageHeaders *h = soup_server_message_get_response_headers(j->msg);
+    bool has_cache_control = false;
+    for (guint i = 0; i + 1 < j->res.headers->len; i += 2) {
+        const char *name = g_ptr_array_index(j->res.headers, i);
+        soup_message_headers_append(h, name, g_ptr_array_index(j->res.headers, i + 1));
+        has_cache_control |= g_ascii_strcasecmp(name, "Cache-Control") == 0;
+    }
+    if (!has_cache_control)
+        soup_message_headers_replace(h, "Cache-Control", "no-store");
+    security_headers(h, j->req.https);
+    guint status = j->res.status ? j->res.status : SOUP_STATUS_INTERNAL_SERVER_ERROR;
+    soup_server_message_set_status(j->msg, status, NULL);
+    if (j->res.body && g_bytes_get_size(j->res.body)) {
+        gsize len = 0;
+        const void *data = g_bytes_get_data(j->res.body, &len);
+        soup_server_message_set_response(j->msg, j->res.content_type, SOUP_MEMORY_COPY, data,
+                                         len);
+    }
+    soup_server_message_unpause(j->msg);
+    srv_server *s = j->server;
+    job_free(j);
+    s->in_flight--;
+    maybe_quit(s);
+    return G_SOURCE_REMOVE;
+}
+
+/* Each worker thread's own catalog handle (SQLite connections are not shared). */
+static GPrivate worker_catalog = G_PRIVATE_INIT((GDestroyNotify)ba_catalog_close);
+
+static ba_catalog *catalog_of_thread(srv_server *s, ba_error *err)
+{
+    ba_catalog *cat = g_private_get(&worker_catalog);
+    if (!cat) {
+        cat = ba_catalog_open(s->o.library, err);
+        if (cat)
+            g_private_set(&worker_catalog, cat);
+    }
+    return cat;
+}
+
+/* The value of cookie @name in the request, or NULL (g_free it). */
+static char *cookie_value(SoupMessageHeaders *h, const char *name)
+{
+    const char *header = soup_message_headers_get_list(h, "Cookie");
+    if (!header)
+        return NULL;
+    char *found = NULL;
+    char **parts = g_strsplit(header, ";", -1);
+    for (int i = 0; parts[i] && !found; i++) {
+        char *p = g_strstrip(parts[i]);
+        size_t n = strlen(name);
+        if (strncmp(p, name, n) == 0 && p[n] == '=')
+            found = g_strdup(p + n + 1);
+    }
+    g_strfreev(parts);
+    return found;
+}
+
+static void run_route(srv_ctx *c, const srv_route *r)
+{
+    ba_error err;
+    if (r->session) {
+        char *token = cookie_value(c->req->headers, "ba_session");
+        int rc = ba_access_session_check(c->cat, token, &c->session, &err);
+        g_free(token);
+        if (rc) {
+            if (err.code == BA_ERR_AUTH)
+                srv_error(c, SOUP_STATUS_UNAUTHORIZED, "unauthorized", "sign in first");
+            else
+                srv_fail(c, &err);
+            return;
+        }
+        c->signed_in = true;
+        bool reads = strcmp(c->req->method, "GET") == 0 || strcmp(c->req->method, "HEAD") == 0;
+        if (!reads && !ba_access_csrf_ok(&c->session,
+                                         soup_message_headers_get_one(c->req->headers,
+                                                                      "X-CSRF-Token"))) {
+            srv_error(c, SOUP_STATUS_FORBIDDEN, "csrf",
+                      "the X-CSRF-Token header is missing or wrong");
+            return;
+        }
+        ba_catalog_set_actor(c->cat, c->session.user);
+    } else {
+        char who[96];
+        snprintf(who, sizeof who, "anonymous@%s", c->req->remote ? c->req->remote : "?");
+        ba_catalog_set_actor(c->cat, who);
+    }
+    r->run(c);
+    ba_catalog_set_actor(c->cat, NULL);
+}
+
+/* On a worker thread: decide and do the request. */
+static void work(gpointer data, gpointer ud)
+{
+    job *j = data;
+    srv_server *s = ud;
+    srv_ctx c = {.server = s, .req = &j->req, .res = &j->res};
+    ba_error err;
+    bool known = false;
+    const srv_route *r = srv_route_find(j->req.method, j->req.path, j->req.params, &known);
+    body_state *b = g_object_get_data(G_OBJECT(j->msg), "ba-body");
+    if (b && b->too_large) {
+        char text[96];
+        snprintf(text, sizeof text, "the request body is larger than %" G_GINT64_FORMAT " bytes",
+                 b->limit);
+        srv_error(&c, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large", text);
+    } else if (!r) {
+        if (known)
+            srv_error(&c, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+                      "that method is not allowed here");
+        else
+            srv_error(&c, SOUP_STATUS_NOT_FOUND, "not-found", "no such route");
+    } else if (!(c.cat = catalog_of_thread(s, &err))) {
+        srv_fail(&c, &err);
+    } else {
+        run_route(&c, r);
+    }
+    /* The upload is ingested (or refused): its temporary file goes now,
+     * before the answer, so no one sees it linger. */
+    if (j->req.upload)
+        g_unlink(j->req.upload);
+    if (c.set_cookie) {
+        srv_header(&c, "Set-Cookie", c.set_cookie);
+        g_free(c.set_cookie);
+    }
+    /* Always through the main loop (never run here, even when the loop has
+     * stopped and this thread could take its context): libsoup is not
+     * thread-safe. */
+    g_idle_add_full(G_PRIORITY_DEFAULT, answer, j, NULL);
+}
+
+static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                       GHashTable *query, gpointer ud)
+{
+    (void)soup;
+    srv_server *s = ud;
+    job *j = g_new0(job, 1);
+    j->server = s;
+    j->msg = g_object_ref(msg);
+    j->req.method = g_strdup(soup_server_message_get_method(msg));
+    j->req.path = g_strdup(path);
+    j->req.https = !s->o.insecure_http;
+    if (query)
+        j->req.query = g_hash_table_ref(query);
+    j->req.headers = soup_message_headers_ref(soup_server_message_get_request_headers(msg));
+    j->req.remote = g_strdup(soup_server_message_get_remote_host(msg));
+    body_state *b = g_object_get_data(G_OBJECT(msg), "ba-body");
+    if (b && b->upload && b->path && !b->too_large) {
+        if (b->fd >= 0) {
+            close(b->fd);
+            b->fd = -1;
+        }
+        j->req.upload = g_strdup(b->path);
+    } else if (!b || !b->upload) {
+        SoupMessageBody *body = soup_server_message_get_request_body(msg);
+        j->req.body = soup_message_body_flatten(body);
+    }
+    j->res.headers = g_ptr_array_new_with_free_func(g_free);
+    soup_server_message_pause(msg);
+    s->in_flight++;
+    g_thread_pool_push(s->pool, j, NULL);
+}
+
+/* ---- connections ----------------------------------------------------------------- */
+
+static void connection_gone(gpointer ud, GObject *where)
+{
+    (void)where;
+    srv_server *s = ud;
+    s->connections--;
+}
+
+static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GObject *source,
+                            gpointer ud)
+{
+    (void)service;
+    (void)source;
+    srv_server *s = ud;
+    if (s->stopping || s->connections >= s->o.max_connections) {
+        g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+        return TRUE;
+    }
+    GSocket *sock = g_socket_connection_get_socket(conn);
+    g_socket_set_timeout(sock, (guint)s->o.idle_timeout_s);
+    GError *e = NULL;
+    GSocketAddress *local = g_socket_connection_get_local_address(conn, NULL);
+    GSocketAddress *remote = g_socket_connection_get_remote_address(conn, NULL);
+    GIOStream *stream = G_IO_STREAM(conn);
+    GIOStream *tls = NULL;
+    if (!s->o.insecure_http) {
+        tls = g_tls_server_connection_new(stream, s->cert, &e);
+        stream = tls;
+    }
+    if (stream && soup_server_accept_iostream(s->soup, stream, local, remote, &e)) {
+        s->connections++;
+        g_object_weak_ref(G_OBJECT(conn), connection_gone, s);
+    } else {
+        g_warning("connection: %s", e ? e->message : "cannot accept");
+        g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+    }
+    g_clear_error(&e);
+    if (tls)
+        g_object_unref(tls);
+    g_clear_object(&local);
+    g_clear_object(&remote);
+    return TRUE;
+}
+
+/* ---- start and stop ------------------------------------------------------------------ */
+
+static gboolean on_grace_over(gpointer ud)
+{
+    srv_server *s = ud;
+    if (s->stopping)
+        g_main_loop_quit(s->loop);
+    return s->stopping ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static gboolean on_stop_signal(gpointer ud)
+{
+    srv_server *s = ud;
+    if (!s->stopping) {
+        s->stopping = true;
+        g_socket_service_stop(s->service);
+        g_socket_listener_close(G_SOCKET_LISTENER(s->service));
+        fprintf(stderr, "beforeafter serve: stopping (%d requests in flight)\n", s->in_flight);
+        g_timeout_add_seconds(STOP_GRACE_S, on_grace_over, s);
+        maybe_quit(s);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* Parse "ADDR:PORT" ("[v6]:PORT" too); NULL after saying why. */
+static GSocketAddress *parse_listen(const char *listen, bool *loopback)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen) {
+        fprintf(stderr, "beforeafter: serve: --listen wants ADDR:PORT, got '%s'\n", listen);
+        return NULL;
+    }
+    char *host = g_strndup(listen, (gsize)(colon - listen));
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+        memmove(host, host + 1, strlen(host));
+        host[strlen(host) - 1] = '\0';
+    }
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    GInetAddress *addr = g_inet_address_new_from_string(host);
+    GSocketAddress *sa = NULL;
+    if (!addr || !end || *end || port < 1 || port > 65535)
+        fprintf(stderr, "beforeafter: serve: --listen wants a numeric ADDR:PORT, got '%s'\n",
+                listen);
+    else {
+        sa = g_inet_socket_address_new(addr, (guint16)port);
+        *loopback = g_inet_address_get_is_loopback(addr);
+    }
+    g_clear_object(&addr);
+    g_free(host);
+    return sa;
+}
+
+static int start(srv_server *s)
+{
+    bool loopback = false;
+    GSocketAddress *addr = parse_listen(s->o.listen, &loopback);
+    if (!addr)
+        return 2;
+    if (s->o.insecure_http && !loopback) {
+        fprintf(stderr, "beforeafter: serve: plain HTTP only on a loopback address; %s is not one "
+                        "(serve HTTPS, the default)\n",
+                s->o.listen);
+        g_object_unref(addr);
+        return 2;
+    }
+    GError *e = NULL;
+    if (!s->o.insecure_http) {
+        char fp[128];
+        gboolean created = FALSE;
+        s->cert = srv_tls_certificate(s->o.library, s->o.tls_cert, s->o.tls_key, fp, sizeof fp,
+                                      &created, &e);
+        if (!s->cert) {
+            fprintf(stderr, "beforeafter: serve: TLS certificate: %s\n", e->message);
+            g_error_free(e);
+            g_object_unref(addr);
+            return 1;
+        }
+        fprintf(stderr, "beforeafter serve: %s certificate, SHA-256 fingerprint %s\n",
+                created ? "made a self-signed" : "using the", fp);
+    }
+    s->soup = soup_server_new("server-header", "beforeafter", NULL);
+    g_signal_connect(s->soup, "request-started", G_CALLBACK(on_request_started), s);
+    soup_server_add_handler(s->soup, NULL, on_request, s, NULL);
+    s->service = g_socket_service_new();
+    GSocketAddress *bound = NULL;
+    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(s->service), addr,
+                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound,
+                                       &e)) {
+        fprintf(stderr, "beforeafter: serve: cannot listen on %s: %s\n", s->o.listen,
+                e->message);
+        g_error_free(e);
+        g_object_unref(addr);
+        return 1;
+    }
+    g_signal_connect(s->service, "incoming", G_CALLBACK(on_incoming), s);
+    char *where = g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(bound));
+    fprintf(stderr, "beforeafter serve: listening on %s://%s/\n",
+            s->o.insecure_http ? "http" : "https", where);
+    g_free(where);
+    g_object_unref(bound);
+    g_object_unref(addr);
+    g_socket_service_start(s->service);
+    return 0;
+}
+
+int srv_run(const srv_options *o)
+{
+    srv_server s = {.o = *o};
+    s.max_upload = (gint64)o->max_upload_mb * 1024 * 1024;
+    s.log = g_ptr_array_new_with_free_func(entry_free);
+    g_mutex_init(&s.log_lock);
+    g_cond_init(&s.log_cond);
+    s.loop = g_main_loop_new(NULL, FALSE);
+    int rc = start(&s);
+    if (rc == 0) {
+        s.pool = g_thread_pool_new(work, &s, o->workers, FALSE, NULL);
+        s.flusher = g_thread_new("access-log", flusher_main, &s);
+        guint term = g_unix_signal_add(SIGTERM, on_stop_signal, &s);
+        guint intr = g_unix_signal_add(SIGINT, on_stop_signal, &s);
+        g_main_loop_run(s.loop);
+        g_source_remove(term);
+        g_source_remove(intr);
+        /* Requests still in the pool finish; their answers are not sent. */
+        g_thread_pool_free(s.pool, FALSE, TRUE);
+        g_mutex_lock(&s.log_lock);
+        s.log_stop = true;
+        g_cond_signal(&s.log_cond);
+        g_mutex_unlock(&s.log_lock);
+        g_thread_join(s.flusher);
+        fprintf(stderr, "beforeafter serve: stopped\n");
+    }
+    if (s.service) {
+        g_socket_service_stop(s.service);
+        g_object_unref(s.service);
+    }
+    if (s.soup) {
+        soup_server_disconnect(s.soup);
+        g_object_unref(s.soup);
+    }
+    g_clear_object(&s.cert);
+    g_main_loop_unref(s.loop);
+    g_ptr_array_free(s.log, TRUE);
+    g_mutex_clear(&s.log_lock);
+    g_cond_clear(&s.log_cond);
+    return rc;
+}

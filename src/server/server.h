@@ -1,0 +1,166 @@
+/* Internal to the server (src/server/): HTTP only — routing, request
+ * parsing, cookies, JSON, and the hand-off of every request to the worker
+ * pool.  Everything a request decides or does is a call into the public
+ * library API (access, catalog, ingest, compose, consent), like the CLI.
+ *
+ * Threads: the GLib main loop accepts connections and reads requests (and
+ * streams uploads to a temporary file); it never touches the catalog or an
+ * image.  Each request is then handled on a worker thread, which has its
+ * own catalog handle, and its answer is handed back to the main loop. */
+#ifndef BA_SERVER_H
+#define BA_SERVER_H
+
+#include <beforeafter/beforeafter.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <stdbool.h>
+
+/* What `beforeafter serve` was asked for. */
+typedef struct srv_options {
+    const char *library;    /* the library folder */
+    const char *listen;     /* "ADDR:PORT" */
+    const char *tls_cert;   /* PEM files, or NULL for the library's own */
+    const char *tls_key;
+    bool insecure_http;     /* plain HTTP (loopback only) */
+    int max_upload_mb;      /* uploads larger than this answer 413 */
+    int max_connections;    /* more are closed at once */
+    int workers;            /* worker threads */
+    int idle_timeout_s;     /* a connection silent this long is dropped */
+} srv_options;
+
+/* Run the server until SIGTERM/SIGINT; returns the process exit code. */
+int srv_run(const srv_options *o);
+
+/* ---- TLS (tls.c) ----------------------------------------------------------- */
+
+/* The certificate to serve: @cert_file/@key_file when both are given, else
+ * LIBRARY/server/tls-{cert,key}.pem, made self-signed on first use
+ * (@created).  @fingerprint receives its SHA-256 as "AB:CD:…". */
+GTlsCertificate *srv_tls_certificate(const char *library, const char *cert_file,
+                                     const char *key_file, char *fingerprint, size_t fp_size,
+                                     gboolean *created, GError **error);
+
+/* ---- a request and its answer ---------------------------------------------- */
+
+typedef struct srv_server srv_server;
+
+typedef struct srv_request {
+    char *method;
+    char *path;
+    GHashTable *query;         /* name -> value, owned */
+    SoupMessageHeaders *headers; /* the request's headers (a ref) */
+    GBytes *body;              /* the body when it was kept in memory (JSON), or NULL */
+    char *upload;              /* the body streamed to this temporary file, or NULL */
+    char *remote;              /* client address */
+    char *params[3];           /* the '*' parts of the route's pattern */
+    bool https;
+} srv_request;
+
+typedef struct srv_response {
+    guint status;
+    char *content_type;
+    GBytes *body;
+    GPtrArray *headers; /* name, value, name, value … (owned strings) */
+} srv_response;
+
+/* What a handler has: the worker's catalog, the request, the signed-in
+ * session (when the route needs one) and the answer to fill in. */
+typedef struct srv_ctx {
+    srv_server *server;
+    ba_catalog *cat;
+    srv_request *req;
+    srv_response *res;
+    ba_web_session session;
+    bool signed_in;
+    char *set_cookie; /* a Set-Cookie value to send, or NULL */
+} srv_ctx;
+
+/* ---- answers (http.c) -------------------------------------------------------- */
+
+/* Answer @status with the JSON that @b built (consumes @b). */
+void srv_json(srv_ctx *c, guint status, JsonBuilder *b);
+
+/* Answer {"error": {"code": @code, "message": @message}} with @status. */
+void srv_error(srv_ctx *c, guint status, const char *code, const char *message);
+
+/* Answer the library error @err with the status its code means. */
+void srv_fail(srv_ctx *c, const ba_error *err);
+
+/* Answer @status with @body (consumed) of type @content_type. */
+void srv_bytes(srv_ctx *c, guint status, const char *content_type, GBytes *body);
+
+/* Add response header @name: @value. */
+void srv_header(srv_ctx *c, const char *name, const char *value);
+
+/* The HTTP status for library error code @code. */
+guint srv_status_for(ba_code code);
+
+/* The JSON object of the request body, or NULL after answering 400.  The
+ * returned parser owns the node; g_object_unref() it. */
+JsonParser *srv_body_json(srv_ctx *c, JsonObject **obj);
+
+/* A string member of @o, or NULL. */
+const char *srv_member_str(JsonObject *o, const char *name);
+
+/* The query parameter @name, or NULL. */
+const char *srv_query(srv_ctx *c, const char *name);
+
+/* Record a read or write of a client's record in the access log (batched;
+ * flushed within a second and at shutdown). */
+void srv_access(srv_ctx *c, const char *action, const char *object, const char *client,
+                const char *result);
+
+/* Whether the signed-in user may do @action on @obj (NULL = none); when not,
+ * answers 404 (hidden: "that @noun was not found", word for word what an
+ * absent one gets) or 403, and logs the refusal of @object under @client. */
+bool srv_allow(srv_ctx *c, ba_access_action action, const ba_access_object *obj,
+               const char *noun, const char *object, const char *client);
+
+/* The members of photo @p in an object being built. */
+void srv_photo_members(JsonBuilder *b, const ba_photo *p);
+
+/* Parse a positive id from path part @s; answers 404 and returns 0 if not one. */
+gint64 srv_id(srv_ctx *c, const char *s, const char *what);
+
+/* JSON member helpers: a string (NULL and "" as null) and an integer. */
+void srv_add_str(JsonBuilder *b, const char *name, const char *value);
+void srv_add_int(JsonBuilder *b, const char *name, gint64 value);
+
+/* ---- routes (routes.c and api_*.c) --------------------------------------------- */
+
+typedef void (*srv_handler)(srv_ctx *c);
+
+typedef struct srv_route {
+    const char *method;  /* "GET", "POST", "DELETE" */
+    const char *pattern; /* "/api/v1/photos/ * /image" with '*' for one path part */
+    bool session;        /* needs a signed-in session (all but signing in) */
+    bool upload;         /* the body is streamed to a temporary file */
+    srv_handler run;
+} srv_route;
+
+/* The route for @method and @path, filling @params; NULL when none.
+ * @path_known is set when some route has that path with another method. */
+const srv_route *srv_route_find(const char *method, const char *path, char *params[3],
+                                bool *path_known);
+
+/* The library folder and the upload limit the handlers need. */
+const char *srv_library(const srv_server *s);
+gint64 srv_max_upload(const srv_server *s);
+
+/* Handlers (api_session.c, api_clients.c, api_photos.c, api_records.c). */
+void api_session_create(srv_ctx *c);
+void api_session_delete(srv_ctx *c);
+void api_me(srv_ctx *c);
+void api_clients_list(srv_ctx *c);
+void api_clients_create(srv_ctx *c);
+void api_client_get(srv_ctx *c);
+void api_photos_list(srv_ctx *c);
+void api_photo_get(srv_ctx *c);
+void api_photo_image(srv_ctx *c);
+void api_photos_upload(srv_ctx *c);
+void api_comparisons_list(srv_ctx *c);
+void api_comparison_image(srv_ctx *c);
+void api_consents_list(srv_ctx *c);
+void api_audit(srv_ctx *c);
+
+#endif
