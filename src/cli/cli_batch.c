@@ -37,6 +37,7 @@ static JsonBuilder *event_json(const ba_batch_event *ev)
 {
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
+    cli_json_str(b, "kind", "ingest"); /* the same object as ingest's */
     json_builder_set_member_name(b, "file");
     json_builder_add_string_value(b, ev->item->file);
     if (ev->item->row) {

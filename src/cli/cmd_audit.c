@@ -59,7 +59,7 @@ int cli_print_takedown(const ba_export_record *e, const ba_export_item *items, i
         for (int i = 0; i < n; i++)
             json_builder_add_string_value(b, items[i].sha256);
         json_builder_end_array(b);
-        json_builder_set_member_name(b, "consents");
+        json_builder_set_member_name(b, "consent_ids");
         json_builder_begin_array(b);
         for (int i = 0; i < e->n_consents; i++)
             json_builder_add_int_value(b, e->consent_ids[i]);

@@ -57,6 +57,7 @@ static void on_compare(const ba_batch_compare_event *ev, void *ud)
     compare_out *co = ud;
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
+    cli_json_str(b, "kind", "batch-compare");
     json_builder_set_member_name(b, "client");
     json_builder_add_string_value(b, ev->client);
     json_builder_set_member_name(b, "area");

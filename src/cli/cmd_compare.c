@@ -24,7 +24,7 @@ static void print_result(const char *output, const ba_comparison *c)
         json_builder_add_int_value(b, c->height);
         json_builder_set_member_name(b, "sha256");
         json_builder_add_string_value(b, c->sha256);
-        json_builder_set_member_name(b, "photos");
+        json_builder_set_member_name(b, "photo_ids"); /* docs/JSON.md: <thing>_ids */
         json_builder_begin_array(b);
         for (int i = 0; c->id && i < c->n_photos; i++)
             json_builder_add_int_value(b, c->photos[i]);

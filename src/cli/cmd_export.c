@@ -53,7 +53,7 @@ static int print_export(const ba_export_record *e, const ba_export_item *items, 
         for (int i = 0; i < n; i++)
             json_builder_add_string_value(b, items[i].file);
         json_builder_end_array(b);
-        json_builder_set_member_name(b, "comparisons");
+        json_builder_set_member_name(b, "comparison_ids"); /* docs/JSON.md: <thing>_ids */
         json_builder_begin_array(b);
         for (int i = 0; i < n; i++)
             json_builder_add_int_value(b, items[i].comparison_id);

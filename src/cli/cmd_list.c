@@ -50,7 +50,7 @@ static int print_comparison(const ba_comparison_record *c, void *ud)
         cli_json_str(b, "stale", c->stale);
         json_builder_set_member_name(b, "layout");
         json_builder_add_string_value(b, c->layout);
-        json_builder_set_member_name(b, "photos");
+        json_builder_set_member_name(b, "photo_ids"); /* docs/JSON.md: <thing>_ids */
         json_builder_begin_array(b);
         for (int i = 0; i < c->n_photos; i++)
             json_builder_add_int_value(b, c->photos[i]);
