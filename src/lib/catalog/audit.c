@@ -182,23 +182,23 @@ int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, v
      * away later is that other client's. */
     sqlite3_stmt *st = ba_db_prepare(
         cat,
-        "WITH RECURSIVE names(code, until) AS ("
+        "WITH RECURSIVE moves(id, action, client, old) AS MATERIALIZED ("
+        "  SELECT id, action, client, CASE action"
+        "   WHEN 'client-rename' THEN json_extract(detail, '$.code.old')"
+        "   ELSE json_extract(detail, '$.from') END FROM audit_log"
+        "  WHERE ?1 IS NOT NULL AND action IN ('client-rename', 'client-merge')"
+        "   AND result = 'ok' AND json_valid(detail)),"
+        " names(code, until) AS ("
         "  SELECT COALESCE((SELECT code FROM clients WHERE code = ?1 COLLATE NOCASE"
         "   ORDER BY code = ?1 DESC LIMIT 1), ?1), 9223372036854775807"
         "  UNION"
-        "  SELECT CASE a.action WHEN 'client-rename' THEN json_extract(a.detail, '$.code.old')"
-        "         ELSE json_extract(a.detail, '$.from') END, a.id"
-        "  FROM audit_log a JOIN names n ON a.client = n.code COLLATE NOCASE"
-        "   AND a.id < n.until"
-        "  WHERE a.action IN ('client-rename', 'client-merge') AND a.result = 'ok'"
-        "    AND json_valid(a.detail))"
+        "  SELECT m.old, m.id FROM moves m JOIN names n ON m.client = n.code COLLATE NOCASE"
+        "   AND m.id < n.until)"
         "SELECT id, at, action, client, objects, purpose, result, detail,"
         " chain, actor FROM audit_log l WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM names n"
         "  WHERE n.code = l.client COLLATE NOCASE AND l.id <= n.until"
-        "  AND NOT EXISTS (SELECT 1 FROM audit_log r"
-        "   WHERE r.action = 'client-rename' AND r.result = 'ok' AND json_valid(r.detail)"
-        "   AND json_extract(r.detail, '$.code.old') = l.client COLLATE NOCASE AND r.id > l.id"
-        "   AND r.id < n.until))"
+        "  AND NOT EXISTS (SELECT 1 FROM moves r WHERE r.action = 'client-rename'"
+        "   AND r.old = l.client COLLATE NOCASE AND r.id > l.id AND r.id < n.until))"
         " ORDER BY id",
         err);
     if (!st)
