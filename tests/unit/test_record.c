@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../src/lib/catalog/writers.h"
 #include "../../src/lib/library/paths.h"
 
 static void ingest_scene(tu_fixture *f, const char *client, const char *date, int seed)
@@ -45,11 +46,40 @@ static int count_problems(ba_catalog *cat)
     return (int)n;
 }
 
+typedef struct audit_seen {
+    int other_intact, mention_redacted, tombstones, named;
+} audit_seen;
+
+static int on_audit(const ba_audit_entry *a, void *ud)
+{
+    audit_seen *s = ud;
+    if (a->client && strcmp(a->client, "C-22") == 0 && g_strcmp0(a->detail, "about C-22") == 0)
+        s->other_intact++;
+    if (g_strcmp0(a->action, "note") == 0 && !a->client &&
+        g_strcmp0(a->detail, "{\"redacted\":\"client-erase\"}") == 0)
+        s->mention_redacted++;
+    if (g_strcmp0(a->action, "client-erase") == 0)
+        s->tombstones++;
+    if ((a->client && strcmp(a->client, "C-2") == 0) ||
+        (a->detail && (strstr(a->detail, "C-2\"") || strstr(a->detail, "Nora"))))
+        s->named++;
+    return 0;
+}
+
 static void test_erase(void **state)
 {
     tu_fixture *f = *state;
     two_clients(f);
     ba_error err;
+    /* A client whose code starts with the erased one's, and a row of no
+     * client that names the erased one: only the latter is redacted. */
+    int64_t id22 = 0;
+    assert_int_equal(ba_catalog_client_add(f->cat, "C-22", NULL, &id22, &err), 0);
+    ba_audit_entry a1 = {.action = "note", .client = "C-22", .result = "ok",
+                         .detail = "about C-22"};
+    ba_audit_entry a2 = {.action = "note", .result = "ok", .detail = "moved from \"C-2\" (Nora)"};
+    assert_int_equal(ba_catalog_audit_add(f->cat, &a1, &err), 0);
+    assert_int_equal(ba_catalog_audit_add(f->cat, &a2, &err), 0);
     ba_record_erase_result r;
     /* The confirmation must repeat the code. */
     assert_int_equal(ba_record_client_erase(f->cat, "C-2", "C-1", NULL, &r, &err), -1);
@@ -80,8 +110,13 @@ static void test_erase(void **state)
     assert_int_equal(tu_count_files(masters), 2);
     g_free(masters);
     assert_int_equal(count_problems(f->cat), 0);
-    ba_catalog_counts n;
-    assert_int_equal(ba_catalog_counts_get(f->cat, &n, &err), 0);
+    audit_seen seen = {0};
+    assert_int_equal(ba_catalog_audit_list(f->cat, NULL, on_audit, &seen, &err), 0);
+    assert_int_equal(seen.other_intact, 1);
+    assert_int_equal(seen.mention_redacted, 1);
+    assert_int_equal(seen.tombstones, 1);
+    assert_int_equal(seen.named, 0);
+    assert_int_equal(ba_catalog_client_get(f->cat, "C-22", &c, &err), 0);
 }
 
 static void test_export(void **state)

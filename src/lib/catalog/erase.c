@@ -13,28 +13,54 @@
 /* What a redacted audit row's detail says instead. */
 #define REDACTED "{\"redacted\":\"client-erase\"}"
 
-/* @s with every occurrence of @code and @name (any case) replaced by
- * "[erased]"; g_free it.  @name may be NULL or short (then not replaced). */
-static char *redact(const char *s, const char *code, const char *name)
+/* What names the client in free text: its code or its name (3 characters or
+ * more), in any case, as a whole word — not inside a longer code ("C-1" is
+ * not in "C-12") but wherever anything other than a letter or digit is
+ * beside it ("out-C-1/", "\"C-1\"").  NULL when there is nothing to find. */
+static GRegex *mentions_regex(const char *code, const char *name)
 {
-    char *out = g_strdup(s ? s : "");
+    GString *pat = g_string_new(NULL);
     const char *words[] = {code, name && strlen(name) >= 3 ? name : NULL};
     for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
         if (!words[i] || !*words[i])
             continue;
         char *esc = g_regex_escape_string(words[i], -1);
-        GRegex *re = g_regex_new(esc, G_REGEX_CASELESS, 0, NULL);
+        g_string_append_printf(pat, "%s(?<![A-Za-z0-9])%s(?![A-Za-z0-9])", pat->len ? "|" : "",
+                               esc);
         g_free(esc);
-        if (!re)
-            continue;
-        char *next = g_regex_replace_literal(re, out, -1, 0, "[erased]", 0, NULL);
-        g_regex_unref(re);
-        if (next) {
-            g_free(out);
-            out = next;
-        }
     }
-    return out;
+    GRegex *re = pat->len ? g_regex_new(pat->str, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL)
+                          : NULL;
+    g_string_free(pat, TRUE);
+    return re;
+}
+
+/* @s with every mention (mentions_regex()) replaced by "[erased]"; g_free it. */
+static char *redact_with(GRegex *re, const char *s)
+{
+    char *out = re ? g_regex_replace_literal(re, s ? s : "", -1, 0, "[erased]", 0, NULL) : NULL;
+    return out ? out : g_strdup(s ? s : "");
+}
+
+/* SQL ba_mentions(TEXT): 1 when TEXT mentions the client being erased. */
+static void sql_mentions(sqlite3_context *ctx, int n, sqlite3_value **v)
+{
+    (void)n;
+    GRegex *re = sqlite3_user_data(ctx);
+    const char *s = (const char *)sqlite3_value_text(v[0]);
+    sqlite3_result_int(ctx, re && s && g_regex_match(re, s, 0, NULL));
+}
+
+/* SQL ba_redact(TEXT): TEXT with the mentions replaced (NULL stays NULL). */
+static void sql_redact(sqlite3_context *ctx, int n, sqlite3_value **v)
+{
+    (void)n;
+    if (sqlite3_value_type(v[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    char *out = redact_with(sqlite3_user_data(ctx), (const char *)sqlite3_value_text(v[0]));
+    sqlite3_result_text(ctx, out, -1, g_free);
 }
 
 static int exec_id(ba_catalog *cat, const char *sql, int64_t id, const char *text, int *changed,
@@ -124,6 +150,7 @@ typedef struct erase_job {
     GPtrArray *files;
     ba_db_erased *out;
     JsonBuilder *exports; /* the list of exports to take down, as it goes into the tombstone */
+    GRegex *mentions;     /* the code and name in free text (mentions_regex()) */
 } erase_job;
 
 static int find_client(erase_job *j, const char *code, ba_error *err)
@@ -263,7 +290,7 @@ static int collect(erase_job *j, ba_error *err)
         json_builder_add_int_value(j->exports, sqlite3_column_int64(st, 0));
         static const char *const names[] = {"purpose", "created_at", "destination", "status"};
         for (int i = 0; i < 4; i++) {
-            char *v = redact((const char *)sqlite3_column_text(st, 1 + i), j->code, j->name);
+            char *v = redact_with(j->mentions, (const char *)sqlite3_column_text(st, 1 + i));
             json_builder_set_member_name(j->exports, names[i]);
             json_builder_add_string_value(j->exports, v);
             g_free(v);
@@ -275,7 +302,7 @@ static int collect(erase_job *j, ba_error *err)
         for (char **f = list; *f; f++) {
             if (!**f)
                 continue;
-            char *v = redact(*f, j->code, j->name);
+            char *v = redact_with(j->mentions, *f);
             json_builder_add_string_value(j->exports, v);
             g_free(v);
         }
@@ -330,52 +357,39 @@ static int delete_rows(erase_job *j, ba_error *err)
  * the destination or caption of an export that also showed others. */
 static int redact_rows(erase_job *j, ba_error *err)
 {
-    const char *name = j->name && strlen(j->name) >= 3 ? j->name : NULL;
-    sqlite3_stmt *st = ba_db_prepare(
-        j->cat,
+    /* The words to look for in free text, as SQL functions of this handle. */
+    if (sqlite3_create_function(j->cat->db, "ba_mentions", 1, SQLITE_UTF8, j->mentions,
+                                sql_mentions, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function(j->cat->db, "ba_redact", 1, SQLITE_UTF8, j->mentions, sql_redact,
+                                NULL, NULL) != SQLITE_OK)
+        return ba_db_fail(j->cat, err, "preparing the redaction");
+    static const char *const sql[] = {
         "UPDATE audit_log SET client = CASE WHEN client = ?1 COLLATE NOCASE THEN NULL"
         " ELSE client END, detail = '" REDACTED "'"
-        " WHERE client = ?1 COLLATE NOCASE OR instr(lower(detail), lower(?1)) > 0"
-        " OR instr(lower(objects), lower(?1)) > 0"
-        " OR (?2 IS NOT NULL AND instr(lower(detail), lower(?2)) > 0)",
-        err);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, j->code, -1, SQLITE_TRANSIENT);
-    ba_db_bind_text_or_null(st, 2, name);
-    if (ba_db_step_once(st) != SQLITE_DONE)
-        return ba_db_fail(j->cat, err, "redacting the audit log");
-    j->out->audit_redacted = sqlite3_changes(j->cat->db);
-    st = ba_db_prepare(
-        j->cat,
+        " WHERE client = ?1 COLLATE NOCASE OR ba_mentions(detail) OR ba_mentions(objects)",
         "UPDATE access_log SET client = CASE WHEN client = ?1 COLLATE NOCASE THEN NULL"
-        " ELSE client END, object = CASE WHEN instr(lower(object), lower(?1)) > 0"
-        " OR (?2 IS NOT NULL AND instr(lower(object), lower(?2)) > 0) THEN NULL ELSE object END"
-        " WHERE client = ?1 COLLATE NOCASE OR instr(lower(object), lower(?1)) > 0"
-        " OR (?2 IS NOT NULL AND instr(lower(object), lower(?2)) > 0)",
-        err);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, j->code, -1, SQLITE_TRANSIENT);
-    ba_db_bind_text_or_null(st, 2, name);
-    if (ba_db_step_once(st) != SQLITE_DONE)
-        return ba_db_fail(j->cat, err, "redacting the access log");
-    j->out->access_redacted = sqlite3_changes(j->cat->db);
-    st = ba_db_prepare(
-        j->cat,
-        "UPDATE exports SET destination = replace(replace(destination, ?1, '[erased]'),"
-        " coalesce(?2, ?1), '[erased]'), caption = replace(replace(caption, ?1, '[erased]'),"
-        " coalesce(?2, ?1), '[erased]')"
-        " WHERE instr(destination, ?1) > 0 OR instr(caption, ?1) > 0"
-        " OR (?2 IS NOT NULL AND (instr(destination, ?2) > 0 OR instr(caption, ?2) > 0))",
-        err);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, j->code, -1, SQLITE_TRANSIENT);
-    ba_db_bind_text_or_null(st, 2, name);
-    if (ba_db_step_once(st) != SQLITE_DONE)
-        return ba_db_fail(j->cat, err, "redacting exports");
-    return 0;
+        " ELSE client END, object = CASE WHEN ba_mentions(object) THEN NULL ELSE object END"
+        " WHERE client = ?1 COLLATE NOCASE OR ba_mentions(object)",
+        "UPDATE exports SET destination = ba_redact(destination), caption = ba_redact(caption)"
+        " WHERE ba_mentions(destination) OR ba_mentions(caption)",
+    };
+    int *counts[] = {&j->out->audit_redacted, &j->out->access_redacted, NULL};
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < G_N_ELEMENTS(sql); i++) {
+        sqlite3_stmt *st = ba_db_prepare(j->cat, sql[i], err);
+        if (!st) {
+            r = -1;
+            break;
+        }
+        sqlite3_bind_text(st, 1, j->code, -1, SQLITE_TRANSIENT);
+        if (ba_db_step_once(st) != SQLITE_DONE)
+            r = ba_db_fail(j->cat, err, "redacting what names the client");
+        else if (counts[i])
+            *counts[i] = sqlite3_changes(j->cat->db);
+    }
+    sqlite3_create_function(j->cat->db, "ba_mentions", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+    sqlite3_create_function(j->cat->db, "ba_redact", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+    return r;
 }
 
 /* Files named by a row that stays (a render two comparisons share, a form
@@ -456,7 +470,7 @@ static char *tombstone_detail(erase_job *j, int64_t old_id, const char *old_chai
         json_builder_add_null_value(b);
     json_builder_set_member_name(b, "override");
     if (j->override_reason && *j->override_reason) {
-        char *r = redact(j->override_reason, j->code, j->name);
+        char *r = redact_with(j->mentions, j->override_reason);
         json_builder_add_string_value(b, r);
         g_free(r);
     } else {
@@ -478,8 +492,10 @@ static char *tombstone_detail(erase_job *j, int64_t old_id, const char *old_chai
 
 static int erase_in_txn(erase_job *j, const char *code, ba_error *err)
 {
-    if (find_client(j, code, err) || check_retention(j, err) || mark_rows(j, err) ||
-        collect(j, err))
+    if (find_client(j, code, err))
+        return -1;
+    j->mentions = mentions_regex(j->code, j->name);
+    if (check_retention(j, err) || mark_rows(j, err) || collect(j, err))
         return -1;
     int64_t old_id = 0, new_id = 0;
     char old_chain[BA_SHA_MAX], new_chain[BA_SHA_MAX];
@@ -539,6 +555,8 @@ int ba_db_client_erase(ba_catalog *cat, const char *code, const char *override_r
         out->client_id = j.id;
     }
     g_free(j.name);
+    if (j.mentions)
+        g_regex_unref(j.mentions);
     g_object_unref(j.exports);
     return r;
 }
