@@ -60,9 +60,18 @@ assert_eq "retention refusal: nothing erased" "$before" "$(q "SELECT count(*) FR
 ok "erase refused without the right --confirm (exit 2) and inside the retention period (exit 1); nothing erased"
 
 # --- the erasure ---------------------------------------------------------------------------
+# Another process keeps the catalog open (idle) throughout, so catalog.db-wal
+# and -shm still exist afterwards and are searched too.
+mkfifo "$T/fifo"
+sqlite3 "$L/catalog.db" <"$T/fifo" >"$T/reader.out" 2>&1 &
+READER=$!
+exec 3>"$T/fifo"
+echo "SELECT count(*) FROM photos;" >&3
 run_ba --library "$L" --json client erase ZQ-7731 --confirm ZQ-7731 \
     --override-retention "patient request under art. 17"
 expect_rc "erase with an override" 0
+[ -e "$L/catalog.db-wal" ] && [ -e "$L/catalog.db-shm" ] ||
+    fail "expected catalog.db-wal and -shm while the reader has the catalog open: $(ls -a "$L")"
 assert_eq "erase --json: kind" client-erase "$(json_field kind <"$T/out")"
 assert_eq "erase --json: photos" 2 "$(json_field photos <"$T/out")"
 assert_eq "erase --json: compacted" true "$(json_field compacted <"$T/out")"
@@ -73,6 +82,9 @@ if [ "$(leaks)" != 0 ]; then
     fail "the code or name remains in: $(grep -a -r -l -i -e 'ZQ-7731' -e 'Zelda' -e 'Quixotic' "$L")"
 fi
 if find "$L" | grep -i -q -e 'ZQ-7731' -e zelda; then fail "a file name shows the client"; fi
+echo ".quit" >&3
+exec 3>&-
+wait $READER || true
 # No image or evidence file of the client; every file of the other client.
 left=$(file_hashes)
 for h in $ZQ_HASHES; do
