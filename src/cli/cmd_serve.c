@@ -4,7 +4,7 @@
 
 int cmd_serve(ba_catalog *cat, int argc, char **argv)
 {
-    char *listen = NULL, *cert = NULL, *key = NULL;
+    char *listen = NULL, *cert = NULL, *key = NULL, *exports = NULL;
     gboolean insecure = FALSE;
     int max_upload = 64, max_conn = 256, workers = 0, idle = 30;
     const GOptionEntry entries[] = {
@@ -19,6 +19,8 @@ int cmd_serve(ba_catalog *cat, int argc, char **argv)
         {"max-connections", 0, 0, G_OPTION_ARG_INT, &max_conn, "Open connections at most (256)",
          "N"},
         {"workers", 0, 0, G_OPTION_ARG_INT, &workers, "Worker threads (the CPU count)", "N"},
+        {"exports", 0, 0, G_OPTION_ARG_FILENAME, &exports,
+         "Folder for exports made through the server (LIBRARY-exports)", "DIR"},
         {"idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle,
          "Drop a connection silent this long (30)", "SECONDS"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -47,11 +49,13 @@ int cmd_serve(ba_catalog *cat, int argc, char **argv)
             .max_connections = max_conn,
             .workers = workers > 0 ? workers : (int)g_get_num_processors(),
             .idle_timeout_s = idle,
+            .exports = exports,
         };
         rc = srv_run(&o);
     }
     g_free(listen);
     g_free(cert);
     g_free(key);
+    g_free(exports);
     return rc;
 }

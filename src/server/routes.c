@@ -19,6 +19,13 @@ static const srv_route ROUTES[] = {
     {"GET", "/api/v1/photos/*/image", true, false, api_photo_image},
     {"GET", "/api/v1/comparisons", true, false, api_comparisons_list},
     {"GET", "/api/v1/comparisons/*/image", true, false, api_comparison_image},
+    {"POST", "/api/v1/alignments", true, false, api_alignments_create},
+    {"GET", "/api/v1/photos/*/ghost", true, false, api_photo_ghost},
+    {"POST", "/api/v1/comparisons", true, false, api_comparisons_create},
+    {"POST", "/api/v1/clients/*/consents", true, true, api_consents_create},
+    {"POST", "/api/v1/consents/*/revoke", true, false, api_consent_revoke},
+    {"POST", "/api/v1/exports", true, false, api_exports_create},
+    {"GET", "/api/v1/exports/*/files/*", true, false, api_export_file},
     {"GET", "/api/v1/audit", true, false, api_audit},
 };
 

@@ -21,6 +21,8 @@
 
 struct srv_server {
     srv_options o;
+    char *scratch; /* private folder for renders an answer carries */
+    char *exports; /* where exports go */
     gint64 max_upload;
     GMainLoop *loop;
     SoupServer *soup;
@@ -46,6 +48,65 @@ const char *srv_library(const srv_server *s)
 gint64 srv_max_upload(const srv_server *s)
 {
     return s->max_upload;
+}
+
+const char *srv_scratch(const srv_server *s)
+{
+    return s->scratch;
+}
+
+const char *srv_exports(const srv_server *s)
+{
+    return s->exports;
+}
+
+/* Remove the scratch folder and what is in it (flat: renders only). */
+static void remove_scratch(const char *dir)
+{
+    GDir *d = dir ? g_dir_open(dir, 0, NULL) : NULL;
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        char *p = g_build_filename(dir, name, NULL);
+        g_unlink(p);
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+    if (dir)
+        g_rmdir(dir);
+}
+
+/* The scratch folder (in $TMPDIR, 0700) and the exports folder (given, or
+ * LIBRARY-exports beside the library: never inside it). */
+static int make_folders(srv_server *s)
+{
+    GError *e = NULL;
+    s->scratch = g_dir_make_tmp("beforeafter-serve-XXXXXX", &e);
+    if (!s->scratch) {
+        fprintf(stderr, "beforeafter: serve: %s\n", e->message);
+        g_error_free(e);
+        return 1;
+    }
+    if (s->o.exports) {
+        s->exports = g_strdup(s->o.exports);
+    } else {
+        char *lib = g_strdup(s->o.library);
+        size_t n = strlen(lib);
+        while (n > 1 && lib[n - 1] == '/')
+            lib[--n] = '\0';
+        s->exports = g_strconcat(lib, "-exports", NULL);
+        g_free(lib);
+    }
+    if (g_mkdir_with_parents(s->exports, 0700) != 0) {
+        fprintf(stderr, "beforeafter: serve: %s: %s\n", s->exports, g_strerror(errno));
+        return 1;
+    }
+    ba_error err;
+    if (ba_library_check_output(s->o.library, s->exports, true, &err)) {
+        fprintf(stderr, "beforeafter: serve: exports folder: %s\n", err.message);
+        return 2;
+    }
+    return 0;
 }
 
 /* ---- the access log, batched ------------------------------------------------- */
@@ -655,7 +716,9 @@ int srv_run(const srv_options *o)
     g_mutex_init(&s.log_lock);
     g_cond_init(&s.log_cond);
     s.loop = g_main_loop_new(NULL, FALSE);
-    int rc = start(&s);
+    int rc = make_folders(&s);
+    if (rc == 0)
+        rc = start(&s);
     if (rc == 0) {
         s.pool = g_thread_pool_new(work, &s, o->workers, FALSE, NULL);
         s.flusher = g_thread_new("access-log", flusher_main, &s);
@@ -682,6 +745,9 @@ int srv_run(const srv_options *o)
         g_object_unref(s.soup);
     }
     g_clear_object(&s.cert);
+    remove_scratch(s.scratch);
+    g_free(s.scratch);
+    g_free(s.exports);
     g_main_loop_unref(s.loop);
     g_ptr_array_free(s.log, TRUE);
     g_mutex_clear(&s.log_lock);

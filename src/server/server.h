@@ -26,6 +26,7 @@ typedef struct srv_options {
     int max_connections;    /* more are closed at once */
     int workers;            /* worker threads */
     int idle_timeout_s;     /* a connection silent this long is dropped */
+    const char *exports;    /* folder exports are written to (outside the library) */
 } srv_options;
 
 /* Run the server until SIGTERM/SIGINT; returns the process exit code. */
@@ -147,6 +148,11 @@ const srv_route *srv_route_find(const char *method, const char *path, char *para
 const char *srv_library(const srv_server *s);
 gint64 srv_max_upload(const srv_server *s);
 
+/* The server's private scratch folder (0700, outside the library, removed
+ * at stop) for renders an answer carries, and the folder exports go to. */
+const char *srv_scratch(const srv_server *s);
+const char *srv_exports(const srv_server *s);
+
 /* Handlers (api_session.c, api_clients.c, api_photos.c, api_records.c). */
 void api_session_create(srv_ctx *c);
 void api_session_delete(srv_ctx *c);
@@ -162,5 +168,12 @@ void api_comparisons_list(srv_ctx *c);
 void api_comparison_image(srv_ctx *c);
 void api_consents_list(srv_ctx *c);
 void api_audit(srv_ctx *c);
+void api_alignments_create(srv_ctx *c);
+void api_photo_ghost(srv_ctx *c);
+void api_comparisons_create(srv_ctx *c);
+void api_consents_create(srv_ctx *c);
+void api_consent_revoke(srv_ctx *c);
+void api_exports_create(srv_ctx *c);
+void api_export_file(srv_ctx *c);
 
 #endif

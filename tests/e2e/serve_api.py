@@ -387,6 +387,89 @@ def main():
     check(sorted(shown) == sorted([p1, p2]), "marketing record shows %r" % shown)
     ok("marketing with consent: client, comparison, its photos; other photos 404")
 
+    # Image work through the API: align, ghost, compare (once).
+    s, h, j = prov.json("POST", "/api/v1/alignments", {"photo": p2, "reference": p1})
+    check(s == 201 and j["kind"] == "alignment" and 0 <= j["score"] <= 1,
+          "align: %d %r" % (s, j))
+    s, h, j = mkt.json("POST", "/api/v1/alignments", {"photo": p2, "reference": p1})
+    check(s == 403, "marketing align: %d" % s)
+    s, h, data = prov.req("GET", "/api/v1/photos/%d/ghost?edges=1" % p1)
+    check(s == 200 and h.get("content-type") == "image/png", "ghost: %d %r" % (s, h))
+    ghost = os.path.join(T, "ghost.png")
+    open(ghost, "wb").write(data)
+    info = subprocess.run(["identify", "-format", "%[channels] %w", ghost], capture_output=True,
+                          text=True).stdout
+    check("a" in info.split()[0], "ghost has no alpha: %s" % info)
+    s, h, data = mkt.req("GET", "/api/v1/photos/%d/ghost" % p1)
+    check(s == 403, "marketing ghost: %d" % s)
+    s, h, j = prov.json("POST", "/api/v1/comparisons", {"photos": [p1, p2], "labels": "full"})
+    check(s == 201 and j["comparison_id"] > cid, "compare: %d %r" % (s, j))
+    c2 = j["comparison_id"]
+    s, h, j = prov.json("POST", "/api/v1/comparisons", {"photos": [p1, p2], "labels": "full"})
+    check(s == 200 and j["existing"] and j["comparison_id"] == c2, "compare again: %d %r" % (s, j))
+    s, h, j = mkt.json("POST", "/api/v1/comparisons", {"photos": [p1, p2]})
+    check(s == 403, "marketing compare: %d" % s)
+    s, h, j = prov.json("POST", "/api/v1/comparisons", {"photos": [p1]})
+    check(s == 400, "compare one photo: %d" % s)
+    ok("align 201 with a score, ghost PNG with alpha, compare 201 then 200 existing; "
+       "marketing 403")
+
+    # Exports: the role's purposes, files served only as exported.
+    s, h, j = prov.json("POST", "/api/v1/exports", {"comparisons": [cid], "purpose": "marketing"})
+    check(s == 403, "provider marketing export: %d %r" % (s, j))
+    s, h, j = mkt.json("POST", "/api/v1/exports", {"comparisons": [cid], "purpose": "education"})
+    check(s == 403, "marketing education export: %d %r" % (s, j))
+    s, h, j = mkt.json("POST", "/api/v1/exports", {"comparisons": [cid], "purpose": "marketing"})
+    check(s == 201 and j["export"]["files"], "marketing export: %d %r" % (s, j))
+    eid, files = j["export_id"], j["export"]["files"]
+    s, h, data = mkt.req("GET", "/api/v1/exports/%d/files/%s" % (eid, files[0]))
+    check(s == 200 and h.get("content-type", "").startswith("image/"), "export file: %d" % s)
+    exported = os.path.join(T, "exported" + os.path.splitext(files[0])[1])
+    open(exported, "wb").write(data)
+    tags = subprocess.run(["exiftool", "-a", "-G1", "-s", "-EXIF:all", "-XMP:all", "-IPTC:all",
+                           "-ICC_Profile:all", "-GPS:all", exported], capture_output=True,
+                          text=True).stdout.strip()
+    check(tags == "", "exported file carries metadata: %s" % tags)
+    s, h, data = mkt.req("GET", "/api/v1/exports/%d/files/export.json" % eid)
+    check(s == 200 and json.loads(data), "manifest: %d" % s)
+    for bad in ("..%2F..%2Fcatalog.db", "nothing.png"):
+        s, h, data = mkt.req("GET", "/api/v1/exports/%d/files/%s" % (eid, bad))
+        check(s in (400, 404), "export file %s: %d" % (bad, s))
+    check(not os.path.commonpath([LIB, os.path.realpath(LIB + "-exports")]) == LIB,
+          "exports inside the library")
+    ok("exports: roles' purposes enforced, files served as exported, metadata-free")
+
+    # Consents through the API: grant with the signed form, revoke lists take-downs.
+    form = os.path.join(T, "form2.pdf")
+    open(form, "wb").write(b"%PDF-1.4\n% education consent\n")
+    boundary = uuid.uuid4().hex
+    body = b""
+    for k, v in (("scope", "education"), ("granted", "2026-01-01")):
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" %
+                 (boundary, k, v)).encode()
+    body += ("--%s\r\nContent-Disposition: form-data; name=\"form\"; filename=\"form2.pdf\"\r\n"
+             "Content-Type: application/pdf\r\n\r\n" % boundary).encode() + open(form, "rb").read()
+    body += ("\r\n--%s--\r\n" % boundary).encode()
+    ctype_f = "multipart/form-data; boundary=" + boundary
+    s, h, j = mkt.json("POST", "/api/v1/clients/C-2/consents", body, ctype=ctype_f)
+    check(s in (403, 404), "marketing consent grant: %d" % s)
+    s, h, j = prov.json("POST", "/api/v1/clients/C-2/consents", body, ctype=ctype_f)
+    check(s == 201 and j["scope"] == "education" and j["evidence_sha256"],
+          "consent grant: %d %r" % (s, j))
+    s, h, j = prov.json("GET", "/api/v1/clients/C-1/consents")
+    mc = [k for k in j["consents"] if k["scope"] == "marketing"][0]["consent_id"]
+    s, h, j = mkt.json("POST", "/api/v1/consents/%d/revoke" % mc)
+    check(s == 403, "marketing revoke: %d" % s)
+    s, h, j = prov.json("POST", "/api/v1/consents/%d/revoke" % mc)
+    check(s == 200 and j["revoked"] == 1 and [e["export_id"] for e in j["takedown"]] == [eid],
+          "revoke: %d %r" % (s, j))
+    s, h, j = mkt.json("GET", "/api/v1/clients")
+    check(j["clients"] == [], "marketing after revocation: %r" % j)
+    s, h, data = mkt.req("GET", "/api/v1/comparisons/%d/image" % cid)
+    check(s == 404, "comparison after revocation: %d" % s)
+    ok("consent grant (signed form) 201; revoke lists the export to take down; marketing "
+       "loses the client at once")
+
     # Admin reads the audit and the access log.
     adm = Client(srv)
     check(adm.login("root")[0] == 200, "admin login")
