@@ -106,6 +106,19 @@ BA_API uint64_t ba_ingest_max_file_bytes(double max_megapixels);
  * before its size or grows while being read is refused with BA_ERR_IO
  * ("changed while being read").  The first ingest of a process into a
  * library removes what dead writers left in its tmp/ (ba_ingest_clean_tmp()).
+ *
+ * The same file (or the same master) already stored for the same client is
+ * BA_INGEST_DUPLICATE, with a remark (hint BA_HINT_PHOTO_SET) when its
+ * stored area, stage or view differ from @p opts (stage and view only when
+ * given), or — with @c opts->add_area — the areas it lacks added (audited
+ * "photo-add-area").  Stored for another client it is BA_ERR_REFUSED
+ * ("already stored as photo 1 of another client"), nothing written.  The
+ * original of a photo whose master is marked missing or corrupt rewrites the
+ * master when the new one hashes to the recorded one (audited
+ * "master-repair", reported as a duplicate with a remark), else
+ * BA_ERR_REFUSED.  A session date after the library's today is refused
+ * (BA_ERR_USAGE); one more than two years from the client's nearest other
+ * session is stored with a remark.
  */
 BA_API int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
                    ba_ingest_result *result, ba_error *err);
@@ -128,8 +141,11 @@ typedef struct ba_ingest_job ba_ingest_job;
 /**
  * The expensive half of ba_ingest_file(): checks, EXIF, decode, orient,
  * convert, encode to LIBRARY/tmp.  Only reads the catalog (so each thread
- * should use its own handle).  When the file is already in the catalog
- * (same bytes) @p *job is NULL and @p result says duplicate.
+ * should use its own handle) — except that with @c opts->add_area the areas
+ * a duplicate lacks are added to it here.  When the file is already in the
+ * catalog (same bytes) @p *job is NULL and @p result says duplicate, with
+ * the remarks of ba_ingest_file(); when its master is marked damaged the
+ * file is decoded again and @p *job rewrites it at commit.
  */
 BA_API int ba_ingest_prepare(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
                       ba_ingest_job **job, ba_ingest_result *result, ba_error *err);
@@ -159,6 +175,18 @@ BA_API void ba_ingest_job_free(ba_ingest_job *job);
  * finds no stray-tmp.
  */
 BA_API int ba_ingest_clean_tmp(ba_catalog *cat);
+
+/**
+ * Ingest the photo read from @p fd (standard input: 0) to its end, as
+ * ba_ingest_buffer() with @p name as the file name (the original name
+ * recorded, and in messages).  The bytes are read whole into memory and
+ * refused with BA_ERR_TOO_LARGE as soon as they pass
+ * ba_ingest_max_file_bytes(opts->max_megapixels) (hint
+ * BA_HINT_RAISE_PIXEL_LIMIT): a stream is bounded like a file.  Nothing is
+ * written anywhere when it fails.
+ */
+BA_API int ba_ingest_fd(ba_catalog *cat, int fd, const char *name, const ba_ingest_options *opts,
+                        ba_ingest_result *result, ba_error *err);
 
 #ifdef __cplusplus
 }

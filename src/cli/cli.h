@@ -169,6 +169,25 @@ int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_op
                   int jobs, gboolean create_clients, const char *report_path,
                   gboolean show_progress);
 
+/* An output file named "-" (compare -o -): the image is written to a
+ * private temporary folder outside any library as stdout.EXT (@path), and
+ * standard output is pointed at stderr meanwhile, so that the image is the
+ * only thing on stdout; cli_stdout_close() copies it there (when @copy),
+ * removes the temporary file and restores stdout.  0, or -1 after printing
+ * why. */
+typedef struct cli_stdout_file {
+    char *dir;  /* the temporary folder */
+    char *path; /* write the image here */
+    int fd;     /* the real standard output */
+} cli_stdout_file;
+int cli_stdout_open(cli_stdout_file *f, const char *ext);
+int cli_stdout_close(cli_stdout_file *f, gboolean copy);
+
+/* Ingest the photo on standard input as @name (ingest - --name NAME),
+ * printed as one input of cli_run_batch(); -v adds the time taken on
+ * stderr.  Returns the exit code. */
+int cli_ingest_stream(ba_catalog *cat, const char *name, const ba_ingest_options *o);
+
 /* A --report file being written: a temporary file beside the path the user
  * named, renamed over it by cli_report_close(). */
 typedef struct cli_report {

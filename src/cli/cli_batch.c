@@ -188,3 +188,27 @@ int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_op
         return 130;
     return sum.failed ? EXIT_PARTIAL : EXIT_OK;
 }
+
+int cli_ingest_stream(ba_catalog *cat, const char *name, const ba_ingest_options *o)
+{
+    gint64 t0 = g_get_monotonic_time();
+    ba_ingest_result r;
+    ba_error err;
+    memset(&r, 0, sizeof r);
+    int failed = ba_ingest_fd(cat, STDIN_FILENO, name, o, &r, &err);
+    /* Printed as any other input of ingest: one line (JSON with --json). */
+    ba_batch_item item = {.file = (char *)name};
+    ba_batch_event ev = {.item = &item,
+                         .status = failed                            ? BA_BATCH_FAILED
+                                   : r.status == BA_INGEST_DUPLICATE ? BA_BATCH_DUPLICATE
+                                                                     : BA_BATCH_INGESTED,
+                         .result = &r,
+                         .error = &err,
+                         .done = 1,
+                         .total = 1};
+    printer p = {.t0 = t0};
+    on_event(&ev, &p);
+    if (g_cli.verbose)
+        fprintf(stderr, "ingest: %.2f s\n", (double)(g_get_monotonic_time() - t0) / 1e6);
+    return failed ? cli_exit_for(&err, CLI_ABOUT_INPUT) : EXIT_OK;
+}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -528,4 +529,67 @@ int cli_ingest_options(const char *cmd, ba_ingest_options *o, const char *client
     o->max_megapixels = max_mp;
     o->master_quality = quality;
     return EXIT_OK;
+}
+
+int cli_stdout_open(cli_stdout_file *f, const char *ext)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    GError *gerr = NULL;
+    f->dir = g_dir_make_tmp("beforeafter-XXXXXX", &gerr); /* 0700, outside any library */
+    if (!f->dir) {
+        cli_error("cannot make a temporary folder for standard output: %s", gerr->message);
+        g_error_free(gerr);
+        return -1;
+    }
+    f->path = g_strdup_printf("%s/stdout.%s", f->dir, ext);
+    fflush(stdout);
+    f->fd = dup(STDOUT_FILENO);
+    if (f->fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+        cli_error("cannot redirect standard output: %s", g_strerror(errno));
+        cli_stdout_close(f, FALSE);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_stdout_close(cli_stdout_file *f, gboolean copy)
+{
+    int rc = 0;
+    fflush(stdout);
+    if (f->fd >= 0) {
+        if (copy) {
+            char *data = NULL;
+            gsize len = 0;
+            GError *gerr = NULL;
+            if (!g_file_get_contents(f->path, &data, &len, &gerr)) {
+                cli_error("cannot read the image back: %s", gerr->message);
+                g_error_free(gerr);
+                rc = -1;
+            }
+            for (gsize off = 0; rc == 0 && off < len;) {
+                ssize_t n = write(f->fd, data + off, len - off);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0) {
+                    cli_error("cannot write the image to standard output: %s", g_strerror(errno));
+                    rc = -1;
+                    break;
+                }
+                off += (gsize)n;
+            }
+            g_free(data);
+        }
+        dup2(f->fd, STDOUT_FILENO);
+        close(f->fd);
+        f->fd = -1;
+    }
+    if (f->path)
+        unlink(f->path);
+    if (f->dir)
+        rmdir(f->dir);
+    g_free(f->path);
+    g_free(f->dir);
+    f->path = f->dir = NULL;
+    return rc;
 }

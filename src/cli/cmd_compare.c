@@ -62,8 +62,8 @@ int cmd_compare(ba_catalog *cat, int argc, char **argv)
     double logo_opacity = 0.6;
     gboolean no_align = FALSE, strict = FALSE, force = FALSE, first = FALSE, last = FALSE;
     const GOptionEntry entries[] = {
-        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output file (.png, .jpg, .webp)",
-         "FILE"},
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+         "Output file (.png, .jpg, .webp); - writes PNG to standard output", "FILE"},
         {"layout", 0, 0, G_OPTION_ARG_STRING, &layout, "side-by-side (default), stacked, timeline",
          "LAYOUT"},
         {"label-style", 0, 0, G_OPTION_ARG_STRING, &labels, "none, stage, date, full (default)",
@@ -157,12 +157,23 @@ int cmd_compare(ba_catalog *cat, int argc, char **argv)
             rc = cli_usage("compare", "give photo ids or files, not both");
             goto out;
         }
-        if (ba_compose_files((const char *const *)argv + 1, argc - 1, &o, output, &c, &err)) {
+        cli_stdout_file fso = {.fd = -1};
+        gboolean file_stdout = strcmp(output, "-") == 0;
+        if (file_stdout && cli_stdout_open(&fso, "png")) {
+            rc = EXIT_PARTIAL;
+            goto out;
+        }
+        if (ba_compose_files((const char *const *)argv + 1, argc - 1, &o,
+                             file_stdout ? fso.path : output, &c, &err)) {
             cli_report_error(NULL, &err);
             rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
+            if (file_stdout)
+                cli_stdout_close(&fso, FALSE);
             goto out;
         }
         print_result(output, &c);
+        if (file_stdout && cli_stdout_close(&fso, TRUE))
+            rc = EXIT_PARTIAL;
         goto out;
     }
     if (!cat) {
@@ -204,12 +215,28 @@ int cmd_compare(ba_catalog *cat, int argc, char **argv)
         rc = cli_usage("compare", "give at least two photo ids or files, or --client and --area");
         goto out;
     }
-    if (ba_compose_photos(cat, (const int64_t *)ids->data, (int)ids->len, &o, output, &c, &err)) {
-        cli_report_error(NULL, &err);
-        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
+    /* -o -: PNG on standard output, messages (and --json) on stderr. */
+    cli_stdout_file so = {.fd = -1};
+    gboolean to_stdout = strcmp(output, "-") == 0;
+    if (to_stdout && cli_stdout_open(&so, "png")) {
+        rc = EXIT_PARTIAL;
         goto out;
     }
+    gint64 t0 = g_get_monotonic_time();
+    if (ba_compose_photos(cat, (const int64_t *)ids->data, (int)ids->len, &o,
+                          to_stdout ? so.path : output, &c, &err)) {
+        cli_report_error(NULL, &err);
+        rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
+        if (to_stdout)
+            cli_stdout_close(&so, FALSE);
+        goto out;
+    }
+    if (g_cli.verbose)
+        fprintf(stderr, "compare: rendered in %.2f s\n",
+                (double)(g_get_monotonic_time() - t0) / 1e6);
     print_result(output, &c);
+    if (to_stdout && cli_stdout_close(&so, TRUE))
+        rc = EXIT_PARTIAL;
 out:
     g_array_free(ids, TRUE);
     g_free(output);

@@ -1,11 +1,13 @@
 /* beforeafter ingest: photos into the library, one result per file. */
 
+#include <string.h>
+
 #include "cli.h"
 
 int cmd_ingest(ba_catalog *cat, int argc, char **argv)
 {
     char *client = NULL, *area = NULL, *stage = NULL, *view = NULL, *date = NULL,
-         *treatment = NULL;
+         *treatment = NULL, *name = NULL;
     double max_mp = BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
     int quality = BA_INGEST_DEFAULT_QUALITY;
     int jobs = CLI_UNSET;
@@ -31,10 +33,12 @@ int cmd_ingest(ba_catalog *cat, int argc, char **argv)
          "JPEG quality of the masters (default 95)", "Q"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Photos processed at once (default: cores)",
          "N"},
+        {"name", 0, 0, G_OPTION_ARG_STRING, &name,
+         "With FILE '-': the photo is read from standard input; its file name", "NAME"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
-    if (!cli_parse(&argc, &argv, entries, "--client CODE --area AREA [OPTIONS] FILE...",
+    if (!cli_parse(&argc, &argv, entries, "--client CODE --area AREA [OPTIONS] (FILE... | - --name NAME)",
                    "Ingest photos (JPEG, PNG, HEIC/HEIF, TIFF, WebP): read the capture date and\n"
                    "camera from EXIF, apply the orientation, convert to sRGB, strip every\n"
                    "metadata block and store a content-addressed master.",
@@ -79,6 +83,18 @@ int cmd_ingest(ba_catalog *cat, int argc, char **argv)
         goto out;
     }
 
+    /* "-": the one photo on standard input, called NAME. */
+    gboolean from_stdin = FALSE;
+    for (int i = first; i < argc; i++)
+        from_stdin = from_stdin || strcmp(argv[i], "-") == 0;
+    if (from_stdin || name) {
+        if (argc - first != 1 || !from_stdin || !name || !*name) {
+            rc = cli_usage("ingest", "standard input is read as '-' alone, with --name NAME");
+            goto out;
+        }
+        rc = cli_ingest_stream(cat, name, &o);
+        goto out;
+    }
     ba_batch_list list;
     ba_batch_list_init(&list);
     for (int i = first; i < argc; i++)
@@ -92,5 +108,6 @@ out:
     g_free(view);
     g_free(date);
     g_free(treatment);
+    g_free(name);
     return rc;
 }
