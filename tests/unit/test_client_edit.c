@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "../../src/lib/catalog/writers.h"
 
 typedef tu_fixture fixture;
 
@@ -330,6 +331,102 @@ static void merge_joins_sessions_and_moves_everything(void **state)
     assert_int_equal(ba_catalog_check(f->cat, NULL, NULL, &err), 0);
 }
 
+/* A comparisons row naming @render (made to exist) with @identity. */
+static int64_t add_comparison(fixture *f, const char *identity, const char *render,
+                              bool *existing)
+{
+    char *path = g_build_filename(f->dir, render, NULL);
+    char *dir = g_path_get_dirname(path);
+    g_mkdir_with_parents(dir, 0700);
+    assert_true(g_file_set_contents(path, "png bytes", -1, NULL));
+    ba_comparison_record c;
+    memset(&c, 0, sizeof c);
+    g_strlcpy(c.layout, "side-by-side", sizeof c.layout);
+    c.n_photos = 2;
+    c.photos[0] = 1;
+    c.photos[1] = 2;
+    c.parameters = g_strdup("{\"caption\":\"Résultats après 4 séances\"}");
+    g_strlcpy(c.render, render, sizeof c.render);
+    g_strlcpy(c.sha256, "ab00000000000000000000000000000000000000000000000000000000000000",
+              sizeof c.sha256);
+    g_strlcpy(c.identity, identity, sizeof c.identity);
+    c.width = c.height = 10;
+    ba_error err;
+    if (ba_catalog_comparison_add(f->cat, &c, existing, &err))
+        fail_msg("%s", err.message);
+    ba_comparison_record_clear(&c);
+    g_free(dir);
+    g_free(path);
+    return c.id;
+}
+
+static void comparison_identity_and_delete(void **state)
+{
+    fixture *f = *state;
+    ba_error err;
+    ingest(f, 0, "C-1", "2026-01-02", NULL);
+    ingest(f, 1, "C-1", "2026-02-02", NULL);
+    const char *render = "renders/ab/ab00.png";
+    bool existing = true;
+    int64_t a = add_comparison(f, "id-1", render, &existing);
+    assert_false(existing);
+    /* The same identity and bytes: the same comparison, no second row. */
+    assert_int_equal(add_comparison(f, "id-1", render, &existing), a);
+    assert_true(existing);
+    assert_int_equal(scalar(f, "SELECT COUNT(*) FROM comparisons"), 1);
+    /* Another identity with the same bytes: a second row sharing the file. */
+    int64_t b = add_comparison(f, "id-2", render, &existing);
+    assert_false(existing);
+    assert_int_not_equal(a, b);
+    ba_comparison_record r;
+    assert_int_equal(ba_catalog_comparison_get(f->cat, a, &r, &err), 0);
+    assert_string_equal(r.parameters, "{\"caption\":\"Résultats après 4 séances\"}");
+    assert_string_equal(r.client, "C-1");
+    assert_string_equal(r.areas, "cheeks");
+    ba_comparison_record_clear(&r);
+    assert_null(r.parameters);
+
+    char *file = g_build_filename(f->dir, render, NULL);
+    bool removed = true;
+    ba_catalog_set_actor(f->cat, "dr-del");
+    assert_int_equal(ba_catalog_comparison_delete(f->cat, a, &removed, &err), 0);
+    assert_false(removed); /* b still shows it */
+    assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
+    last_row l = last_audit(f, "C-1");
+    assert_string_equal(l.action, "comparison-delete");
+    assert_string_equal(l.actor, "dr-del");
+    assert_string_equal(l.detail, "{\"render\":\"renders/ab/ab00.png\",\"render_kept\":true}");
+    assert_int_equal(ba_catalog_comparison_get(f->cat, a, &r, &err), -1);
+    assert_int_equal(err.code, BA_ERR_NOT_FOUND);
+    assert_int_equal(ba_catalog_comparison_delete(f->cat, a, NULL, &err), -1);
+    assert_non_null(strstr(err.message, "deleted already"));
+    /* A deleted comparison is never reused: the same identity is a new row. */
+    int64_t c = add_comparison(f, "id-1", render, &existing);
+    assert_false(existing);
+    assert_int_not_equal(c, a);
+    /* Nor a stale one. */
+    char *path = g_build_filename(f->dir, "catalog.db", NULL);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE comparisons SET stale = 'photo 1 was corrected'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    g_free(path);
+    int64_t d = add_comparison(f, "id-1", render, &existing);
+    assert_false(existing);
+    assert_int_not_equal(d, c);
+    /* The last comparisons showing the file go: the file goes. */
+    assert_int_equal(ba_catalog_comparison_delete(f->cat, b, &removed, &err), 0);
+    assert_int_equal(ba_catalog_comparison_delete(f->cat, c, &removed, &err), 0);
+    assert_false(removed);
+    assert_int_equal(ba_catalog_comparison_delete(f->cat, d, &removed, &err), 0);
+    assert_true(removed);
+    assert_false(g_file_test(file, G_FILE_TEST_EXISTS));
+    g_free(file);
+    assert_int_equal(ba_catalog_audit_check(f->cat, NULL, NULL, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +440,8 @@ int main(void)
                                         tu_fixture_teardown),
         cmocka_unit_test_setup_teardown(merge_joins_sessions_and_moves_everything,
                                         tu_fixture_setup, tu_fixture_teardown),
+        cmocka_unit_test_setup_teardown(comparison_identity_and_delete, tu_fixture_setup,
+                                        tu_fixture_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     ba_shutdown();
