@@ -6,7 +6,7 @@ PKGS="build-essential cmake pkg-config git
 libvips-dev libvips-tools libwebp-dev libssl-dev libexif-dev libsqlite3-dev sqlite3 libpng-dev
 libjson-glib-dev libcmocka-dev liblcms2-dev libcsv-dev libvlfeat-dev libsodium-dev libsoup-3.0-dev glib-networking
 libimage-exiftool-perl fonts-dejavu-core python3-skimage
-clang libclang-rt-14-dev valgrind imagemagick libheif-examples time parallel bc e2fsprogs
+clang libclang-rt-14-dev valgrind imagemagick libheif-examples time parallel bc e2fsprogs wrk nginx-light
 python3-opencv python3-jsonschema"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
