@@ -541,4 +541,98 @@ def main():
     ok("verify clean after serving")
 
 
+def role_matrix():
+    """Every cell of the role table in docs/API-HTTP.md, on a fresh library."""
+    global LIB
+    LIB = os.path.join(T, "lib2")
+    doc = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                            "API-HTTP.md")).read()
+    table = doc.split("<!-- role-matrix -->")[1].split("<!-- /role-matrix -->")[0]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in table.strip().splitlines()[2:]]
+    check(len(rows) >= 15, "role table too short: %d rows" % len(rows))
+    ba("init")
+    for code in ("CON", "OTH"):
+        ba("client", "add", code)
+    for user, role in (("root", "admin"), ("ann", "provider"), ("mia", "marketing")):
+        ba("user", "add", user, "--role", role, "--password-stdin", stdin=PW[user] + "\n")
+    photos, comparisons = {}, {}
+    for code, dx in (("CON", 0), ("OTH", 40)):
+        ids = []
+        for k, (stage, date) in enumerate((("before", "2026-01-05"), ("after", "2026-02-16"))):
+            f = os.path.join(T, "m-%s-%d.jpg" % (code, k))
+            subprocess.run(["convert", os.path.join(SAMPLES, "before-cheeks.jpg"), "-crop",
+                            "500x600+%d+%d" % (dx + 20 * k, 10 * k), f], check=True)
+            out = ba("--json", "ingest", "--client", code, "--area", "cheeks", "--stage", stage,
+                     "--date", date, f).stdout
+            ids.append(json.loads(out.splitlines()[0])["photo_id"])
+        photos[code] = ids
+        out = ba("--json", "compare", str(ids[0]), str(ids[1]), "--no-align", "-o",
+                 os.path.join(T, "m-%s.png" % code)).stdout
+        comparisons[code] = json.loads(out.splitlines()[-1])["comparison_id"]
+    form = os.path.join(T, "m-form.pdf")
+    open(form, "wb").write(b"%PDF-1.4\n% consent\n")
+    ba("consent", "grant", "CON", "--scope", "marketing", "--granted", "2026-01-01",
+       "--evidence", form)
+    exports = {}
+    for code, purpose in (("CON", "marketing"), ("OTH", "clinical")):
+        ba("export", str(comparisons[code]), "--purpose", purpose, "--to",
+           os.path.join(T, "m-exp-" + code))
+        eid, name = db("SELECT export_id, file FROM export_items ORDER BY export_id DESC "
+                       "LIMIT 1")[0]
+        exports[code] = (eid, name)
+    srv = Server()
+    counter = [0]
+
+    def unique():
+        counter[0] += 1
+        return counter[0]
+
+    columns = [("admin", "root", "CON"), ("provider", "ann", "CON"),
+               ("marketing, consented", "mia", "CON"), ("marketing, other", "mia", "OTH")]
+    clients = {}
+    for _, user, _ in columns:
+        if user not in clients:
+            clients[user] = Client(srv)
+            check(clients[user].login(user)[0] == 200, "login " + user)
+    checked = 0
+    for row in rows:
+        method, path = row[0], row[1]
+        for col, (label, user, code) in enumerate(columns):
+            want = int(row[2 + col])
+            p1, p2 = photos[code]
+            eid, fname = exports[code]
+            url = (path.replace("{client}", code).replace("{photo}", str(p1))
+                   .replace("{comparison}", str(comparisons[code]))
+                   .replace("{export}", str(eid)).replace("{file}", fname))
+            body, ctype = None, None
+            if method == "POST" and path == "/api/v1/clients":
+                body = {"client": "N-%d" % unique()}
+            elif path == "/api/v1/clients/{client}/consents" and method == "POST":
+                b = uuid.uuid4().hex
+                body = ("--%s\r\nContent-Disposition: form-data; name=\"scope\"\r\n\r\n"
+                        "education\r\n--%s--\r\n" % (b, b)).encode()
+                ctype = "multipart/form-data; boundary=" + b
+            elif path == "/api/v1/photos" and method == "POST":
+                f = os.path.join(T, "u-%d.jpg" % unique())
+                subprocess.run(["convert", os.path.join(SAMPLES, "after-cheeks.jpg"), "-crop",
+                                "400x400+%d+0" % (3 * counter[0]), f], check=True)
+                body, ctype = multipart({"client": code, "area": "cheeks",
+                                         "date": "2026-03-01"}, f)
+            elif path == "/api/v1/alignments":
+                body = {"photo": p2, "reference": p1}
+            elif path == "/api/v1/comparisons" and method == "POST":
+                body = {"photos": [p1, p2], "align": False, "width": 400 + unique()}
+            elif path == "/api/v1/exports":
+                body = {"comparisons": [comparisons[code]], "purpose": "marketing"}
+            s_, h_, d_ = clients[user].req(method, url, body, ctype=ctype)
+            if s_ != want:
+                fail("%s %s as %s: %d, the table says %d: %s" % (method, url, label, s_, want,
+                                                                 d_[:200]))
+            checked += 1
+    check(srv.stop() == 0, "matrix server stop")
+    ok("role table of docs/API-HTTP.md: %d cells as documented" % checked)
+
+
 main()
+role_matrix()
