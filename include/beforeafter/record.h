@@ -106,8 +106,9 @@ typedef struct ba_record_erase_result {
  * tombstone (action "client-erase", client NULL, objects "client ID") records
  * the chain head before the erasure and after the redaction, the counts of
  * every kind of object erased, the retention in force and any override
- * reason, and the list of earlier exports to take down (destination, files)
- * — with no code and no name.  Rows of the access log that name the client
+ * reason, the list of earlier exports to take down (destination, files)
+ * and the files comparisons were written to outside the library (to remove)
+ * — with no code and no name (replaced by "[erased]" where a path held them).  Rows of the access log that name the client
  * lose the client and object columns.
  *
  * After the commit the files no remaining row references are removed (and

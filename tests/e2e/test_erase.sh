@@ -108,7 +108,7 @@ ok "no row of the client; the other client's photos, comparison, consent and exp
 # The tombstone: who, when, how many, what to take down; no personal data.
 assert_eq "tombstone row" 1 "$(q "SELECT count(*) FROM audit_log WHERE action = 'client-erase' AND client IS NULL AND actor IS NOT NULL")"
 q "SELECT detail FROM audit_log WHERE action = 'client-erase'" >"$T/tomb.json"
-$PY - "$T/tomb.json" "$T/published" <<'PYEOF' || fail "tombstone detail"
+$PY - "$T/tomb.json" "$T/published" "$T/zq.png" <<'PYEOF' || fail "tombstone detail"
 import json, sys
 d = json.load(open(sys.argv[1]))
 e = d["erased"]
@@ -116,6 +116,7 @@ assert e["photos"] == 2 and e["sessions"] == 2 and e["comparisons"] == 1 and e["
 assert e["exports"] == 1 and e["files"] == 4, e
 x = d["exports_to_take_down"]
 assert len(x) == 1 and x[0]["destination"] == sys.argv[2] and "1-1.png" in x[0]["files"], x
+assert d["outputs_to_remove"] == [sys.argv[3]], d["outputs_to_remove"]
 assert d["retention"]["years"] == 10 and d["retention"]["override"].startswith("patient request"), d
 c = d["audit_chain"]
 assert len(c["before"]["chain"]) == 64 and len(c["after_redaction"]["chain"]) == 64, c

@@ -151,6 +151,7 @@ typedef struct erase_job {
     ba_db_erased *out;
     JsonBuilder *exports; /* the list of exports to take down, as it goes into the tombstone */
     GRegex *mentions;     /* the code and name in free text (mentions_regex()) */
+    JsonBuilder *outputs; /* comparison files written outside the library, to remove */
 } erase_job;
 
 static int find_client(erase_job *j, const char *code, ba_error *err)
@@ -313,7 +314,26 @@ static int collect(erase_job *j, ba_error *err)
     }
     json_builder_end_array(j->exports);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : ba_db_fail(j->cat, err, "listing the client's exports");
+    if (rc != SQLITE_DONE)
+        return ba_db_fail(j->cat, err, "listing the client's exports");
+    /* Where the user had comparisons written (compare -o): outside the
+     * library, so only listed, for whoever removes them. */
+    st = ba_db_prepare(j->cat,
+                       "SELECT DISTINCT output FROM comparisons WHERE id IN"
+                       " (SELECT id FROM temp.er_comps) AND output IS NOT NULL AND output <> ''"
+                       " ORDER BY 1",
+                       err);
+    if (!st)
+        return -1;
+    json_builder_begin_array(j->outputs);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char *v = redact_with(j->mentions, (const char *)sqlite3_column_text(st, 0));
+        json_builder_add_string_value(j->outputs, v);
+        g_free(v);
+    }
+    json_builder_end_array(j->outputs);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : ba_db_fail(j->cat, err, "listing the client's outputs");
 }
 
 /* Delete the rows, children first (foreign keys are on). */
@@ -460,6 +480,9 @@ static char *tombstone_detail(erase_job *j, int64_t old_id, const char *old_chai
     json_builder_set_member_name(b, "exports_to_take_down");
     JsonNode *ex = json_builder_get_root(j->exports);
     json_builder_add_value(b, ex ? ex : json_node_new(JSON_NODE_NULL));
+    json_builder_set_member_name(b, "outputs_to_remove");
+    JsonNode *outs = json_builder_get_root(j->outputs);
+    json_builder_add_value(b, outs ? outs : json_node_new(JSON_NODE_NULL));
     json_builder_set_member_name(b, "retention");
     json_builder_begin_object(b);
     add_count(b, "years", j->retention);
@@ -540,7 +563,7 @@ int ba_db_client_erase(ba_catalog *cat, const char *code, const char *override_r
     if (ba_db_exec(cat, "PRAGMA secure_delete=ON", err) || ba_db_begin(cat, err))
         return -1;
     erase_job j = {.cat = cat, .override_reason = override_reason, .files = files,
-                   .out = out, .exports = json_builder_new()};
+                   .out = out, .exports = json_builder_new(), .outputs = json_builder_new()};
     int r = erase_in_txn(&j, code, err);
     if (r == 0 && ba_db_commit(cat, err))
         r = -1;
@@ -558,6 +581,7 @@ int ba_db_client_erase(ba_catalog *cat, const char *code, const char *override_r
     if (j.mentions)
         g_regex_unref(j.mentions);
     g_object_unref(j.exports);
+    g_object_unref(j.outputs);
     return r;
 }
 
