@@ -183,6 +183,11 @@ typedef struct cli_stdout_file {
 int cli_stdout_open(cli_stdout_file *f, const char *ext);
 int cli_stdout_close(cli_stdout_file *f, gboolean copy);
 
+/* Before cli_run_batch(): the manifest its list was read from (NULL: files
+ * or a folder), so that text-mode messages name rows "MANIFEST:LINE"; with
+ * @dry_run every row is checked (ba_batch_check()) and nothing written. */
+void cli_batch_mode(const char *manifest, gboolean dry_run);
+
 /* Ingest the photo on standard input as @name (ingest - --name NAME),
  * printed as one input of cli_run_batch(); -v adds the time taken on
  * stderr.  Returns the exit code. */
@@ -225,6 +230,8 @@ int cmd_restore(ba_catalog *cat, int argc, char **argv);
 int cmd_settings(ba_catalog *cat, int argc, char **argv);
 int cmd_user(ba_catalog *cat, int argc, char **argv);
 int cmd_serve(ba_catalog *cat, int argc, char **argv);
+/* audit --access: print the access log of @user / @client (NULL = all). */
+int cli_audit_access(ba_catalog *cat, const char *user, const char *client);
 /* client export|erase (cmd_client_record.c), dispatched from cmd_client. */
 int cmd_client_record(ba_catalog *cat, int argc, char **argv);
 int cmd_photo(ba_catalog *cat, int argc, char **argv);

@@ -202,13 +202,17 @@ static int print_row(const ba_audit_entry *a, void *ud)
 
 int cmd_audit(ba_catalog *cat, int argc, char **argv)
 {
-    char *client = NULL;
+    char *client = NULL, *user = NULL;
+    gboolean access = FALSE;
     const GOptionEntry entries[] = {
         {"client", 0, 0, G_OPTION_ARG_STRING, &client, "Only rows about this client", "CODE"},
+        {"access", 0, 0, G_OPTION_ARG_NONE, &access,
+         "The access log instead: who read or changed records through the server", NULL},
+        {"user", 0, 0, G_OPTION_ARG_STRING, &user, "With --access: only this user's", "NAME"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
-    if (!cli_parse(&argc, &argv, entries, "[--client CODE]",
+    if (!cli_parse(&argc, &argv, entries, "[--client CODE] [--access [--user NAME]]",
                    "List the audit log (consent changes, exports, refusals), then every export\n"
                    "made under a consent revoked since: the images to take down.",
                    "--json: {\"kind\":\"audit\",...} per row, then {\"kind\":\"take-down\",...} per "
@@ -229,6 +233,10 @@ int cmd_audit(ba_catalog *cat, int argc, char **argv)
     if (client && ba_catalog_client_get(cat, client, &cl, &err)) {
         cli_report_error("audit", &err);
         rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
+        goto out;
+    }
+    if (access || user) {
+        rc = cli_audit_access(cat, user, client ? cl.code : NULL);
         goto out;
     }
     if (ba_catalog_audit_list(cat, client, print_row, NULL, &err)) {
@@ -259,5 +267,6 @@ int cmd_audit(ba_catalog *cat, int argc, char **argv)
     }
 out:
     g_free(client);
+    g_free(user);
     return rc;
 }

@@ -526,6 +526,16 @@ def main():
     n = db("SELECT count(*) FROM access_log")[0][0]
     check(n >= 10, "access log rows: %d" % n)
     ok("SIGTERM: exit 0, access log flushed (%d rows)" % n)
+    lines = [json.loads(l) for l in
+             ba("--json", "audit", "--access", "--user", "MIA").stdout.splitlines()]
+    check(lines and all(l["user"] == "mia" and l["kind"] == "access" for l in lines),
+          "audit --access --user: %r" % lines[:3])
+    check(any(l["action"] == "denied" and l["result"] == "not-found" for l in lines),
+          "the refusals are in the access log too")
+    lines = [json.loads(l) for l in
+             ba("--json", "audit", "--access", "--client", "C-1").stdout.splitlines()]
+    check(lines and all(l["client"] == "C-1" for l in lines), "audit --access --client")
+    ok("audit --access [--user] [--client] lists the access log (refusals included)")
 
     # Plain HTTP on loopback works and sends no HSTS.
     srv = Server("--insecure-http")
