@@ -235,6 +235,59 @@ static void test_date_moves_and_refusals(void **state)
     g_free(photos);
 }
 
+static void exec_sql(const char *dir, const char *sql)
+{
+    char *path = g_build_filename(dir, "catalog.db", NULL);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    g_free(path);
+}
+
+/* A date move never loses a session's treatment, provider or notes. */
+static void test_date_move_keeps_session_details(void **state)
+{
+    tu_fixture *f = *state;
+    ba_error err;
+    int64_t a = add_photo(f->cat, "2026-01-10", "cheeks", 1);
+    int64_t b = add_photo(f->cat, "2026-03-10", "cheeks", 2);
+    int64_t c = add_photo(f->cat, "2026-03-10", "cheeks", 3);
+    exec_sql(f->dir, "UPDATE sessions SET notes = 'bruising', provider = 'Dr A'"
+                     " WHERE date = '2026-01-10'");
+    char *sid = query(f->dir, "SELECT id FROM sessions WHERE date = '2026-01-10'");
+
+    /* Alone in its session, to a date without one: the session moves with it. */
+    ba_photo_change ch = {.date = "2026-05-01"};
+    ba_photo out;
+    assert_int_equal(ba_catalog_photo_set(f->cat, a, &ch, &out, &err), 0);
+    char want[64];
+    snprintf(want, sizeof want, "%s|bruising|Dr A|2", sid);
+    assert_query(f->dir, "SELECT id || '|' || notes || '|' || provider || '|' || number"
+                         " FROM sessions WHERE date = '2026-05-01'", want);
+
+    /* Into a session with other notes: refused, nothing changed. */
+    exec_sql(f->dir, "UPDATE sessions SET notes = 'swelling' WHERE date = '2026-03-10'");
+    ch.date = "2026-03-10";
+    char *before = query(f->dir, "SELECT group_concat(id || date || coalesce(notes, '-'))"
+                                 " FROM sessions");
+    assert_int_equal(ba_catalog_photo_set(f->cat, a, &ch, &out, &err), -1);
+    assert_int_equal(err.code, BA_ERR_REFUSED);
+    assert_non_null(strstr(err.message, "notes"));
+    assert_query(f->dir, "SELECT group_concat(id || date || coalesce(notes, '-')) FROM sessions",
+                 before);
+    g_free(before);
+
+    /* Without the conflict the emptied session goes, its provider carried over. */
+    exec_sql(f->dir, "UPDATE sessions SET notes = NULL WHERE date = '2026-03-10'");
+    assert_int_equal(ba_catalog_photo_set(f->cat, a, &ch, &out, &err), 0);
+    assert_query(f->dir, "SELECT count(*) || '|' || notes || '|' || provider FROM sessions",
+                 "1|bruising|Dr A");
+    (void)b;
+    (void)c;
+    g_free(sid);
+}
+
 static void test_retract_restore(void **state)
 {
     tu_fixture *f = *state;
@@ -293,6 +346,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_set_audit_and_stale, tu_fixture_setup,
                                         tu_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_date_moves_and_refusals, tu_fixture_setup,
+                                        tu_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_date_move_keeps_session_details, tu_fixture_setup,
                                         tu_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_retract_restore, tu_fixture_setup,
                                         tu_fixture_teardown),

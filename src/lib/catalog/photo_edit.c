@@ -231,25 +231,89 @@ static int set_areas(ba_catalog *cat, const ba_photo *p, const ba_photo *want, b
     return ba_db_photo_areas_put(cat, p->id, ids, want->n_areas, err);
 }
 
-/* Move photo @p to its client's session on @date (created when needed, with
- * the old session's treatment); the old session goes when it is left empty. */
+/* Move photo @p to its client's session on @date.  Its session details
+ * (treatment, provider, notes) are never lost: when the photo is the only
+ * one of its session and no session is on @date, the session itself moves
+ * (keeping its id and details); when a session is on @date, the photo joins
+ * it and an emptied old session is removed after its details are carried
+ * over to fields the other leaves empty — two different values refuse. */
 static int move_date(ba_catalog *cat, const ba_photo *p, const char *date, ba_error *err)
 {
     int64_t client_id = 0;
     if (ba_db_client_id_of(cat, p->client, &client_id, err))
         return -1;
-    int64_t session_id = 0;
-    if (ba_db_session_ensure(cat, client_id, date, p->treatment, &session_id, err))
+    char key[24];
+    snprintf(key, sizeof key, "%" G_GINT64_FORMAT, p->session_id);
+    int64_t others = 0;
+    if (ba_db_lookup_id(cat, "SELECT count(*) - 1 FROM photos WHERE session_id = CAST(?1 AS INTEGER)",
+                        key, &others, "counting a session's photos", err) < 0)
+        return -1;
+    sqlite3_stmt *st = ba_db_prepare(
+        cat, "SELECT id FROM sessions WHERE client_id = ? AND date = ?", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, client_id);
+    sqlite3_bind_text(st, 2, date, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    int64_t target = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ba_db_fail(cat, err, "looking up a session");
+
+    if (!target && others == 0) {
+        if (exec_bound(cat, "UPDATE sessions SET date = ?2 WHERE id = ?1", p->session_id, date,
+                       "moving a session", err))
+            return -1;
+        return ba_db_sessions_renumber(cat, client_id, err);
+    }
+    if (!target && ba_db_session_ensure(cat, client_id, date, p->treatment, &target, err))
         return -1;
     char sid[24];
-    snprintf(sid, sizeof sid, "%" G_GINT64_FORMAT, session_id);
+    snprintf(sid, sizeof sid, "%" G_GINT64_FORMAT, target);
     if (exec_bound(cat, "UPDATE photos SET session_id = CAST(?2 AS INTEGER) WHERE id = ?1",
-                   p->id, sid, "moving a photo", err) ||
-        exec_bound(cat,
-                   "DELETE FROM sessions WHERE id = ?1 AND NOT EXISTS"
-                   " (SELECT 1 FROM photos WHERE session_id = ?1)",
-                   p->session_id, NULL, "removing an empty session", err))
+                   p->id, sid, "moving a photo", err))
         return -1;
+    if (others == 0) {
+        /* The old session goes: its details first, where the other has none. */
+        static const char *const FIELDS[] = {"treatment", "provider", "notes"};
+        for (size_t i = 0; i < G_N_ELEMENTS(FIELDS); i++) {
+            char *sql = g_strdup_printf(
+                "SELECT 1 FROM sessions o, sessions t WHERE o.id = ?1 AND t.id = CAST(?2 AS INTEGER)"
+                " AND o.%s IS NOT NULL AND o.%s <> '' AND t.%s IS NOT NULL AND t.%s <> ''"
+                " AND o.%s <> t.%s",
+                FIELDS[i], FIELDS[i], FIELDS[i], FIELDS[i], FIELDS[i], FIELDS[i]);
+            st = ba_db_prepare(cat, sql, err);
+            g_free(sql);
+            if (!st)
+                return -1;
+            sqlite3_bind_int64(st, 1, p->session_id);
+            sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(st);
+            sqlite3_finalize(st);
+            if (rc == SQLITE_ROW) {
+                ba_error_set(err, BA_ERR_REFUSED,
+                             "photo %" G_GINT64_FORMAT ": its session %" G_GINT64_FORMAT
+                             " (%s) would be removed, and its %s differs from that of session "
+                             "%" G_GINT64_FORMAT " (%s); make them equal first; nothing was "
+                             "changed",
+                             p->id, p->session_id, p->session_date, FIELDS[i], target, date);
+                return -1;
+            }
+            if (rc != SQLITE_DONE)
+                return ba_db_fail(cat, err, "comparing sessions");
+            sql = g_strdup_printf(
+                "UPDATE sessions SET %s = (SELECT %s FROM sessions WHERE id = ?1)"
+                " WHERE id = CAST(?2 AS INTEGER) AND (%s IS NULL OR %s = '')",
+                FIELDS[i], FIELDS[i], FIELDS[i], FIELDS[i]);
+            rc = exec_bound(cat, sql, p->session_id, sid, "carrying session details over", err);
+            g_free(sql);
+            if (rc)
+                return -1;
+        }
+        if (exec_bound(cat, "DELETE FROM sessions WHERE id = ?1", p->session_id, NULL,
+                       "removing an empty session", err))
+            return -1;
+    }
     return ba_db_sessions_renumber(cat, client_id, err);
 }
 
