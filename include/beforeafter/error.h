@@ -64,6 +64,7 @@ typedef enum ba_hint {
     BA_HINT_OVERRIDE_RETENTION, /**< inside the retention period: erase only with a reason */
     BA_HINT_CONFIRM_ERASE,     /**< erasure must be confirmed by repeating the client's code */
     BA_HINT_PHOTO_SET,         /**< a stored photo's facts differ: correct them, or add the area */
+    BA_HINT_SESSION_SET,       /**< a session keeps what it had: correct the session itself */
     BA_HINT_COUNT_             /**< number of hints; not a hint */
 } ba_hint;
 

@@ -76,6 +76,8 @@ static char *hint_text(ba_hint hint)
         return g_strdup("pass --override-retention REASON to erase it anyway");
     case BA_HINT_CONFIRM_ERASE:
         return g_strdup("repeat the client's code exactly with --confirm CODE");
+    case BA_HINT_SESSION_SET:
+        return g_strdup("correct it with 'beforeafter session set ID --treatment TEXT'");
     }
     return NULL;
 }

@@ -102,6 +102,12 @@ S1=$($PY -c 'import json,sys; o=json.loads(sys.stdin.readline()); print(o["sessi
 ba --library "$L" --json session set "$S1" --treatment microneedling --provider "Dr A"
 assert_eq "session set prints the session" "microneedling" "$(json_field treatment <"$T/out")"
 assert_eq "session set audit row" "session-set|K-0001|$ME|{\"treatment\":{\"old\":\"filler\",\"new\":\"microneedling\"},\"provider\":{\"old\":null,\"new\":\"Dr A\"}}" "$(last_audit)"
+# A different --treatment at ingest for an existing session is not dropped silently.
+make_jpeg "$F/a3.jpg" 108 54 320 240 "2026:01:10 12:00:00"
+run_ba --library "$L" ingest --client K-0001 --area cheeks --stage progress --treatment peel "$F/a3.jpg"
+expect_rc "ingest with another treatment" 0
+assert_contains "warns that the session keeps its treatment" "$T/err" "session $S1 (2026-01-10) keeps its treatment 'microneedling'; 'peel' was not recorded"
+assert_contains "says how to correct it" "$T/err" "session set"
 c0=$(counts)
 run_ba --library "$L" session set 999 --treatment x
 expect_rc "session set of an unknown session" 2
@@ -112,7 +118,7 @@ ok "session set: audited old -> new; refusals change nothing"
 
 # --- merge ----------------------------------------------------------------------------------
 B -q client add DUP-1 >/dev/null
-B -q ingest --client DUP-1 --area cheeks --stage before --treatment peel "$F/d1.jpg" >/dev/null
+B -q ingest --client DUP-1 --area cheeks --stage before --treatment filler "$F/d1.jpg" >/dev/null
 B -q ingest --client DUP-1 --area cheeks --stage progress "$F/d2.jpg" >/dev/null
 B -q consent grant DUP-1 --scope education --granted 2026-01-01 >/dev/null
 c0=$(counts)
@@ -129,7 +135,7 @@ assert_eq "moved" 1 "$(json_field sessions_moved <"$T/out")"
 assert_eq "photos" 2 "$(json_field photos <"$T/out")"
 assert_eq "consents" 1 "$(json_field consents <"$T/out")"
 assert_eq "DUP-1 is gone" 0 "$(sqlite3 "$L/catalog.db" "SELECT count(*) FROM clients WHERE code = 'DUP-1';")"
-assert_eq "K-0001 has 4 photos" 4 "$(sqlite3 "$L/catalog.db" "SELECT count(*) FROM photos p JOIN sessions s ON s.id = p.session_id JOIN clients c ON c.id = s.client_id WHERE c.code = 'K-0001';")"
+assert_eq "K-0001 has 5 photos" 5 "$(sqlite3 "$L/catalog.db" "SELECT count(*) FROM photos p JOIN sessions s ON s.id = p.session_id JOIN clients c ON c.id = s.client_id WHERE c.code = 'K-0001';")"
 assert_eq "sessions renumbered by date" "2026-01-10:1 2026-02-10:2 2026-03-10:3" \
     "$(sqlite3 "$L/catalog.db" "SELECT group_concat(date || ':' || number, ' ') FROM (SELECT s.date, s.number FROM sessions s JOIN clients c ON c.id = s.client_id WHERE c.code = 'K-0001' ORDER BY s.date);")"
 assert_eq "the consent is K-0001's" "K-0001" "$(B --json consent list k-0001 | json_field client)"

@@ -376,6 +376,11 @@ int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *jb, ba_ingest_result *resul
     result->photo_id = p->id;
     ba_path_master(p->master_sha256, result->master, sizeof result->master);
     warn_far_date(cat, p, result);
+    ba_session s; /* a session's treatment is kept, never silently replaced */
+    if (p->treatment[0] && ba_catalog_session_get(cat, p->session_id, &s, NULL) == 0 &&
+        strcmp(s.treatment, p->treatment) != 0)
+        add_warning(result, BA_HINT_SESSION_SET, "session %" G_GINT64_FORMAT " (%s) keeps its "
+                    "treatment '%s'; '%s' was not recorded", s.id, s.date, s.treatment, p->treatment);
     return 0;
 }
 
