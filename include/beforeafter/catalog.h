@@ -213,11 +213,13 @@ BA_API void ba_catalog_today(const ba_catalog *cat, char out[BA_DATE_MAX]);
 BA_API int ba_date_check(const char *date, ba_error *err);
 
 /** Add client @p code (letters, digits, '-', '_', '.'; at most 32) with an
- *  optional display @p name. @p id may be NULL. BA_ERR_EXISTS if present. */
+ *  optional display @p name. @p id may be NULL. BA_ERR_EXISTS if present in
+ *  any case ("client c-0001 already exists as C-0001"). */
 BA_API int ba_catalog_client_add(ba_catalog *cat, const char *code, const char *name,
                           int64_t *id, ba_error *err);
 
-/** Look up client @p code; BA_ERR_NOT_FOUND when absent. */
+/** Look up client @p code in any case (the exact spelling first);
+ *  BA_ERR_NOT_FOUND when absent. */
 BA_API int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out,
                           ba_error *err);
 
@@ -461,7 +463,10 @@ BA_API int ba_catalog_export_list(ba_catalog *cat, const ba_export_filter *filte
 /** Callback for ba_catalog_audit_list(); return non-zero to stop. */
 typedef int (*ba_audit_fn)(const ba_audit_entry *a, void *ud);
 
-/** Call @p fn for every audit row (about client @p client when not NULL), in order. */
+/** Call @p fn for every audit row (about client @p client when not NULL, in
+ *  any case, including the rows written under the codes it had before a
+ *  rename and those of clients merged into it: see
+ *  ba_catalog_client_rename()), in order. */
 BA_API int ba_catalog_audit_list(ba_catalog *cat, const char *client, ba_audit_fn fn, void *ud,
                           ba_error *err);
 
@@ -522,9 +527,13 @@ typedef struct ba_photo_change {
  * "photo-set" whose detail is JSON of old -> new values ({"areas": [[old],
  * [new]], "stage": [old, new], "view": ..., "date": ..., "stale_comparisons":
  * [ids], "stale_alignments": n}).  A new date moves the photo to its
- * client's session on that date (created when there is none, with the old
- * session's treatment); the old session is removed when no photo is left in
- * it, and the client's sessions are numbered by date again.  Every alignment
+ * client's session on that date; the client's sessions are then numbered by
+ * date again.  A session's treatment, provider and notes are never lost: a
+ * photo alone in its session takes the session along when no session is on
+ * the new date; otherwise a session is created (with the old one's
+ * treatment) or joined, and an old session left without photos is removed
+ * after its details are copied to fields the joined one leaves empty — when
+ * both hold different values the move is refused (BA_ERR_REFUSED).  Every alignment
  * and comparison that used the photo is marked stale ("photo 7 corrected"):
  * stale alignments are computed again when next needed, stale comparisons are
  * refused by export.  Retracted photos can be corrected too.
