@@ -43,6 +43,9 @@ static int set_zone_of_existing(ba_catalog *cat, const char *zone)
 }
 
 /* @existing: the library main opened, NULL when there is none yet. */
+/* init --retention-years N: the retention period of the new library. */
+static int retention_years = -1;
+
 static int create_library(ba_catalog *existing, const char *zone)
 {
     ba_error err;
@@ -66,6 +69,11 @@ static int create_library(ba_catalog *existing, const char *zone)
         cli_report_error(NULL, &err);
         rc = EXIT_USAGE;
     }
+    if (rc == EXIT_OK && retention_years >= 0 &&
+        ba_record_retention_set(cat, retention_years, &err)) {
+        cli_report_error(NULL, &err);
+        rc = EXIT_USAGE;
+    }
     print_created(cat);
     ba_catalog_close(cat);
     return rc;
@@ -79,8 +87,13 @@ int cmd_init(ba_catalog *cat, int argc, char **argv)
          "The library's time zone, in which consent dates are judged (default: this "
          "machine's zone); on an existing library, changes it",
          "ZONE"},
+        {"retention-years", 0, 0, G_OPTION_ARG_INT, &retention_years,
+         "A new library's retention period: erasure of a client refused for N years after "
+         "the newest session (default 0; later: 'settings retention-years N')",
+         "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
+    retention_years = -1;
     int rc;
     if (!cli_parse(&argc, &argv, entries, "",
                    "Create a library: catalog.db, masters/ and tmp/ in the --library folder.\n"
@@ -90,6 +103,8 @@ int cmd_init(ba_catalog *cat, int argc, char **argv)
         rc = EXIT_USAGE;
     else if (argc > 1)
         rc = cli_usage("init", "unexpected argument '%s'", argv[1]);
+    else if (retention_years > 200 || retention_years < -1)
+        rc = cli_usage("init", "--retention-years takes 0 (none) to 200, not %d", retention_years);
     else
         rc = create_library(cat, zone);
     g_free(zone);

@@ -57,6 +57,12 @@ expect_rc "erase inside the retention period" 1
 assert_contains "retention: the cause" "$T/err" "retention period of 10 years"
 assert_contains "retention: the hint" "$T/err" "--override-retention"
 assert_eq "retention refusal: nothing erased" "$before" "$(q "SELECT count(*) FROM photos")"
+ba --library "$T/lib2" init --retention-years 3
+run_ba --library "$T/lib2" --json settings
+assert_eq "init --retention-years: the setting" 3 "$(json_field retention_years <"$T/out")"
+run_ba --library "$T/lib3" init --retention-years 900
+expect_rc "init --retention-years 900" 2
+[ ! -e "$T/lib3" ] || fail "init with a bad retention created the library"
 ok "erase refused without the right --confirm (exit 2) and inside the retention period (exit 1); nothing erased"
 
 # --- the erasure ---------------------------------------------------------------------------
