@@ -26,6 +26,12 @@ static const srv_route ROUTES[] = {
     {"POST", "/api/v1/consents/*/revoke", true, false, api_consent_revoke},
     {"POST", "/api/v1/exports", true, false, api_exports_create},
     {"GET", "/api/v1/exports/*/files/*", true, false, api_export_file},
+    {"POST", "/api/v1/photos/*", true, false, api_photo_set},
+    {"POST", "/api/v1/photos/*/retract", true, false, api_photo_retract},
+    {"POST", "/api/v1/photos/*/restore", true, false, api_photo_restore},
+    {"POST", "/api/v1/clients/*", true, false, api_client_set},
+    {"POST", "/api/v1/sessions/*", true, false, api_session_set},
+    {"DELETE", "/api/v1/comparisons/*", true, false, api_comparison_delete},
     {"GET", "/api/v1/audit", true, false, api_audit},
 };
 

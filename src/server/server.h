@@ -175,5 +175,11 @@ void api_consents_create(srv_ctx *c);
 void api_consent_revoke(srv_ctx *c);
 void api_exports_create(srv_ctx *c);
 void api_export_file(srv_ctx *c);
+void api_photo_set(srv_ctx *c);
+void api_photo_retract(srv_ctx *c);
+void api_photo_restore(srv_ctx *c);
+void api_client_set(srv_ctx *c);
+void api_session_set(srv_ctx *c);
+void api_comparison_delete(srv_ctx *c);
 
 #endif

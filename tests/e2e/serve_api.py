@@ -470,6 +470,38 @@ def main():
     ok("consent grant (signed form) 201; revoke lists the export to take down; marketing "
        "loses the client at once")
 
+    # Corrections (issue 12) through the API, audited as the user.
+    s, h, j = prov.json("POST", "/api/v1/photos/%d" % p3,
+                        {"areas": "forehead,cheeks", "stage": "progress"})
+    check(s == 200 and j["changed"] and sorted(j["areas"]) == ["cheeks", "forehead"]
+          and j["stage"] == "progress", "photo set: %d %r" % (s, j))
+    s, h, j = prov.json("POST", "/api/v1/photos/%d" % p3, {"stage": "sideways"})
+    check(s == 400, "photo set, bad stage: %d" % s)
+    s, h, j = mkt.json("POST", "/api/v1/photos/%d" % p3, {"stage": "after"})
+    check(s in (401, 403), "marketing photo set: %d" % s)
+    s, h, j = prov.json("POST", "/api/v1/photos/%d/retract" % p3, {"reason": "wrong client"})
+    check(s == 200 and j["retracted_at"], "retract: %d %r" % (s, j))
+    s, h, j = prov.json("GET", "/api/v1/photos?client=C-1")
+    check(p3 not in [x["photo_id"] for x in j["photos"]], "retracted photo still listed")
+    s, h, j = prov.json("POST", "/api/v1/photos/%d/restore" % p3)
+    check(s == 200 and not j["retracted_at"], "restore: %d %r" % (s, j))
+    s, h, j = prov.json("POST", "/api/v1/clients/C-3", {"name": "Zoë Ünal"})
+    check(s == 200 and j["name"] == "Zoë Ünal", "client set: %d %r" % (s, j))
+    s, h, j = prov.json("GET", "/api/v1/clients/C-1")
+    sid = j["sessions"][0]["session_id"]
+    s, h, j = prov.json("POST", "/api/v1/sessions/%d" % sid, {"treatment": "microneedling"})
+    check(s == 200 and j["treatment"] == "microneedling", "session set: %d %r" % (s, j))
+    s, h, j = prov.json("DELETE", "/api/v1/comparisons/%d" % c2)
+    check(s == 200 and j["status"] == "deleted", "comparison delete: %d %r" % (s, j))
+    s, h, d = prov.req("GET", "/api/v1/comparisons/%d/image" % c2)
+    check(s == 404, "deleted comparison's image: %d" % s)
+    actors = db("SELECT DISTINCT actor FROM audit_log WHERE action IN ('photo-set', "
+                "'photo-retract', 'photo-restore', 'client-set', 'session-set', "
+                "'comparison-delete')")
+    check(actors == [("ann",)], "corrections audited as %r" % actors)
+    ok("corrections through the API: photo set/retract/restore, client and session set, "
+       "comparison delete; audited as the user")
+
     # Admin reads the audit and the access log.
     adm = Client(srv)
     check(adm.login("root")[0] == 200, "admin login")
