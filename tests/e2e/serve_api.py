@@ -661,6 +661,8 @@ def role_matrix():
                                 "400x400+%d+0" % (3 * counter[0]), f], check=True)
                 body, ctype = multipart({"client": code, "area": "cheeks",
                                          "date": "2026-03-01"}, f)
+            elif path == "/api/v1/photos/{photo}" and method == "POST":
+                body = {"view": "frontal"}  # as it is: answers 200, changed false
             elif path == "/api/v1/alignments":
                 body = {"photo": p2, "reference": p1}
             elif path == "/api/v1/comparisons" and method == "POST":
