@@ -6,7 +6,9 @@
 
 #include "cli.h"
 
-static void client_members(JsonBuilder *b, const ba_client *c, bool detail)
+/* The birth date is in JSON (every client line) and 'client show', not in
+ * the text of 'client list'. */
+static void client_members(JsonBuilder *b, const ba_client *c)
 {
     json_builder_set_member_name(b, "kind");
     json_builder_add_string_value(b, "client");
@@ -15,8 +17,7 @@ static void client_members(JsonBuilder *b, const ba_client *c, bool detail)
     cli_json_str(b, "client", c->code);
     cli_json_str(b, "code", c->code); /* before the one vocabulary; same as "client" */
     cli_json_str(b, "name", c->name);
-    if (detail)
-        cli_json_str(b, "birth_date", c->birth_date);
+    cli_json_str(b, "birth_date", c->birth_date);
     cli_json_str(b, "created_at", c->created_at);
     json_builder_set_member_name(b, "photos");
     json_builder_add_int_value(b, c->photo_count);
@@ -28,7 +29,7 @@ static int print_client(const ba_client *c, void *ud)
     if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
-        client_members(b, c, false);
+        client_members(b, c);
         json_builder_end_object(b);
         cli_json_line(b);
     } else if (!g_cli.quiet) {
@@ -144,7 +145,7 @@ static int client_show(ba_catalog *cat, int argc, char **argv)
     if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
-        client_members(b, &c, true);
+        client_members(b, &c);
         json_builder_set_member_name(b, "sessions");
         json_builder_begin_array(b);
         int rc = ba_catalog_session_list(cat, c.code, add_session_json, b, &err);
