@@ -582,6 +582,18 @@ def main():
     check(p.returncode == 0, "verify after serving: %s %s" % (p.stdout, p.stderr))
     ok("verify clean after serving")
 
+    # Erasing a client takes the server's previews of their photos too.
+    shas = [r[0] for r in db("SELECT master_sha256 FROM photos p JOIN sessions s ON "
+                             "s.id = p.session_id JOIN clients c ON c.id = s.client_id "
+                             "WHERE c.code = 'C-1'")]
+    previews = [f for r_, d_, fs in os.walk(os.path.join(LIB, "previews")) for f in fs]
+    check(any(f[:64] in shas for f in previews), "no previews of C-1 to erase: %r" % previews)
+    ba("client", "erase", "C-1", "--confirm", "C-1")
+    left = [f for r_, d_, fs in os.walk(os.path.join(LIB, "previews")) for f in fs
+            if f[:64] in shas]
+    check(not left, "previews of an erased client remain: %r" % left)
+    ok("client erase removes the server's previews of the client's photos")
+
 
 def role_matrix():
     """Every cell of the role table in docs/API-HTTP.md, on a fresh library."""

@@ -14,15 +14,6 @@
 #include "library/paths.h"
 #include "library/place.h"
 
-/* A stored preview's path (g_free it). */
-static char *preview_path(ba_catalog *cat, const char *sha, int edge)
-{
-    char sub[3] = {sha[0], sha[1], '\0'}, name[80], size[16];
-    snprintf(name, sizeof name, "%s.jpg", sha);
-    snprintf(size, sizeof size, "%d", edge);
-    return g_build_filename(ba_catalog_dir(cat), "previews", size, sub, name, NULL);
-}
-
 /* Read @path whole into malloc'd memory (the caller's to free()). */
 static int read_whole(const char *path, unsigned char **data, size_t *len, ba_error *err)
 {
@@ -118,7 +109,7 @@ int ba_compose_photo_preview(ba_catalog *cat, int64_t photo_id, int long_edge,
         g_free(path);
         return rc;
     }
-    char *path = preview_path(cat, p.master_sha256, long_edge);
+    char *path = ba_path_preview(ba_catalog_dir(cat), p.master_sha256, long_edge);
     int rc = 0;
     if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
         rc = make_preview(cat, &p, long_edge, path, err);

@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -143,4 +144,36 @@ int ba_library_sweep_tmp(const char *library_dir)
         g_dir_close(d);
     g_free(tmpdir);
     return removed;
+}
+
+char *ba_path_preview(const char *library_dir, const char *sha256, int edge)
+{
+    char sub[3] = {sha256[0], sha256[1], '\0'}, size[16];
+    snprintf(size, sizeof size, "%d", edge);
+    char *name = g_strconcat(sha256, ".jpg", NULL);
+    char *path = g_build_filename(library_dir, BA_DIR_PREVIEWS, size, sub, name, NULL);
+    g_free(name);
+    return path;
+}
+
+int ba_path_previews_remove(const char *library_dir, const char *sha256)
+{
+    char *dir = g_build_filename(library_dir, BA_DIR_PREVIEWS, NULL);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *size;
+    int n = 0;
+    while (d && (size = g_dir_read_name(d))) {
+        char *end = NULL;
+        long edge = strtol(size, &end, 10);
+        if (!end || *end || edge <= 0)
+            continue;
+        char *path = ba_path_preview(library_dir, sha256, (int)edge);
+        if (g_unlink(path) == 0)
+            n++;
+        g_free(path);
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(dir);
+    return n;
 }

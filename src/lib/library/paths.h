@@ -27,6 +27,7 @@
 #define BA_DIR_RENDERS "renders"
 #define BA_DIR_CONSENTS "consents"
 #define BA_DIR_TMP "tmp"
+#define BA_DIR_PREVIEWS "previews" /* screen copies of masters: previews/<edge>/ab/<sha>.jpg */
 #define BA_DIR_LOST_FOUND "lost+found" /* where verify's repair moves what does not belong */
 
 /* Modes of what a library holds: readable by its owner only. */
@@ -39,6 +40,13 @@
 void ba_path_master(const char *sha256, char *out, size_t size);
 void ba_path_render(const char *sha256, const char *ext, char *out, size_t size);
 void ba_path_consent(const char *sha256, const char *ext, char *out, size_t size);
+
+/* LIBRARY/previews/<edge>/ab/<sha256>.jpg: a preview of the master @sha256
+ * whose long edge is @edge px; g_free() it. */
+char *ba_path_preview(const char *library_dir, const char *sha256, int edge);
+
+/* Remove every preview of the master @sha256 (of any size); how many went. */
+int ba_path_previews_remove(const char *library_dir, const char *sha256);
 
 /* LIBRARY/tmp, absolute when @library_dir is; g_free() it. */
 char *ba_path_tmp_dir(const char *library_dir);
