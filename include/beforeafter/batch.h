@@ -48,7 +48,8 @@ typedef struct ba_batch_item {
     char *date;      /**< session date YYYY-MM-DD */
     char *view;      /**< view */
     char *treatment; /**< treatment of the session */
-    int row;         /**< manifest row (the header is row 1), 0 for folder walks */
+    int row;         /**< manifest line the row starts on (blank lines counted, the header is
+                          line 1), 0 for folder walks */
     char *error;     /**< set when the input itself is invalid: reported, never processed */
 } ba_batch_item;
 
@@ -138,6 +139,24 @@ typedef struct ba_batch_summary {
 
 /** Fill @p o with the defaults. */
 BA_API void ba_batch_options_init(ba_batch_options *o);
+
+/**
+ * Check every item of @p list as ba_batch_ingest() would ingest it, writing
+ * nothing (a dry run): no catalog row, no client (clients the batch would
+ * create with @c create_clients are taken as existing), nothing in masters/
+ * or tmp/.  Each item gets ba_ingest_check(): a row the manifest could not
+ * read, a missing or unreadable file, a format or header the ingest refuses,
+ * an unknown client or area, a bad, missing or future date, a file stored
+ * for another client.  A row whose bytes equal an earlier row's is reported
+ * as a duplicate of it (with a remark), or refused when that row is for
+ * another client.  @p opts->on_result gets one event per item, in order:
+ * BA_BATCH_INGESTED means "would be ingested" (@c photo_id 0), DUPLICATE
+ * names the existing photo, FAILED carries the error; @p sum counts them.
+ * Items are checked one after another (headers only, no pixel decoded).
+ * -1 only when there is no library to check against.
+ */
+BA_API int ba_batch_check(ba_catalog *cat, const ba_batch_list *list, const ba_batch_options *opts,
+                          ba_batch_summary *sum, ba_error *err);
 
 /**
  * Ingest every item of @p list into @p cat (see the file comment).  Failures

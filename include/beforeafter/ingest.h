@@ -188,6 +188,29 @@ BA_API int ba_ingest_clean_tmp(ba_catalog *cat);
 BA_API int ba_ingest_fd(ba_catalog *cat, int fd, const char *name, const ba_ingest_options *opts,
                         ba_ingest_result *result, ba_error *err);
 
+/** What ba_ingest_check() found out about a file that would be ingested. */
+typedef struct ba_ingest_check_result {
+    char original_sha256[65];    /**< of the file's bytes */
+    int64_t duplicate_of;        /**< the client's photo with the same bytes, 0 when new */
+    int width, height;           /**< from the header (0 for a duplicate) */
+    char session_date[BA_DATE_MAX]; /**< the date it would be filed under ("" for a duplicate) */
+} ba_ingest_check_result;
+
+/**
+ * Every check ba_ingest_file() makes before it decodes pixels, and none of
+ * its writes (nothing in the catalog, masters/ or tmp/): @p opts' stage,
+ * view, client, areas and date (a date after the library's today is
+ * refused); the file readable and within the byte bound; already stored for
+ * another client (BA_ERR_REFUSED) or for this one (@c duplicate_of); an
+ * accepted format whose header is within the pixel limit; a session date
+ * (given, else the EXIF capture date, checked the same way; else
+ * BA_ERR_NO_DATE).  @c opts->client NULL: the client is not checked (one a
+ * batch would create).  A file that passes can still fail to decode past its
+ * header.  0, or -1 with @p err naming the file and the cause.
+ */
+BA_API int ba_ingest_check(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
+                           ba_ingest_check_result *out, ba_error *err);
+
 #ifdef __cplusplus
 }
 #endif

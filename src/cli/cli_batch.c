@@ -9,6 +9,23 @@
 
 static volatile int cancel_requested;
 
+/* Set by batch ingest: the manifest read (its rows are named MANIFEST:LINE
+ * in text-mode messages) and whether this is a dry run. */
+static const char *batch_manifest;
+static gboolean batch_dry_run;
+
+void cli_batch_mode(const char *manifest, gboolean dry_run)
+{
+    batch_manifest = manifest;
+    batch_dry_run = dry_run;
+}
+
+/* "MANIFEST:LINE" of @it, newly allocated; NULL for a file or folder input. */
+static char *row_prefix(const ba_batch_item *it)
+{
+    return batch_manifest && it->row ? g_strdup_printf("%s:%d", batch_manifest, it->row) : NULL;
+}
+
 static void on_signal(int sig)
 {
     cancel_requested = 1;
@@ -45,7 +62,8 @@ static JsonBuilder *event_json(const ba_batch_event *ev)
         json_builder_add_int_value(b, ev->item->row);
     }
     json_builder_set_member_name(b, "status");
-    json_builder_add_string_value(b, ev->status == BA_BATCH_INGESTED    ? "ingested"
+    json_builder_add_string_value(b, ev->status == BA_BATCH_INGESTED && batch_dry_run ? "ok"
+                                     : ev->status == BA_BATCH_INGESTED  ? "ingested"
                                      : ev->status == BA_BATCH_DUPLICATE ? "duplicate"
                                                                         : "error");
     if (ev->status == BA_BATCH_FAILED) {
@@ -53,11 +71,13 @@ static JsonBuilder *event_json(const ba_batch_event *ev)
         json_builder_set_member_name(b, "error");
         json_builder_add_string_value(b, text);
         g_free(text);
-    } else {
+    } else if (ev->result->photo_id) {
         json_builder_set_member_name(b, "photo_id");
         json_builder_add_int_value(b, ev->result->photo_id);
         json_builder_set_member_name(b, "master");
         json_builder_add_string_value(b, ev->result->master);
+    }
+    if (ev->status != BA_BATCH_FAILED) {
         if (ev->result->warning[0]) {
             json_builder_set_member_name(b, "warning");
             json_builder_add_string_value(b, ev->result->warning);
@@ -119,19 +139,40 @@ static void on_event(const ba_batch_event *ev, void *ud)
     clear_bar(p);
     if (g_cli.json) {
         cli_json_line(event_json(ev));
+    } else if (ev->status != BA_BATCH_FAILED && batch_dry_run) {
+        char *where = row_prefix(ev->item);
+        if (ev->result->photo_id)
+            cli_say("%s%s%s would be a duplicate of photo %" G_GINT64_FORMAT "\n",
+                    where ? where : "", where ? ": " : "", ev->item->file, ev->result->photo_id);
+        else
+            cli_say("%s%s%s %s\n", where ? where : "", where ? ": " : "", ev->item->file,
+                    ev->status == BA_BATCH_DUPLICATE ? "would be a duplicate" : "ok");
+        g_free(where);
     } else if (ev->status != BA_BATCH_FAILED && !p->step) {
         cli_say("%s %s -> photo %" G_GINT64_FORMAT " (%s)\n",
                 ev->status == BA_BATCH_DUPLICATE ? "duplicate" : "ingested", ev->item->file,
                 ev->result->photo_id, ev->result->master);
     }
+    /* Text-mode messages name the manifest row as an editor shows it:
+     * "manifest.csv:7: ...", unless the message already starts so. */
+    char *where = row_prefix(ev->item);
+    if (where && ev->status == BA_BATCH_FAILED &&
+        g_str_has_prefix(ev->error->message, where) && ev->error->message[strlen(where)] == ':') {
+        g_free(where);
+        where = NULL;
+    }
     if (ev->status == BA_BATCH_FAILED)
-        cli_report_error(NULL, ev->error);
+        cli_report_error(where, ev->error);
     else if (!g_cli.quiet)
         for (int i = 0; i < ev->result->n_warnings; i++) {
             char *text = warning_text(ev->result, i);
-            cli_error("%s: warning: %s", ev->item->file, text);
+            if (where)
+                cli_error("%s: %s: warning: %s", where, ev->item->file, text);
+            else
+                cli_error("%s: warning: %s", ev->item->file, text);
             g_free(text);
         }
+    g_free(where);
     progress(p, ev);
 }
 
@@ -144,7 +185,7 @@ int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_op
         return EXIT_USAGE;
     p.report = rep.fp;
     p.tty = isatty(STDERR_FILENO) && !g_cli.json;
-    if (show_progress && !g_cli.quiet)
+    if (show_progress && !g_cli.quiet && !batch_dry_run)
         p.step = MAX(1, list->count / 20);
     p.last_line = p.t0;
 
@@ -164,7 +205,8 @@ int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_op
 
     ba_batch_summary sum;
     ba_error err;
-    int rc = ba_batch_ingest(cat, list, &o, &sum, &err);
+    int rc = batch_dry_run ? ba_batch_check(cat, list, &o, &sum, &err)
+                           : ba_batch_ingest(cat, list, &o, &sum, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     clear_bar(&p);
@@ -173,7 +215,28 @@ int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_op
         cli_report_error(NULL, &err);
         return cli_exit_for(&err, CLI_ABOUT_INPUT);
     }
-    if (!g_cli.json && !g_cli.quiet && (list->count > 1 || g_cli.verbose)) {
+    if (g_cli.json && (batch_dry_run || g_cli.verbose)) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        cli_json_str(b, "kind", "batch");
+        json_builder_set_member_name(b, "total");
+        json_builder_add_int_value(b, (gint64)list->count);
+        json_builder_set_member_name(b, "ingested");
+        json_builder_add_int_value(b, (gint64)sum.ingested);
+        json_builder_set_member_name(b, "duplicates");
+        json_builder_add_int_value(b, (gint64)sum.duplicates);
+        json_builder_set_member_name(b, "failed");
+        json_builder_add_int_value(b, (gint64)sum.failed);
+        cli_json_real(b, "seconds", sum.seconds, 2);
+        json_builder_set_member_name(b, "dry_run");
+        json_builder_add_boolean_value(b, batch_dry_run);
+        json_builder_end_object(b);
+        cli_json_line(b);
+    } else if (!g_cli.json && !g_cli.quiet && batch_dry_run) {
+        printf("dry run: %zu would be ingested, %zu duplicate, %zu with problems; nothing was "
+               "written\n",
+               sum.ingested, sum.duplicates, sum.failed);
+    } else if (!g_cli.json && !g_cli.quiet && (list->count > 1 || g_cli.verbose)) {
         size_t done = list->count - sum.cancelled;
         printf("%zu ingested, %zu duplicate, %zu failed", sum.ingested, sum.duplicates,
                sum.failed);

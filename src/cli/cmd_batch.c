@@ -6,7 +6,8 @@
 #include "cli.h"
 
 static int batch_ingest(ba_catalog *cat, int argc, char **argv, const ba_ingest_options *defaults,
-                        int jobs, gboolean create_clients, const char *layout, const char *report)
+                        int jobs, gboolean create_clients, const char *layout, const char *report,
+                        gboolean dry_run)
 {
     if (argc != 3)
         return cli_usage("batch", "'batch ingest' takes one MANIFEST.csv or FOLDER");
@@ -21,12 +22,14 @@ static int batch_ingest(ba_catalog *cat, int argc, char **argv, const ba_ingest_
             goto out;
         }
         rc = ba_batch_scan_folder(source, layout, &list, &err);
+        cli_batch_mode(NULL, dry_run);
     } else {
         if (layout) {
             rc = cli_usage("batch", "--layout applies to folders, and %s is not one", source);
             goto out;
         }
         rc = ba_batch_read_manifest(source, &list, &err);
+        cli_batch_mode(source, dry_run);
     }
     if (rc) {
         cli_report_error(NULL, &err);
@@ -178,8 +181,12 @@ int cmd_batch(ba_catalog *cat, int argc, char **argv)
     gboolean all_pairs = FALSE;
     double max_mp = BA_INGEST_DEFAULT_MAX_MEGAPIXELS;
     int quality = BA_INGEST_DEFAULT_QUALITY, jobs = CLI_UNSET;
-    gboolean create_clients = FALSE;
+    gboolean create_clients = FALSE, dry_run = FALSE;
     const GOptionEntry entries[] = {
+        {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
+         "ingest: check every row (files and their headers, clients, areas, dates, duplicate "
+         "rows) and write nothing; exit 0 when all would pass",
+         NULL},
         {"layout", 0, 0, G_OPTION_ARG_STRING, &layout,
          "ingest: folder template, e.g. \"{client}/{area}/{date}/{stage}\"; compare: "
          "side-by-side, stacked or timeline",
@@ -239,7 +246,7 @@ int cmd_batch(ba_catalog *cat, int argc, char **argv)
                             quality, &jobs);
     if (rc != EXIT_OK)
         goto out;
-    rc = batch_ingest(cat, argc, argv, &o, jobs, create_clients, layout, report);
+    rc = batch_ingest(cat, argc, argv, &o, jobs, create_clients, layout, report, dry_run);
 out:
     g_free(client);
     g_free(area);

@@ -342,7 +342,7 @@ assert_eq "-q: stderr bytes" 0 "$(wc -c <"$T/err" | tr -d ' ')"
 assert_eq "-q: photos" 40 "$(rows "$LQ" photos)"
 ok "-q: a successful batch of 40 prints nothing at all"
 
-# --- 8. each bad row's error line names its file or row and the cause ---------------
+# --- 8. each bad row's error line names its file or its line (manifest.csv:N:) and the cause ---------------
 $PY - "$T/err4" "$F/expect" <<'EOF' || fail "error lines of the first batch (above)"
 import re, sys
 lines = [l.rstrip('\n') for l in open(sys.argv[1]) if l.startswith('beforeafter: ')]
@@ -351,11 +351,11 @@ for row, name, st, pat in (l.rstrip('\n').split('\t') for l in open(sys.argv[2])
     if st != 'error':
         continue
     hits = [l for l in lines if re.search(pat, l, re.I) and
-            (name in l or re.search(r'\brow %s\b' % row, l))]
+            (name in l or re.search(r'manifest\.csv:%s:' % row, l))]
     if len(hits) != 1:
         bad += 1
         cand = [l for l in lines if re.search(pat, l, re.I)]
-        print('FAIL: row %s (%s): expected one stderr line naming "%s" or "row %s" and /%s/; got %s'
+        print('FAIL: row %s (%s): expected one stderr line naming "%s" or "manifest.csv:%s:" and /%s/; got %s'
               % (row, name, name, row, pat, cand or 'none'))
 sys.exit(1 if bad else 0)
 EOF

@@ -222,7 +222,7 @@ static void test_manifest_nul_byte_is_an_error_of_that_row_only(void **state)
     assert_int_equal(ba_batch_parse_manifest(csv, sizeof csv - 1, "m.csv", "/base", &l, &err), 0);
     assert_int_equal(l.count, 2);
     assert_non_null(l.items[0].error);
-    assert_non_null(strstr(l.items[0].error, "row 2: a field holds a NUL byte"));
+    assert_non_null(strstr(l.items[0].error, ":2: a field holds a NUL byte"));
     assert_null(l.items[1].error);
     ba_batch_list_clear(&l);
 }
@@ -240,8 +240,9 @@ static void test_manifest_rfc4180_quoted_commas_quotes_and_newlines(void **state
     assert_string_equal(l.items[0].file, "/base/a, b.jpg");
     assert_string_equal(l.items[0].client, "C-\"1\"");
     assert_string_equal(l.items[0].treatment, "two\nlines");
-    /* Rows are records: the quoted newline does not start one. */
-    assert_int_equal(l.items[1].row, 3);
+    /* The quoted newline does not start a record, but it is a line: the
+     * row is named by the line it starts on, as an editor shows it. */
+    assert_int_equal(l.items[1].row, 4);
     assert_string_equal(l.items[1].client, "C-2");
     assert_null(l.items[1].treatment);
     ba_batch_list_clear(&l);
@@ -309,8 +310,8 @@ static void test_manifest_invalid_utf8_is_an_error_of_that_row_only(void **state
     assert_int_equal(l.count, 4);
     assert_null(l.items[0].error);
     assert_non_null(l.items[1].error);
-    assert_non_null(strstr(l.items[1].error, "row 3: not valid UTF-8"));
-    assert_non_null(strstr(l.items[2].error, "row 4: not valid UTF-8"));
+    assert_non_null(strstr(l.items[1].error, ":3: not valid UTF-8"));
+    assert_non_null(strstr(l.items[2].error, ":4: not valid UTF-8"));
     /* The bad bytes are not handed on: no client, and a printable stand-in name. */
     assert_null(l.items[2].client);
     assert_true(g_utf8_validate(l.items[1].file, -1, NULL));
@@ -342,6 +343,30 @@ static void test_manifest_very_long_fields_are_kept_whole(void **state)
 
 /* ---- manifests: rows ---------------------------------------------------- */
 
+/* A row is named by the physical line it starts on, as an editor shows it:
+ * blank lines (libcsv skips them) and a quoted field's newlines counted. */
+static void test_manifest_rows_are_physical_line_numbers(void **state)
+{
+    (void)state;
+    ba_batch_list l;
+    parse_ok("\n"
+             "file,client,area,treatment\r\n"
+             "a.jpg,C-1,cheeks,\r\n"
+             "\r\n"
+             "\n"
+             "b.jpg,C-1,cheeks,\"two\nlines\"\n"
+             "c.jpg,,cheeks,\n"
+             "\n",
+             &l);
+    assert_int_equal(l.count, 3);
+    assert_int_equal(l.items[0].row, 3);
+    assert_int_equal(l.items[1].row, 6);
+    assert_string_equal(l.items[1].treatment, "two\nlines");
+    assert_int_equal(l.items[2].row, 8);
+    assert_non_null(strstr(l.items[2].error, "m.csv:8: empty 'client'"));
+    ba_batch_list_clear(&l);
+}
+
 static void test_manifest_wrong_field_count_is_an_error_of_that_row_only(void **state)
 {
     (void)state;
@@ -354,13 +379,13 @@ static void test_manifest_wrong_field_count_is_an_error_of_that_row_only(void **
              &l);
     assert_int_equal(l.count, 4);
     assert_null(l.items[0].error);
-    assert_non_null(strstr(l.items[1].error, "m.csv row 3: 4 fields where the header has 3"));
-    assert_non_null(strstr(l.items[2].error, "m.csv row 4: 2 fields where the header has 3"));
+    assert_non_null(strstr(l.items[1].error, "m.csv:3: 4 fields where the header has 3"));
+    assert_non_null(strstr(l.items[2].error, "m.csv:4: 2 fields where the header has 3"));
     assert_int_equal(l.items[1].row, 3);
     assert_int_equal(l.items[2].row, 4);
     /* A bad row keeps no fields, only a stand-in name for reports. */
     assert_null(l.items[1].client);
-    assert_string_equal(l.items[1].file, "m.csv:row 3");
+    assert_string_equal(l.items[1].file, "m.csv:3");
     assert_null(l.items[3].error);
     assert_string_equal(l.items[3].area, "neck");
     assert_int_equal(l.items[3].row, 5);
@@ -373,10 +398,10 @@ static void test_manifest_empty_required_field_is_a_row_error(void **state)
     ba_batch_list l;
     parse_ok("file,client,area\n,C-1,cheeks\na.jpg,  ,cheeks\nb.jpg,C-1,\n", &l);
     assert_int_equal(l.count, 3);
-    assert_non_null(strstr(l.items[0].error, "row 2: empty 'file'"));
-    assert_string_equal(l.items[0].file, "m.csv:row 2");
-    assert_non_null(strstr(l.items[1].error, "row 3: empty 'client'"));
-    assert_non_null(strstr(l.items[2].error, "row 4: empty 'area'"));
+    assert_non_null(strstr(l.items[0].error, ":2: empty 'file'"));
+    assert_string_equal(l.items[0].file, "m.csv:2");
+    assert_non_null(strstr(l.items[1].error, ":3: empty 'client'"));
+    assert_non_null(strstr(l.items[2].error, ":4: empty 'area'"));
     ba_batch_list_clear(&l);
 }
 
@@ -1218,6 +1243,7 @@ int main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_manifest_rows_are_physical_line_numbers),
         cmocka_unit_test(test_manifest_columns_by_name_in_any_order),
         cmocka_unit_test(test_manifest_header_names_ignore_case_and_spaces),
         cmocka_unit_test(test_manifest_optional_columns_absent_are_null),

@@ -56,7 +56,10 @@ typedef struct csv_state {
     GPtrArray *fields;      /* of the current record */
     int column_of[64];      /* header position -> COL_*, or -1 */
     int header_fields;      /* fields in the header, 0 before it is read */
-    int row;                /* records seen, the header is row 1 */
+    int row;                /* physical line where the current record starts (the
+                               header's is 1; blank lines are counted) */
+    int line;               /* the line being parsed */
+    int start_line;         /* where the record being read began, 0 between records */
     const char *manifest;   /* for messages */
     char *base;             /* manifest folder */
     ba_batch_list *out;
@@ -130,7 +133,8 @@ static void on_record(int terminator, void *ud)
 {
     (void)terminator;
     csv_state *s = ud;
-    s->row++;
+    s->row = s->start_line ? s->start_line : s->line;
+    s->start_line = 0;
     if (s->failed) {
         g_ptr_array_set_size(s->fields, 0);
         return;
@@ -152,15 +156,15 @@ static void on_record(int terminator, void *ud)
     ba_batch_item *it = list_push(s->out);
     it->row = s->row;
     if (s->nul_in_record)
-        it->error = g_strdup_printf("%s row %d: a field holds a NUL byte", s->manifest, s->row);
+        it->error = g_strdup_printf("%s:%d: a field holds a NUL byte", s->manifest, s->row);
     s->nul_in_record = false;
     for (guint i = 0; !it->error && i < s->fields->len; i++)
         if (!g_utf8_validate(g_ptr_array_index(s->fields, i), -1, NULL)) {
-            it->error = g_strdup_printf("%s row %d: not valid UTF-8", s->manifest, s->row);
+            it->error = g_strdup_printf("%s:%d: not valid UTF-8", s->manifest, s->row);
             break;
         }
     if (!it->error && (int)s->fields->len != s->header_fields)
-        it->error = g_strdup_printf("%s row %d: %u fields where the header has %d", s->manifest,
+        it->error = g_strdup_printf("%s:%d: %u fields where the header has %d", s->manifest,
                                     s->row, s->fields->len, s->header_fields);
     if (!it->error) {
         char *file = take_field(s, COL_FILE);
@@ -176,10 +180,10 @@ static void on_record(int terminator, void *ud)
         g_free(file);
         const char *missing = !it->file ? "file" : !it->client ? "client" : !it->area ? "area" : NULL;
         if (missing)
-            it->error = g_strdup_printf("%s row %d: empty '%s'", s->manifest, s->row, missing);
+            it->error = g_strdup_printf("%s:%d: empty '%s'", s->manifest, s->row, missing);
     }
     if (!it->file)
-        it->file = g_strdup_printf("%s:row %d", s->manifest, s->row);
+        it->file = g_strdup_printf("%s:%d", s->manifest, s->row);
     g_ptr_array_set_size(s->fields, 0);
 }
 
@@ -201,9 +205,23 @@ int ba_batch_parse_manifest(const char *data, size_t len, const char *name, cons
         data += 3;
         len -= 3;
     }
-    if (csv_parse(&p, data, len, on_field, on_record, &s) != len ||
-        csv_fini(&p, on_field, on_record, &s) != 0) {
-        ba_error_set(err, BA_ERR_USAGE, "%s: malformed CSV after row %d: %s", name, s.row,
+    /* Fed line by line, so that every record knows the physical line it
+     * starts on (libcsv skips blank lines; a quoted field may span lines). */
+    bool parsed = true;
+    for (size_t off = 0; parsed && off < len;) {
+        const char *nl = memchr(data + off, '\n', len - off);
+        size_t n = nl ? (size_t)(nl - (data + off)) + 1 : len - off;
+        s.line++;
+        bool blank = true;
+        for (size_t i = 0; i < n && blank; i++)
+            blank = data[off + i] == '\r' || data[off + i] == '\n';
+        if (!s.start_line && !blank)
+            s.start_line = s.line;
+        parsed = csv_parse(&p, data + off, n, on_field, on_record, &s) == n;
+        off += n;
+    }
+    if (!parsed || csv_fini(&p, on_field, on_record, &s) != 0) {
+        ba_error_set(err, BA_ERR_USAGE, "%s:%d: malformed CSV: %s", name, s.line,
                      csv_strerror(csv_error(&p)));
         rc = -1;
     } else if (s.failed) {
