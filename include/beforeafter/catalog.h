@@ -639,6 +639,9 @@ typedef struct ba_client_merge_result {
     int photos;           /**< photos now of INTO */
     int consents;         /**< consents now of INTO */
     int comparisons;      /**< comparisons showing the merged photos */
+    /** comparisons marked stale: a photo's session number changed, so their
+     *  labels ("Session 2", the time since the first session) may be wrong */
+    int comparisons_stale;
 } ba_client_merge_result;
 
 /**
@@ -651,7 +654,8 @@ typedef struct ba_client_merge_result {
  * photos; consents move to @p into (recorded in the catalog's client_merges
  * table, the only way a consent's client may change: it is the same
  * person's signed consent, and exports keep naming it by id); @p into's
- * sessions are numbered again by date; @p from is removed; one
+ * sessions are numbered again by date (comparisons showing a photo whose
+ * session number changed are marked stale); @p from is removed; one
  * "client-merge" audit row (client @p into) records the counts and @p from's
  * code, and ba_catalog_audit_list() for @p into also finds @p from's rows.
  * A name or birth date only @p from has is kept; two different ones refuse.

@@ -270,10 +270,10 @@ static int client_merge(ba_catalog *cat, int argc, char **argv)
             json_builder_add_int_value(b, r.into_id);
             cli_json_str(b, "merged", argv[2]);
             const char *names[] = {"sessions_moved", "sessions_joined", "photos", "consents",
-                                   "comparisons"};
+                                   "comparisons", "comparisons_stale"};
             int values[] = {r.sessions_moved, r.sessions_joined, r.photos, r.consents,
-                            r.comparisons};
-            for (int i = 0; i < 5; i++) {
+                            r.comparisons, r.comparisons_stale};
+            for (int i = 0; i < 6; i++) {
                 json_builder_set_member_name(b, names[i]);
                 json_builder_add_int_value(b, values[i]);
             }
@@ -281,9 +281,9 @@ static int client_merge(ba_catalog *cat, int argc, char **argv)
             cli_json_line(b);
         } else {
             cli_say("merged client %s into %s: %d sessions moved, %d joined, %d photos, "
-                    "%d consents, %d comparisons\n",
+                    "%d consents, %d comparisons (%d now stale)\n",
                     argv[2], into, r.sessions_moved, r.sessions_joined, r.photos, r.consents,
-                    r.comparisons);
+                    r.comparisons, r.comparisons_stale);
         }
     }
     g_free(into);

@@ -134,6 +134,10 @@ assert_eq "joined" 1 "$(json_field sessions_joined <"$T/out")"
 assert_eq "moved" 1 "$(json_field sessions_moved <"$T/out")"
 assert_eq "photos" 2 "$(json_field photos <"$T/out")"
 assert_eq "consents" 1 "$(json_field consents <"$T/out")"
+# Comparison C1 showed sessions #1 and #2; the 03-10 session is #3 now.
+assert_eq "stale comparisons" 1 "$(json_field comparisons_stale <"$T/out")"
+sqlite3 "$L/catalog.db" "SELECT stale FROM comparisons WHERE id = $C1;" >"$T/stale"
+assert_contains "C1 is stale" "$T/stale" "client DUP-1 was merged into K-0001: session numbers changed"
 assert_eq "DUP-1 is gone" 0 "$(sqlite3 "$L/catalog.db" "SELECT count(*) FROM clients WHERE code = 'DUP-1';")"
 assert_eq "K-0001 has 5 photos" 5 "$(sqlite3 "$L/catalog.db" "SELECT count(*) FROM photos p JOIN sessions s ON s.id = p.session_id JOIN clients c ON c.id = s.client_id WHERE c.code = 'K-0001';")"
 assert_eq "sessions renumbered by date" "2026-01-10:1 2026-02-10:2 2026-03-10:3" \

@@ -309,7 +309,7 @@ static void merge_joins_sessions_and_moves_everything(void **state)
     assert_string_equal(r.actor, "admin");
     assert_string_equal(r.detail, "{\"from\":\"c-0001\",\"into\":\"C-1\",\"sessions_moved\":1,"
                                   "\"sessions_joined\":1,\"photos\":2,\"consents\":1,"
-                                  "\"comparisons\":0}");
+                                  "\"comparisons\":0,\"comparisons_stale\":0}");
     /* C-1's audit includes c-0001's rows (its consent grant, its session's
      * corrections), written before the merge under its own code. */
     assert_int_equal(scalar(f, "SELECT COUNT(*) FROM audit_log WHERE client = 'c-0001'"), 3);

@@ -513,6 +513,14 @@ static int merge_rows(ba_catalog *cat, merge_job *m, ba_error *err)
         return -1;
     m->r.photos = (int)photos;
     m->r.comparisons = (int)comps;
+    /* Every photo's session number before, to mark what the merge renumbers. */
+    if (ba_db_exec(cat, "DROP TABLE IF EXISTS temp.merge_numbers;"
+                        "CREATE TEMP TABLE merge_numbers(photo_id INTEGER PRIMARY KEY, number"
+                        " INTEGER NOT NULL)", err) ||
+        exec2(cat, "INSERT INTO temp.merge_numbers SELECT p.id, s.number FROM photos p"
+                   " JOIN sessions s ON s.id = p.session_id WHERE s.client_id IN (?1, ?2)",
+              m->from_id, m->into_id, "reading session numbers", err) < 0)
+        return -1;
     if (merge_fields(cat, m, err))
         return -1;
     if (ba_catalog_session_list(cat, m->from, collect_session, m->from_sessions, err) ||
@@ -536,6 +544,23 @@ static int merge_rows(ba_catalog *cat, merge_job *m, ba_error *err)
     m->r.consents = consents;
     if (ba_db_sessions_renumber(cat, m->into_id, err))
         return -1;
+    char why[160];
+    snprintf(why, sizeof why, "client %s was merged into %s: session numbers changed", m->from,
+             m->into);
+    sqlite3_stmt *ss = ba_db_prepare(
+        cat, "UPDATE comparisons SET stale = ?1 WHERE stale IS NULL AND deleted_at IS NULL"
+             " AND id IN (SELECT cp.comparison_id FROM comparison_photos cp"
+             " JOIN photos p ON p.id = cp.photo_id JOIN sessions s ON s.id = p.session_id"
+             " JOIN temp.merge_numbers n ON n.photo_id = p.id WHERE s.number <> n.number)",
+        err);
+    if (!ss)
+        return -1;
+    sqlite3_bind_text(ss, 1, why, -1, SQLITE_TRANSIENT);
+    if (ba_db_step_once(ss) != SQLITE_DONE)
+        return ba_db_fail(cat, err, "marking comparisons stale");
+    m->r.comparisons_stale = sqlite3_changes(cat->db);
+    if (ba_db_exec(cat, "DROP TABLE temp.merge_numbers", err))
+        return -1;
     if (exec2(cat, "DELETE FROM clients WHERE id = ?1 AND ?2 = ?2", m->from_id, 0,
               "removing the merged client", err) < 0)
         return -1;
@@ -551,10 +576,10 @@ static char *merge_detail(const merge_job *m)
     json_builder_set_member_name(b, "into");
     json_builder_add_string_value(b, m->into);
     const char *names[] = {"sessions_moved", "sessions_joined", "photos", "consents",
-                           "comparisons"};
+                           "comparisons", "comparisons_stale"};
     int values[] = {m->r.sessions_moved, m->r.sessions_joined, m->r.photos, m->r.consents,
-                    m->r.comparisons};
-    for (int i = 0; i < 5; i++) {
+                    m->r.comparisons, m->r.comparisons_stale};
+    for (int i = 0; i < 6; i++) {
         json_builder_set_member_name(b, names[i]);
         json_builder_add_int_value(b, values[i]);
     }
