@@ -82,8 +82,21 @@ _beforeafter()
         COMPREPLY=($(compgen -W "$(_beforeafter_words "$prog" help --commands)" -- "$cur"))
         return 0
     fi
-    local help
+    local help usage subs sub=""
     help=$(_beforeafter_words "$prog" "$cmd" --help)
+    usage=$(printf '%s\n' "$help" | sed -n 's/^ *[^ ]* [^ ]* \[OPTION[^]]*\] *//p' | head -n 1)
+    subs=$(printf '%s\n' "$usage" | tr '|' '\n' | awk '$1 ~ /^[a-z][a-z-]*$/ {print $1}')
+    # A subcommand typed already ("photo set --st"): its own options.
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w=${COMP_WORDS[i]}
+        if [[ -n $subs && $w != -* && $w != "$cmd" ]] && printf '%s\n' "$subs" | grep -qx -- "$w"; then
+            sub=$w
+            break
+        fi
+    done
+    if [[ -n $sub ]]; then
+        help=$(_beforeafter_words "$prog" "$cmd" "$sub" --help)
+    fi
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$(printf '%s\n' "$help" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)" -- "$cur"))
         return 0
@@ -94,9 +107,6 @@ _beforeafter()
         [[ ${COMP_WORDS[i]} == -* ]] || ((nonopt++))
     done
     if ((nonopt == 1)); then
-        local usage subs
-        usage=$(printf '%s\n' "$help" | sed -n 's/^ *[^ ]* [^ ]* \[OPTION[^]]*\] *//p' | head -n 1)
-        subs=$(printf '%s\n' "$usage" | tr '|' '\n' | awk '$1 ~ /^[a-z][a-z-]*$/ {print $1}')
         if [[ -n $subs ]]; then
             COMPREPLY=($(compgen -W "$subs" -- "$cur"))
             return 0

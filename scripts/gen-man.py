@@ -29,10 +29,25 @@ def run(prog, *args):
     return out.stdout
 
 
-def command_section(prog, name, summary):
-    text = run(prog, name, "--help")
+def subcommands(text):
+    """The subcommands of a usage line: the lowercase words that start its
+    alternatives ("add CODE | list", "set|retract|restore ID ...")."""
+    for line in text.splitlines():
+        m = re.match(r"\s*\S+ \S+ \[OPTION…\]\s*(.*)", line)
+        if m:
+            subs = []
+            for alt in m.group(1).split("|"):
+                w = alt.split()
+                if w and re.fullmatch(r"[a-z][a-z-]*", w[0]):
+                    subs.append(w[0])
+            return subs
+    return []
+
+
+def command_section(prog, name, summary, sub=None):
+    text = run(prog, name, *([sub] if sub else []), "--help")
     lines = text.splitlines()
-    out = [".SS " + esc(name)]
+    out = [".SS " + (esc(name) if not sub else '"%s %s"' % (esc(name), esc(sub)))]
     usage = ""
     i = 0
     while i < len(lines):
@@ -42,7 +57,9 @@ def command_section(prog, name, summary):
             break
         i += 1
     usage = re.sub(r"\s*\[OPTION…\]", "", usage)
-    out += [".B " + esc(usage), ".br", esc(summary) + "."]
+    out += [".B " + esc(usage)]
+    if summary:
+        out += [".br", esc(summary) + "."]
     section = "text"
     para = []
 
@@ -137,6 +154,12 @@ def main():
     ]
     for name in names:
         page += command_section(prog, name, summaries.get(name, ""))
+        # A subcommand with its own help (its own options) gets its own section.
+        main_help = run(prog, name, "--help")
+        for sub in subcommands(main_help):
+            sub_help = run(prog, name, sub, "--help")
+            if sub_help.strip() and sub_help != main_help:
+                page += command_section(prog, name, None, sub)
     page += [
         ".SH STANDARD INPUT AND OUTPUT",
         "\\fBbeforeafter ingest \\- \\-\\-name\\fR \\fINAME\\fR reads one photo from standard "

@@ -19,6 +19,7 @@ grep -qx ingest "$T/commands" || fail "help --commands has no ingest"
 
 # help CMD = CMD --help, for every command; the man page has its section
 # and every --long option its help shows.
+nsub=0
 man -l "$MAN" >/dev/null 2>"$T/manwarn" || fail "man cannot format the page: $(cat "$T/manwarn")"
 while read -r cmd; do
     run_ba help "$cmd"
@@ -36,8 +37,24 @@ while read -r cmd; do
         grep -qF -- "$opt" "$T/section" ||
             fail "man page section '$cmd' lacks $opt (run scripts/gen-man.py)"
     done
+    # A subcommand with a help of its own ("photo set --help") has its own
+    # section "CMD SUB" with its options.
+    subs=$(sed -n 's/^ *[^ ]* [^ ]* \[OPTION[^]]*\] *//p' "$T/help1" | head -n 1 | tr '|' '\n' |
+        awk '$1 ~ /^[a-z][a-z-]*$/ {print $1}')
+    for sub in $subs; do
+        "$BA" "$cmd" "$sub" --help >"$T/subhelp" 2>/dev/null || continue
+        cmp -s "$T/subhelp" "$T/help1" && continue
+        grep -qxF ".SS \"$cmd $sub\"" "$MAN" || fail "man page has no section for '$cmd $sub' (run scripts/gen-man.py)"
+        awk -v c=".SS \"$cmd $sub\"" '$0==c{on=1;next} /^\.S[SH] /{on=0} on' "$MAN" | sed 's/\\-/-/g' >"$T/section"
+        for opt in $(grep -o -- '--[a-z][a-z0-9-]*' "$T/subhelp" | sort -u); do
+            case $opt in --help*) continue ;; esac
+            grep -qF -- "$opt" "$T/section" ||
+                fail "man page section '$cmd $sub' lacks $opt (run scripts/gen-man.py)"
+        done
+        nsub=$((nsub + 1))
+    done
 done <"$T/commands"
-ok "help CMD = CMD --help for $(nlines "$T/commands") commands; each has a man page section with its options"
+ok "help CMD = CMD --help for $(nlines "$T/commands") commands; each has a man page section with its options ($nsub subcommands too)"
 
 run_ba help no-such-command
 expect_rc "help of an unknown command" 2
@@ -65,6 +82,8 @@ comp 2 "$BA" consent "" >"$T/c"
 assert_eq "consent subcommands" "grant list revoke" "$(sort "$T/c" | tr '\n' ' ' | sed 's/ $//')"
 comp 2 "$BA" ingest --cli >"$T/c"
 assert_eq "completing ingest --cli" "--client" "$(cat "$T/c")"
+comp 3 "$BA" photo set --sta >"$T/c"
+assert_eq "completing a subcommand's option (photo set --sta)" "--stage" "$(cat "$T/c")"
 comp 5 "$BA" --library "$LIB" ingest --area "kne" >"$T/c"
 assert_eq "completing an area name from the library" "knee-left" "$(cat "$T/c")"
 comp 5 "$BA" --library "$LIB" list --client "" >"$T/c"
