@@ -89,7 +89,11 @@ j comparison delete "$C2"
 # batch: a manifest with a broken row (exit 1), then the folder compare.
 printf 'file,client,area,stage,date,view,treatment\n%s,C-3,cheeks,before,2026-01-05,frontal,\n\n%s,C-3,cheeks,after,2026-04-05,frontal,\nmissing.jpg,C-3,cheeks,after,2026-04-06,frontal,\n' \
     "$T/b.jpg" "$T/c.jpg" >"$T/manifest.csv"
+printf 'file,client,area,date\n%s,C-3,cheeks,2026-01-05\n' "$T/b.jpg" >"$T/manifest2.csv"
+J_RC=1 j batch ingest --dry-run "$T/manifest.csv"
 J_RC=1 j batch ingest "$T/manifest.csv"
+j -v batch ingest "$T/manifest2.csv"
+j ingest --client C-3 --area cheeks --date 2026-05-01 - --name stdin.jpg <"$S/progress-cheeks.png"
 j batch compare --out "$T/bc"
 j client export C-3 --to "$T/record"
 j client merge C-3 --into C-1
@@ -99,10 +103,16 @@ j client erase C-1 --confirm C-1
 # runs the web server until stopped (its answers are HTTP, tested elsewhere).
 echo help >>"$T/covered"
 echo serve >>"$T/covered"
-# The server's accounts: user list prints one object per user.
-if grep -qx user "$T/covered" || "$BA" help --commands | grep -qx user; then
-    j user list
-fi
+# The server's accounts.
+j user add ann --role provider --password-stdin <<'EOF'
+correct horse battery staple
+EOF
+j user list
+j user role ann admin
+j user passwd ann --password-stdin <<'EOF'
+another long pass phrase
+EOF
+j user disable ann
 
 "$BA" help --commands >"$T/commands"
 $PY - "$T/all" "$SCHEMAS" "$T/commands" "$T/covered" <<'EOF'
