@@ -84,7 +84,8 @@ after_rerun() {
     assert_eq "$2: report lines" 60 "$(nlines "$1.report")"
     assert_eq "$2: report errors" 1 "$(grep -c '"status":"error"' "$1.report" || true)"
     grep '"status":"error"' "$1.report" | grep -q 'broken.jpg' || fail "$2: the error is not the broken file: $(grep '"status":"error"' "$1.report")"
-    assert_eq "$2: stderr error lines" 1 "$(grep -c '^beforeafter: ' "$T/err" || true)"
+    # (copy7.jpg, stored before as cheeks/before, is a duplicate with a warning: not an error)
+    assert_eq "$2: stderr error lines" 1 "$(grep '^beforeafter: ' "$T/err" | grep -vc ': warning: ' || true)"
     run_ba --library "$1" verify
     expect_rc "$2: verify after the re-run ($(head -3 "$T/out"))" 0
 }

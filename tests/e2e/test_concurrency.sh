@@ -4,6 +4,9 @@
 # catalog exactly once (rows = distinct files = masters), each shared file is
 # "ingested" by one process and "duplicate" (same photo_id) in the other, no
 # "database is locked", nothing left in tmp/, PRAGMA integrity_check = ok.
+# When the two processes ingest for different clients (round 2), a shared file
+# is "ingested" by one and an error in the other ("already stored as photo N
+# of another client", issue 12), which then exits 1.
 # Three rounds: same client and date (both race for one session), two
 # clients, and EXIF dates.
 set -eu
@@ -45,6 +48,7 @@ fixtures() {
 total=0
 race() {
     r=$1
+    cross=${4:-}
     d=$T/r$r
     fixtures "$r"
     rm -f "$T/go"
@@ -68,19 +72,32 @@ race() {
     wait "$pb"
     rb=$?
     set -e
-    assert_eq "round $r: process A exit code (stderr: $(head -c 400 "$T/A.err"))" 0 "$ra"
-    assert_eq "round $r: process B exit code (stderr: $(head -c 400 "$T/B.err"))" 0 "$rb"
+    if [ -z "$cross" ]; then
+        assert_eq "round $r: process A exit code (stderr: $(head -c 400 "$T/A.err"))" 0 "$ra"
+        assert_eq "round $r: process B exit code (stderr: $(head -c 400 "$T/B.err"))" 0 "$rb"
+    fi
     for p in A B; do
         if grep -qi "locked\|busy" "$T/$p.err"; then
             fail "round $r: process $p: expected no 'database is locked', got: $(cat "$T/$p.err")"
         fi
-        [ ! -s "$T/$p.err" ] || fail "round $r: process $p: expected empty stderr, got: $(cat "$T/$p.err")"
+        if [ -n "$cross" ]; then
+            # Only "another client" errors, and exit 1 exactly when there is one.
+            if grep -v 'already stored as photo [0-9]* of another client$' "$T/$p.err" | grep -q .; then
+                fail "round $r: process $p: unexpected stderr: $(cat "$T/$p.err")"
+            fi
+            want=0
+            [ ! -s "$T/$p.err" ] || want=1
+            [ "$p" = A ] && got=$ra || got=$rb
+            assert_eq "round $r: process $p exit code" "$want" "$got"
+        else
+            [ ! -s "$T/$p.err" ] || fail "round $r: process $p: expected empty stderr, got: $(cat "$T/$p.err")"
+        fi
     done
     assert_eq "round $r: A result lines" $((N + S)) "$(nlines "$T/A.out")"
     assert_eq "round $r: B result lines" $((N + S)) "$(nlines "$T/B.out")"
     # Per file: status and id, both processes.
-    cat "$T/A.out" "$T/B.out" | $PY -c '
-import json, sys, collections
+    cat "$T/A.out" "$T/B.out" | CROSS="$cross" $PY -c '
+import json, os, sys, collections
 by = collections.defaultdict(list)
 for l in sys.stdin:
     o = json.loads(l)
@@ -88,10 +105,11 @@ for l in sys.stdin:
 bad = []
 for f, res in sorted(by.items()):
     st = sorted(s for s, _ in res)
-    ids = set(i for _, i in res)
+    ids = set(i for s, i in res if s != "error")
     if f.startswith("s"):
-        if st != ["duplicate", "ingested"] or len(ids) != 1:
-            bad.append("%s: expected ingested+duplicate with one photo_id, got %s" % (f, res))
+        want = ["error", "ingested"] if os.environ.get("CROSS") else ["duplicate", "ingested"]
+        if st != want or len(ids) != 1:
+            bad.append("%s: expected %s with one photo_id, got %s" % (f, "+".join(want), res))
     elif st != ["ingested"]:
         bad.append("%s: expected ingested once, got %s" % (f, res))
 if bad: print("\n".join(bad))' >"$T/bad"
@@ -116,12 +134,16 @@ a = [o["photo_id"] for o in rows[:len(rows)//2] if o["status"] == "ingested"]
 b = [o["photo_id"] for o in rows[len(rows)//2:] if o["status"] == "ingested"]
 print("yes" if a and b and min(a) < max(b) and min(b) < max(a) else "no")')
     echo "# round $r: photo ids of the two processes interleave: $inter"
-    ok "round $r: 2 concurrent ingests ($N+$S each) -> exit 0/0, $total photos once each, shared files ingested+duplicate, no lock errors"
+    if [ -n "$cross" ]; then
+        ok "round $r: 2 concurrent ingests for two clients ($N+$S each) -> $total photos once each, each shared file ingested once and refused for the other client (exit $ra/$rb), no lock errors"
+    else
+        ok "round $r: 2 concurrent ingests ($N+$S each) -> exit 0/0, $total photos once each, shared files ingested+duplicate, no lock errors"
+    fi
 }
 
 race 1 "--client C-1 --area cheeks --date 2026-06-01" "--client C-1 --area cheeks --date 2026-06-01"
 assert_eq "round 1: sessions (both processes share one)" 1 "$(rows "$L" sessions)"
-race 2 "--client C-1 --area neck --date 2026-06-02" "--client C-2 --area neck --date 2026-06-02"
+race 2 "--client C-1 --area neck --date 2026-06-02" "--client C-2 --area neck --date 2026-06-02" cross
 # the shared files belong to whichever process came first
 assert_eq "round 2: sessions" 3 "$(rows "$L" sessions)"
 race 3 "--client C-1 --area lips" "--client C-1 --area lips"
