@@ -79,6 +79,7 @@ j export "$C2" --purpose clinical --to "$T/exp2"
 j consent revoke C-1 --scope marketing
 j audit
 j audit --client C-1
+j audit --access
 j verify
 j settings
 j settings retention-years 0
@@ -122,6 +123,13 @@ from jsonschema import Draft202012Validator
 lines, schemas, commands, covered = sys.argv[1:5]
 fails = []
 kinds = {}
+# Every schema is a valid draft 2020-12 schema.
+for f in sorted(os.listdir(schemas)):
+    if f.endswith(".json"):
+        try:
+            Draft202012Validator.check_schema(json.load(open(os.path.join(schemas, f))))
+        except Exception as e:
+            fails.append("docs/json/%s is not a valid schema: %s" % (f, str(e)[:200]))
 def walk_numbers(v, path, out):
     if isinstance(v, float):
         out.append((path, v))
