@@ -145,6 +145,16 @@ def main():
     check(not left, "LIBRARY/tmp not empty after the clean stop: %s" % left[:10])
 
     check_originals(lib, acked)
+    named = set(r[0] for r in db(lib, "SELECT master_sha256 FROM photos"))
+    orphans = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(lib, "masters"))
+               for f in fs if f[:-4] not in named]
+    if orphans:
+        p = ba(bin_, lib, "verify", rc=None)
+        fail("%d master(s) no photo row names after the kills (a kill between the master's "
+             "rename and the catalog commit, ingest's fault point after-master-rename; "
+             "nothing removes them on restart, verify exit %d: %s): %s" %
+             (len(orphans), p.returncode, (p.stdout + p.stderr).strip()[-600:],
+              [os.path.relpath(o, lib) for o in orphans[:5]]))
     nrows = check_masters(lib)
     present = set(r[0] for r in db(lib, "SELECT original_sha256 FROM photos"))
     stray = present - set(acked) - set(unknown)
