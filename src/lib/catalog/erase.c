@@ -390,8 +390,8 @@ static int redact_rows(erase_job *j, ba_error *err)
         "UPDATE access_log SET client = CASE WHEN client = ?1 COLLATE NOCASE THEN NULL"
         " ELSE client END, object = CASE WHEN ba_mentions(object) THEN NULL ELSE object END"
         " WHERE client = ?1 COLLATE NOCASE OR ba_mentions(object)",
-        "UPDATE exports SET destination = ba_redact(destination), caption = ba_redact(caption)"
-        " WHERE ba_mentions(destination) OR ba_mentions(caption)",
+        ("UPDATE exports SET destination = ba_redact(destination), caption = ba_redact(caption)"
+         " WHERE ba_mentions(destination) OR ba_mentions(caption)"),
     };
     int *counts[] = {&j->out->audit_redacted, &j->out->access_redacted, NULL};
     int r = 0;
