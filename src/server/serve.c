@@ -7,8 +7,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +31,10 @@ struct srv_server {
     SoupServer *soup;
     GSocketService *service;
     GTlsCertificate *cert;
-    GThreadPool *pool;
+    GThreadPool *pool;      /* reads: metadata, thumbnails, stored images */
+    GThreadPool *heavy;     /* uploads, renders, alignments, exports */
+    GSocket *keepalive;     /* see start(): lets libsoup keep connections alive */
+    char *keepalive_path;
     int connections; /* main loop only */
     int in_flight;   /* main loop only */
     bool stopping;
@@ -554,7 +560,13 @@ static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *pat
     j->res.headers = g_ptr_array_new_with_free_func(g_free);
     soup_server_message_pause(msg);
     s->in_flight++;
-    g_thread_pool_push(s->pool, j, NULL);
+    /* Reads never queue behind a 12 MP ingest or a render. */
+    bool known = false;
+    char *params[3] = {NULL, NULL, NULL};
+    const srv_route *r = srv_route_find(j->req.method, j->req.path, params, &known);
+    for (int i = 0; i < 3; i++)
+        g_free(params[i]);
+    g_thread_pool_push(r && r->heavy ? s->heavy : s->pool, j, NULL);
 }
 
 /* ---- connections ----------------------------------------------------------------- */
@@ -578,6 +590,10 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
     }
     GSocket *sock = g_socket_connection_get_socket(conn);
     g_socket_set_timeout(sock, (guint)s->o.idle_timeout_s);
+    /* Answers are written in pieces (headers, body, TLS records): without
+     * NODELAY each small answer waits ~40 ms for the client's delayed ACK.
+     * libsoup sets it only on connections it accepts itself. */
+    g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
     GError *e = NULL;
     GSocketAddress *local = g_socket_connection_get_local_address(conn, NULL);
     GSocketAddress *remote = g_socket_connection_get_remote_address(conn, NULL);
@@ -655,6 +671,31 @@ static GSocketAddress *parse_listen(const char *listen, bool *loopback)
     return sa;
 }
 
+/* We accept connections ourselves (for the connection cap, the idle timeout
+ * from the first byte, TLS), and libsoup 3 closes every connection after one
+ * answer unless it has a listener of its own (request_finished() checks
+ * priv->listeners).  So it gets one: a Unix socket in our private scratch
+ * folder (0700), which only this user's processes can reach and where they
+ * still need a session. */
+static int keepalive_listener(srv_server *s)
+{
+    GError *e = NULL;
+    s->keepalive_path = g_build_filename(s->scratch, "keepalive.sock", NULL);
+    GSocketAddress *addr = g_unix_socket_address_new(s->keepalive_path);
+    s->keepalive = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                G_SOCKET_PROTOCOL_DEFAULT, &e);
+    gboolean ok = s->keepalive && g_socket_bind(s->keepalive, addr, FALSE, &e) &&
+                  g_socket_listen(s->keepalive, &e) &&
+                  soup_server_listen_socket(s->soup, s->keepalive, 0, &e);
+    g_object_unref(addr);
+    if (!ok) {
+        fprintf(stderr, "beforeafter: serve: %s\n", e ? e->message : "cannot listen");
+        g_clear_error(&e);
+        return 1;
+    }
+    return 0;
+}
+
 static int start(srv_server *s)
 {
     bool loopback = false;
@@ -687,6 +728,9 @@ static int start(srv_server *s)
     g_signal_connect(s->soup, "request-started", G_CALLBACK(on_request_started), s);
     soup_server_add_handler(s->soup, NULL, on_request, s, NULL);
     s->service = g_socket_service_new();
+    /* GLib's default backlog of 10 drops connections under a burst (the
+     * client retries after 1, 3, 7 s): a clinic's morning is a burst. */
+    g_socket_listener_set_backlog(G_SOCKET_LISTENER(s->service), 512);
     GSocketAddress *bound = NULL;
     if (!g_socket_listener_add_address(G_SOCKET_LISTENER(s->service), addr,
                                        G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound,
@@ -705,7 +749,7 @@ static int start(srv_server *s)
     g_object_unref(bound);
     g_object_unref(addr);
     g_socket_service_start(s->service);
-    return 0;
+    return keepalive_listener(s);
 }
 
 int srv_run(const srv_options *o)
@@ -720,7 +764,8 @@ int srv_run(const srv_options *o)
     if (rc == 0)
         rc = start(&s);
     if (rc == 0) {
-        s.pool = g_thread_pool_new(work, &s, o->workers, FALSE, NULL);
+        s.pool = g_thread_pool_new(work, &s, MAX(2, 2 * o->workers), FALSE, NULL);
+        s.heavy = g_thread_pool_new(work, &s, o->workers, FALSE, NULL);
         s.flusher = g_thread_new("access-log", flusher_main, &s);
         guint term = g_unix_signal_add(SIGTERM, on_stop_signal, &s);
         guint intr = g_unix_signal_add(SIGINT, on_stop_signal, &s);
@@ -729,6 +774,7 @@ int srv_run(const srv_options *o)
         g_source_remove(intr);
         /* Requests still in the pool finish; their answers are not sent. */
         g_thread_pool_free(s.pool, FALSE, TRUE);
+        g_thread_pool_free(s.heavy, FALSE, TRUE);
         g_mutex_lock(&s.log_lock);
         s.log_stop = true;
         g_cond_signal(&s.log_cond);
@@ -745,6 +791,8 @@ int srv_run(const srv_options *o)
         g_object_unref(s.soup);
     }
     g_clear_object(&s.cert);
+    g_clear_object(&s.keepalive);
+    g_free(s.keepalive_path);
     remove_scratch(s.scratch);
     g_free(s.scratch);
     g_free(s.exports);

@@ -136,6 +136,7 @@ typedef struct srv_route {
     const char *pattern; /* "/api/v1/photos/ * /image" with '*' for one path part */
     bool session;        /* needs a signed-in session (all but signing in) */
     bool upload;         /* the body is streamed to a temporary file */
+    bool heavy;          /* decodes or renders: its own worker pool, so reads never wait on it */
     srv_handler run;
 } srv_route;
 
