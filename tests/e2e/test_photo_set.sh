@@ -219,3 +219,20 @@ ba --library "$M" --json batch compare --out "$T/bc"
 assert_eq "batch compare: one group per area" "forehead neck" \
     "$(json_field area <"$T/out" | sort | tr '\n' ' ' | sed 's/ $//')"
 ok "a manifest's quoted area list tags each photo with both; batch compare renders forehead and neck"
+
+# --- export --client --area: by any area every photo of a comparison shows; other
+# areas' stale comparisons do not block it -----------------------------------------
+ba --library "$M" --json compare 1 2 --no-align --label-style none -o "$T/m12.png"
+ba --library "$M" export --client C-9 --area neck --purpose clinical --to "$T/xm"
+[ "$(ls "$T/xm" | grep -c '\.png$')" -ge 1 ] || fail "export --area neck (a secondary area): no image"
+make_jpeg "$F/l1.jpg" 30 30 360 280
+make_jpeg "$F/l2.jpg" 36 34 360 280
+"$BA" --library "$M" -q ingest --client C-9 --area lips --date 2026-03-05 "$F/l1.jpg" || fail "ingest l1"
+"$BA" --library "$M" -q ingest --client C-9 --area lips --date 2026-04-05 "$F/l2.jpg" || fail "ingest l2"
+ba --library "$M" --json compare 3 4 --no-align --label-style none -o "$T/m34.png"
+ba --library "$M" photo set 4 --stage after
+ba --library "$M" export --client C-9 --area neck --purpose clinical --to "$T/xm2"
+run_ba --library "$M" export --client C-9 --area lips --purpose clinical --to "$T/xm3"
+expect_rc "export --area lips with its comparison stale" 1
+assert_contains "export --area lips: stale" "$T/err" "is stale (photo 4 corrected)"
+ok "export --client --area: by a secondary area too; another area's stale comparison does not block it, its own does"

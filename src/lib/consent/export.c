@@ -117,6 +117,18 @@ static int select_items(job *j, ba_error *err)
     g_array_set_clear_func(recs, clear_record);
     int rc = ba_catalog_comparison_list(j->cat, o->client, collect_comparison, recs, err);
     for (guint i = 0; rc == 0 && i < recs->len; i++) {
+        const ba_comparison_record *rec = &g_array_index(recs, ba_comparison_record, i);
+        /* Of an area: every photo shows it (any of a photo's areas); other
+         * areas' comparisons are neither loaded nor checked. */
+        if (o->area) {
+            char *list = g_strdup_printf(",%s,", rec->areas);
+            char *key = g_strdup_printf(",%s,", o->area);
+            bool of_area = strstr(list, key) != NULL;
+            g_free(list);
+            g_free(key);
+            if (!of_area)
+                continue;
+        }
         item *it;
         rc = load_item(j, &g_array_index(recs, ba_comparison_record, i), &it, err);
         if (rc)
