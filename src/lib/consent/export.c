@@ -130,13 +130,10 @@ static int select_items(job *j, ba_error *err)
                 continue;
         }
         item *it;
-        rc = load_item(j, &g_array_index(recs, ba_comparison_record, i), &it, err);
+        rc = load_item(j, rec, &it, err);
         if (rc)
             break;
-        if (o->area && strcmp(it->photos[0].area, o->area) != 0)
-            item_free(it);
-        else
-            g_ptr_array_add(j->items, it);
+        g_ptr_array_add(j->items, it);
     }
     g_array_free(recs, TRUE);
     if (rc == 0 && j->items->len == 0) {
