@@ -110,6 +110,10 @@ const char *ba_db_empty_to_null(const char *s);
 
 /* ---- between entities ------------------------------------------------------ */
 
+/* Remove the masters dead writers of this host placed but never recorded
+ * (their notes in tmp/, recover.c), under the write lock; how many, or -1. */
+int ba_db_recover_masters(ba_catalog *cat, ba_error *err);
+
 /* Append @a to the audit log inside the caller's write transaction, chained
  * to the row before it; @objects (when not NULL) replaces @a->objects. */
 int ba_db_audit_insert(ba_catalog *cat, const ba_audit_entry *a, const char *objects,

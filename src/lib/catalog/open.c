@@ -307,9 +307,14 @@ ba_catalog *ba_catalog_open(const char *dir, ba_error *err)
         ba_catalog_close(cat);
         return NULL;
     }
-    /* Every writer first removes what dead writers of this host left in tmp/. */
-    if (cat)
+    /* Every writer first removes what dead writers of this host left: the
+     * masters they placed without recording them, then their tmp/ files. */
+    if (cat) {
+        /* A failure here only leaves an orphan master, which verify reports
+         * and its repair moves away: not a reason to refuse the open. */
+        ba_db_recover_masters(cat, NULL);
         ba_library_sweep_tmp(dir);
+    }
     return cat;
 }
 

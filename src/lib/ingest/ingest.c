@@ -39,6 +39,7 @@ void ba_ingest_job_free(ba_ingest_job *jb)
         g_unlink(jb->j.tmp_path);
         g_free(jb->j.tmp_path);
     }
+    ingest_drop_note(&jb->j); /* committed, refused or undone: the note has served */
     g_free(jb->j.final_path);
     g_free(jb->name);
     g_free(jb);
@@ -370,6 +371,7 @@ int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *jb, ba_ingest_result *resul
         return -1;
     }
     ba_fault_point("after-commit");
+    ingest_drop_note(j);
     if (duplicate)
         return report_duplicate(cat, jb, p->id, result, err);
     result->status = BA_INGEST_INGESTED;

@@ -31,6 +31,10 @@ typedef struct ingest_job {
     char *tmp_path;            /* in-flight master, NULL once moved */
     char *final_path;          /* masters/ab/<sha>.jpg, absolute */
     bool final_existed;        /* the master was already on disk before store() */
+    /* LIBRARY/tmp/master-<pid>@<host>-…: names the master while it stands
+     * in masters/ without its committed row, so that when this process is
+     * killed in between, the next writer removes it (catalog/recover.c) */
+    char *note_path;
 } ingest_job;
 
 /* ---- identify.c ---- */
@@ -81,6 +85,10 @@ int ingest_render_master(ba_catalog *cat, ingest_job *j, VipsImage *header,
  * move the master into place, and take it back when the commit fails. */
 int ingest_store_master(void *ud, ba_error *err);
 void ingest_unstore_master(void *ud);
+
+/* Remove the note of the master being stored (its row is committed, or it
+ * was undone); safe to call twice. */
+void ingest_drop_note(ingest_job *j);
 
 /* ---- read.c ---- */
 

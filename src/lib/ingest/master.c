@@ -3,8 +3,11 @@
 #include "beforeafter/beforeafter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 #include "ingest/fault.h"
@@ -87,6 +90,43 @@ out:
     return rc;
 }
 
+/* Leave a note naming the master about to be placed (its hash), beside the
+ * temporary master, and synced: a kill between the rename and the commit
+ * would otherwise leave a master no row names, in a library that must stay
+ * consistent whatever instant a writer dies at. */
+static int write_note(ingest_job *j, ba_error *err)
+{
+    char *dir = g_path_get_dirname(j->tmp_path);
+    char *path = ba_path_tmp_template(dir, "master", NULL);
+    g_free(dir);
+    int fd = g_mkstemp_full(path, O_WRONLY | O_CLOEXEC, BA_MODE_FILE);
+    char *base = g_path_get_basename(j->final_path);
+    size_t len = strcspn(base, ".");
+    bool ok = fd >= 0 && write(fd, base, len) == (ssize_t)len && fsync(fd) == 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    g_free(base);
+    if (!ok) {
+        if (fd >= 0)
+            g_unlink(path);
+        g_free(path);
+        ba_errno_set(err, e, "%s: cannot note the master being stored", j->name);
+        return -1;
+    }
+    j->note_path = path;
+    return 0;
+}
+
+void ingest_drop_note(ingest_job *j)
+{
+    if (j->note_path) {
+        g_unlink(j->note_path);
+        g_free(j->note_path);
+        j->note_path = NULL;
+    }
+}
+
 /* Runs under the catalog's write lock: move the master into place. */
 int ingest_store_master(void *ud, ba_error *err)
 {
@@ -101,6 +141,8 @@ int ingest_store_master(void *ud, ba_error *err)
     /* Replaced, not kept: whatever stands at the name (a damaged master)
      * gives way to the bytes just written and hashed. */
     j->final_existed = g_file_test(j->final_path, G_FILE_TEST_EXISTS);
+    if (!j->final_existed && write_note(j, err))
+        return -1;
     bool moved = false;
     e = ba_place_move(j->tmp_path, j->final_path, BA_PLACE_REPLACE, &moved, NULL);
     if (moved) {
@@ -121,4 +163,5 @@ void ingest_unstore_master(void *ud)
     ingest_job *j = ud;
     if (!j->final_existed)
         g_unlink(j->final_path);
+    ingest_drop_note(j);
 }
