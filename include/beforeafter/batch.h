@@ -135,6 +135,9 @@ typedef struct ba_batch_summary {
     size_t cancelled;  /**< never started because of a cancel */
     bool library_error;/**< some failure was the catalog's (unusable, locked) */
     double seconds;    /**< wall time */
+    double prepare_seconds; /**< read, decode, orient, convert, encode: summed over the
+                                 workers (more than @c seconds when they overlap) */
+    double commit_seconds;  /**< the writer's placing and recording, in input order */
 } ba_batch_summary;
 
 /** Fill @p o with the defaults. */

@@ -228,6 +228,10 @@ int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_op
         json_builder_set_member_name(b, "failed");
         json_builder_add_int_value(b, (gint64)sum.failed);
         cli_json_real(b, "seconds", sum.seconds, 2);
+        if (!batch_dry_run) {
+            cli_json_real(b, "prepare_seconds", sum.prepare_seconds, 2);
+            cli_json_real(b, "commit_seconds", sum.commit_seconds, 2);
+        }
         json_builder_set_member_name(b, "dry_run");
         json_builder_add_boolean_value(b, batch_dry_run);
         json_builder_end_object(b);
@@ -244,6 +248,14 @@ int cli_run_batch(ba_catalog *cat, const ba_batch_list *list, const ba_ingest_op
             printf(", %zu not started (interrupted: run it again to finish)", sum.cancelled);
         printf(" in %.1f s (%.1f photos/s)\n", sum.seconds,
                 sum.seconds > 0 ? (double)done / sum.seconds : 0.0);
+    }
+    if (g_cli.verbose && !batch_dry_run && !g_cli.quiet) {
+        /* The phases (docs/CLI.md): where the time went, on stderr. */
+        fflush(stdout);
+        fprintf(stderr,
+                "timings: %.2f s wall; prepare (read, decode, encode) %.2f s summed over the "
+                "workers; commit (place and record) %.2f s\n",
+                sum.seconds, sum.prepare_seconds, sum.commit_seconds);
     }
     if (sum.library_error)
         return EXIT_LIBRARY;

@@ -30,6 +30,7 @@ typedef struct slot {
     ba_error err;
     int rc;
     bool ready;
+    double prepare_seconds;   /* its read, decode and encode, on a worker */
 } slot;
 
 typedef struct run {
@@ -81,7 +82,9 @@ static void prepare_one(const run *r, ba_catalog *cat, const ba_error *open_err,
     } else {
         ba_ingest_options o;
         item_options(r, it, &o);
+        gint64 t = g_get_monotonic_time();
         s->rc = ba_ingest_prepare(cat, it->file, &o, &s->job, &s->result, &s->err);
+        s->prepare_seconds = (double)(g_get_monotonic_time() - t) / 1e6;
         if (s->rc == 0 && s->job)
             s->rc = 1; /* prepared: the writer commits it */
     }
@@ -203,8 +206,11 @@ int ba_batch_ingest(ba_catalog *cat, const ba_batch_list *list, const ba_batch_o
             summary->cancelled = list->count - i;
             break;
         }
+        summary->prepare_seconds += s->prepare_seconds;
         if (s->rc == 1) {
+            gint64 t = g_get_monotonic_time();
             s->rc = ba_ingest_commit(cat, s->job, &s->result, &s->err);
+            summary->commit_seconds += (double)(g_get_monotonic_time() - t) / 1e6;
             ba_ingest_job_free(s->job);
             s->job = NULL;
         }
