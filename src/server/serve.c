@@ -602,6 +602,10 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
     GIOStream *tls = NULL;
     if (!s->o.insecure_http) {
         tls = g_tls_server_connection_new(stream, s->cert, &e);
+        /* We ask no client certificate, so we need no trust store: without
+         * this every connection gets the system's CA list. */
+        if (tls)
+            g_tls_connection_set_database(G_TLS_CONNECTION(tls), NULL);
         stream = tls;
     }
     if (stream && soup_server_accept_iostream(s->soup, stream, local, remote, &e)) {
