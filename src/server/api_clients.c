@@ -113,10 +113,7 @@ static bool visible_client(srv_ctx *c, ba_access_action action, ba_client *cl,
     snprintf(what, sizeof what, "client %s", c->req->params[0]);
     if (ba_catalog_client_get(c->cat, c->req->params[0], cl, &err) ||
         ba_access_client_facts(c->cat, cl->code, o, &err)) {
-        if (err.code == BA_ERR_NOT_FOUND)
-            srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that client was not found");
-        else
-            srv_fail(c, &err);
+        srv_lookup_failed(c, &err, "client");
         return false;
     }
     return srv_allow(c, action, o, "client", what, cl->code);

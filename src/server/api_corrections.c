@@ -18,10 +18,7 @@ static gint64 correctable_photo(srv_ctx *c, char client[BA_CODE_MAX])
     char object[48];
     snprintf(object, sizeof object, "photo %" G_GINT64_FORMAT, id);
     if (ba_access_photo_facts(c->cat, id, client, &o, &err)) {
-        if (err.code == BA_ERR_NOT_FOUND)
-            srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that photo was not found");
-        else
-            srv_fail(c, &err);
+        srv_lookup_failed(c, &err, "photo");
         return 0;
     }
     return srv_allow(c, BA_ACCESS_PHOTO_CORRECT, &o, "photo", object, client) ? id : 0;
@@ -105,10 +102,7 @@ void api_client_set(srv_ctx *c)
     ba_error err;
     if (ba_catalog_client_get(c->cat, c->req->params[0], &cl, &err) ||
         ba_access_client_facts(c->cat, cl.code, &facts, &err)) {
-        if (err.code == BA_ERR_NOT_FOUND)
-            srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that client was not found");
-        else
-            srv_fail(c, &err);
+        srv_lookup_failed(c, &err, "client");
         return;
     }
     if (!srv_allow(c, BA_ACCESS_CLIENT_WRITE, &facts, "client", "client", cl.code))
@@ -156,10 +150,7 @@ void api_session_set(srv_ctx *c)
     ba_error err;
     if (ba_catalog_session_get(c->cat, id, &se, &err) ||
         ba_access_client_facts(c->cat, se.client, &facts, &err)) {
-        if (err.code == BA_ERR_NOT_FOUND)
-            srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that session was not found");
-        else
-            srv_fail(c, &err);
+        srv_lookup_failed(c, &err, "session");
         return;
     }
     char object[48];
@@ -205,10 +196,7 @@ void api_comparison_delete(srv_ctx *c)
     snprintf(object, sizeof object, "comparison %" G_GINT64_FORMAT, id);
     if (ba_catalog_comparison_get(c->cat, id, &r, &err) ||
         ba_access_client_facts(c->cat, r.client, &facts, &err)) {
-        if (err.code == BA_ERR_NOT_FOUND)
-            srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that comparison was not found");
-        else
-            srv_fail(c, &err);
+        srv_lookup_failed(c, &err, "comparison");
     } else if (srv_allow(c, BA_ACCESS_PHOTO_CORRECT, &facts, "comparison", object, r.client)) {
         bool removed = false;
         if (ba_catalog_comparison_delete(c->cat, id, &removed, &err)) {

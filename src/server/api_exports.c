@@ -76,10 +76,7 @@ void api_consents_create(srv_ctx *c)
     ba_error err;
     if (ba_catalog_client_get(c->cat, c->req->params[0], &cl, &err) ||
         ba_access_client_facts(c->cat, cl.code, &o, &err)) {
-        if (err.code == BA_ERR_NOT_FOUND)
-            srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that client was not found");
-        else
-            srv_fail(c, &err);
+        srv_lookup_failed(c, &err, "client");
         return;
     }
     if (!srv_allow(c, BA_ACCESS_CONSENT_WRITE, &o, "client", "consents", cl.code))
@@ -177,10 +174,7 @@ void api_consent_revoke(srv_ctx *c)
     ba_error err;
     if (ba_catalog_consent_get(c->cat, id, &k, &err) ||
         ba_access_client_facts(c->cat, k.client, &o, &err)) {
-        if (err.code == BA_ERR_NOT_FOUND)
-            srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that consent was not found");
-        else
-            srv_fail(c, &err);
+        srv_lookup_failed(c, &err, "consent");
         return;
     }
     char object[48];
@@ -248,10 +242,9 @@ static bool comparison_exportable(srv_ctx *c, gint64 id, ba_consent_scope purpos
     snprintf(object, sizeof object, "comparison %" G_GINT64_FORMAT, id);
     if (id <= 0 || ba_catalog_comparison_get(c->cat, id, &r, &err) ||
         ba_access_client_facts(c->cat, r.client, &o, &err)) {
-        if (id <= 0 || err.code == BA_ERR_NOT_FOUND)
-            srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that comparison was not found");
-        else
-            srv_fail(c, &err);
+        if (id <= 0)
+            err.code = BA_ERR_NOT_FOUND;
+        srv_lookup_failed(c, &err, "comparison");
         ba_comparison_record_clear(&r);
         return false;
     }

@@ -41,10 +41,7 @@ static gint64 visible_photo(srv_ctx *c, ba_access_action action, char client[BA_
     ba_access_object o;
     ba_error err;
     if (ba_access_photo_facts(c->cat, id, client, &o, &err)) {
-        if (err.code == BA_ERR_NOT_FOUND)
-            srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that photo was not found");
-        else
-            srv_fail(c, &err);
+        srv_lookup_failed(c, &err, "photo");
         return 0;
     }
     return srv_allow(c, action, &o, "photo", what, client) ? id : 0;
@@ -81,10 +78,7 @@ void api_photos_list(srv_ctx *c)
         ba_access_object o;
         ba_error err;
         if (ba_access_client_facts(c->cat, f.client, &o, &err)) {
-            if (err.code == BA_ERR_NOT_FOUND)
-                srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that client was not found");
-            else
-                srv_fail(c, &err);
+            srv_lookup_failed(c, &err, "client");
             return;
         }
         if (!srv_allow(c, BA_ACCESS_CLIENT_READ, &o, "client", "photos", f.client))

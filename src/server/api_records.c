@@ -75,10 +75,7 @@ void api_comparisons_list(srv_ctx *c)
         ba_access_object o;
         ba_error err;
         if (ba_access_client_facts(c->cat, client, &o, &err)) {
-            if (err.code == BA_ERR_NOT_FOUND)
-                srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that client was not found");
-            else
-                srv_fail(c, &err);
+            srv_lookup_failed(c, &err, "client");
             return;
         }
         if (!srv_allow(c, BA_ACCESS_COMPARISON_READ, &o, "client", "comparisons", client))
@@ -113,10 +110,7 @@ void api_comparison_image(srv_ctx *c)
     char what[48];
     snprintf(what, sizeof what, "comparison %" G_GINT64_FORMAT, id);
     if (ba_catalog_comparison_get(c->cat, id, &r, &err)) {
-        if (err.code == BA_ERR_NOT_FOUND)
-            srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that comparison was not found");
-        else
-            srv_fail(c, &err);
+        srv_lookup_failed(c, &err, "comparison");
         return;
     }
     ba_access_object o;

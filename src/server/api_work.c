@@ -38,10 +38,9 @@ static bool photo_allowed(srv_ctx *c, gint64 id, ba_access_action action,
     char object[48];
     snprintf(object, sizeof object, "photo %" G_GINT64_FORMAT, id);
     if (id <= 0 || ba_access_photo_facts(c->cat, id, client, &o, &err)) {
-        if (id <= 0 || err.code == BA_ERR_NOT_FOUND)
-            srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", "that photo was not found");
-        else
-            srv_fail(c, &err);
+        if (id <= 0)
+            err.code = BA_ERR_NOT_FOUND;
+        srv_lookup_failed(c, &err, "photo");
         return false;
     }
     return srv_allow(c, action, &o, "photo", object, client);

@@ -189,3 +189,15 @@ gint64 srv_id(srv_ctx *c, const char *s, const char *what)
     }
     return id;
 }
+
+void srv_lookup_failed(srv_ctx *c, const ba_error *err, const char *noun)
+{
+    if (err->code != BA_ERR_NOT_FOUND) {
+        srv_fail(c, err);
+        return;
+    }
+    /* The words a hidden object gets too (srv_allow()): nothing tells them apart. */
+    char msg[64];
+    snprintf(msg, sizeof msg, "that %s was not found", noun);
+    srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", msg);
+}

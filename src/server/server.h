@@ -117,6 +117,10 @@ void srv_access(srv_ctx *c, const char *action, const char *object, const char *
 bool srv_allow(srv_ctx *c, ba_access_action action, const ba_access_object *obj,
                const char *noun, const char *object, const char *client);
 
+/* Answer a failed lookup of a @noun ("client", "photo"): 404 worded exactly
+ * as for one the user may not see when it does not exist, else @err. */
+void srv_lookup_failed(srv_ctx *c, const ba_error *err, const char *noun);
+
 /* The members of photo @p in an object being built. */
 void srv_photo_members(JsonBuilder *b, const ba_photo *p);
 
