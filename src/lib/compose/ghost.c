@@ -32,7 +32,7 @@ int ba_compose_ghost(ba_catalog *cat, int64_t id, const char *path, double opaci
     }
     if (cat) {
         ba_photo p;
-        if (ba_catalog_photo_get(cat, id, &p, err) || cp_open_master(cat, &p, &img, err))
+        if (ba_catalog_photo_get_current(cat, id, &p, err) || cp_open_master(cat, &p, &img, err))
             return -1;
     } else if (ba_ingest_load(path, 0, &img, NULL, err)) {
         return -1;
