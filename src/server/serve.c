@@ -7,10 +7,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,13 +29,11 @@ struct srv_server {
     gint64 max_upload;
     GMainLoop *loop;
     SoupServer *soup;
-    GSocketService *service;
+    GSocket *listen_sock;   /* handed to libsoup, which accepts on it */
+    GHashTable *sockets;    /* the open connections' GSockets (main loop only) */
     GTlsCertificate *cert;
     GThreadPool *pool;      /* reads: metadata, thumbnails, stored images */
     GThreadPool *heavy;     /* uploads, renders, alignments, exports */
-    GSocket *keepalive;     /* see start(): lets libsoup keep connections alive */
-    char *keepalive_path;
-    int connections; /* main loop only */
     int in_flight;   /* main loop only */
     bool stopping;
     /* the access log waiting to be written */
@@ -339,9 +337,13 @@ static void on_got_headers(SoupServerMessage *msg, gpointer ud)
     g_signal_connect(msg, "got-chunk", G_CALLBACK(on_got_chunk), b);
 }
 
+static void admit_connection(srv_server *s, SoupServerMessage *msg);
+static void connection_busy(srv_server *s, GSocket *sock, int delta);
+
 static void on_request_started(SoupServer *soup, SoupServerMessage *msg, gpointer ud)
 {
     (void)soup;
+    admit_connection(ud, msg);
     g_signal_connect(msg, "got-headers", G_CALLBACK(on_got_headers), ud);
 }
 
@@ -350,6 +352,7 @@ static void on_request_started(SoupServer *soup, SoupServerMessage *msg, gpointe
 typedef struct job {
     srv_server *server;
     SoupServerMessage *msg;
+    GSocket *sock; /* its connection's socket (no reference: looked up in server->sockets) */
     srv_request req;
     srv_response res;
 } job;
@@ -421,6 +424,7 @@ static gboolean answer(gpointer ud)
     }
     soup_server_message_unpause(j->msg);
     srv_server *s = j->server;
+    connection_busy(s, j->sock, -1);
     job_free(j);
     s->in_flight--;
     maybe_quit(s);
@@ -540,6 +544,8 @@ static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *pat
     job *j = g_new0(job, 1);
     j->server = s;
     j->msg = g_object_ref(msg);
+    j->sock = soup_server_message_get_socket(msg);
+    connection_busy(s, j->sock, 1);
     j->req.method = g_strdup(soup_server_message_get_method(msg));
     j->req.path = g_strdup(path);
     j->req.https = !s->o.insecure_http;
@@ -572,55 +578,85 @@ static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *pat
 
 /* ---- connections ----------------------------------------------------------------- */
 
+/* What we know of an open connection (main loop only). */
+typedef struct conn_state {
+    gint64 last_active; /* monotonic µs of its last answer or its start */
+    int busy;           /* requests of it being handled */
+} conn_state;
+
 static void connection_gone(gpointer ud, GObject *where)
 {
-    (void)where;
     srv_server *s = ud;
-    s->connections--;
+    g_hash_table_remove(s->sockets, where);
 }
 
-static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GObject *source,
-                            gpointer ud)
+/* libsoup 3.2 (Debian bookworm) never closes a keep-alive connection that
+ * the client closed while it was idle (fixed upstream in 3.3.0, commit
+ * d20c6601 "server: do not leak idle connections closed by the client"):
+ * its socket stays in CLOSE-WAIT, the connection counts against the cap
+ * forever.  Four times a second we close such sockets ourselves — a peer that
+ * hung up, or a connection idle past --idle-timeout — when no request of
+ * theirs is in flight.  libsoup has nothing pending on them then. */
+static gboolean sweep_connections(gpointer ud)
 {
-    (void)service;
-    (void)source;
     srv_server *s = ud;
-    if (s->stopping || s->connections >= s->o.max_connections) {
-        g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
-        return TRUE;
+    gint64 now = g_get_monotonic_time();
+    GHashTableIter it;
+    gpointer key, value;
+    GPtrArray *close_these = g_ptr_array_new();
+    g_hash_table_iter_init(&it, s->sockets);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        GSocket *sock = key;
+        conn_state *st = value;
+        if (st->busy)
+            continue;
+        bool idle = now - st->last_active > (gint64)s->o.idle_timeout_s * G_TIME_SPAN_SECOND;
+        GIOCondition cond = g_socket_condition_check(sock, G_IO_IN | G_IO_HUP | G_IO_ERR);
+        char byte;
+        bool hung_up = (cond & (G_IO_HUP | G_IO_ERR)) ||
+                       ((cond & G_IO_IN) &&
+                        recv(g_socket_get_fd(sock), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0);
+        if (idle || hung_up)
+            g_ptr_array_add(close_these, sock);
     }
-    GSocket *sock = g_socket_connection_get_socket(conn);
+    for (guint i = 0; i < close_these->len; i++) {
+        GSocket *sock = g_ptr_array_index(close_these, i);
+        g_object_weak_unref(G_OBJECT(sock), connection_gone, s);
+        g_hash_table_remove(s->sockets, sock);
+        g_socket_close(sock, NULL);
+    }
+    g_ptr_array_free(close_these, TRUE);
+    return G_SOURCE_CONTINUE;
+}
+
+/* A request of @sock starts being handled (@delta 1) or was answered (-1). */
+static void connection_busy(srv_server *s, GSocket *sock, int delta)
+{
+    conn_state *st = sock ? g_hash_table_lookup(s->sockets, sock) : NULL;
+    if (st) {
+        st->busy += delta;
+        st->last_active = g_get_monotonic_time();
+    }
+}
+
+/* Admit a connection when its first request starts (libsoup emits this as
+ * it accepts, before the TLS handshake): the idle timeout from the first
+ * byte (a slow-loris gets nothing), and the cap — a connection over it, or
+ * one arriving while stopping, is shut down before a byte is read. */
+static void admit_connection(srv_server *s, SoupServerMessage *msg)
+{
+    GSocket *sock = soup_server_message_get_socket(msg);
+    if (!sock || g_hash_table_contains(s->sockets, sock))
+        return;
+    if (s->stopping || (int)g_hash_table_size(s->sockets) >= s->o.max_connections) {
+        g_socket_shutdown(sock, TRUE, TRUE, NULL);
+        return;
+    }
     g_socket_set_timeout(sock, (guint)s->o.idle_timeout_s);
-    /* Answers are written in pieces (headers, body, TLS records): without
-     * NODELAY each small answer waits ~40 ms for the client's delayed ACK.
-     * libsoup sets it only on connections it accepts itself. */
-    g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
-    GError *e = NULL;
-    GSocketAddress *local = g_socket_connection_get_local_address(conn, NULL);
-    GSocketAddress *remote = g_socket_connection_get_remote_address(conn, NULL);
-    GIOStream *stream = G_IO_STREAM(conn);
-    GIOStream *tls = NULL;
-    if (!s->o.insecure_http) {
-        tls = g_tls_server_connection_new(stream, s->cert, &e);
-        /* We ask no client certificate, so we need no trust store: without
-         * this every connection gets the system's CA list. */
-        if (tls)
-            g_tls_connection_set_database(G_TLS_CONNECTION(tls), NULL);
-        stream = tls;
-    }
-    if (stream && soup_server_accept_iostream(s->soup, stream, local, remote, &e)) {
-        s->connections++;
-        g_object_weak_ref(G_OBJECT(conn), connection_gone, s);
-    } else {
-        g_warning("connection: %s", e ? e->message : "cannot accept");
-        g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
-    }
-    g_clear_error(&e);
-    if (tls)
-        g_object_unref(tls);
-    g_clear_object(&local);
-    g_clear_object(&remote);
-    return TRUE;
+    conn_state *st = g_new0(conn_state, 1);
+    st->last_active = g_get_monotonic_time();
+    g_hash_table_insert(s->sockets, sock, st);
+    g_object_weak_ref(G_OBJECT(sock), connection_gone, s);
 }
 
 /* ---- start and stop ------------------------------------------------------------------ */
@@ -637,9 +673,7 @@ static gboolean on_stop_signal(gpointer ud)
 {
     srv_server *s = ud;
     if (!s->stopping) {
-        s->stopping = true;
-        g_socket_service_stop(s->service);
-        g_socket_listener_close(G_SOCKET_LISTENER(s->service));
+        s->stopping = true; /* new connections are shut down as they come */
         fprintf(stderr, "beforeafter serve: stopping (%d requests in flight)\n", s->in_flight);
         g_timeout_add_seconds(STOP_GRACE_S, on_grace_over, s);
         maybe_quit(s);
@@ -676,31 +710,6 @@ static GSocketAddress *parse_listen(const char *listen, bool *loopback)
     return sa;
 }
 
-/* We accept connections ourselves (for the connection cap, the idle timeout
- * from the first byte, TLS), and libsoup 3 closes every connection after one
- * answer unless it has a listener of its own (request_finished() checks
- * priv->listeners).  So it gets one: a Unix socket in our private scratch
- * folder (0700), which only this user's processes can reach and where they
- * still need a session. */
-static int keepalive_listener(srv_server *s)
-{
-    GError *e = NULL;
-    s->keepalive_path = g_build_filename(s->scratch, "keepalive.sock", NULL);
-    GSocketAddress *addr = g_unix_socket_address_new(s->keepalive_path);
-    s->keepalive = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
-                                G_SOCKET_PROTOCOL_DEFAULT, &e);
-    gboolean ok = s->keepalive && g_socket_bind(s->keepalive, addr, FALSE, &e) &&
-                  g_socket_listen(s->keepalive, &e) &&
-                  soup_server_listen_socket(s->soup, s->keepalive, 0, &e);
-    g_object_unref(addr);
-    if (!ok) {
-        fprintf(stderr, "beforeafter: serve: %s\n", e ? e->message : "cannot listen");
-        g_clear_error(&e);
-        return 1;
-    }
-    return 0;
-}
-
 static int start(srv_server *s)
 {
     bool loopback = false;
@@ -732,29 +741,36 @@ static int start(srv_server *s)
     s->soup = soup_server_new("server-header", "beforeafter", NULL);
     g_signal_connect(s->soup, "request-started", G_CALLBACK(on_request_started), s);
     soup_server_add_handler(s->soup, NULL, on_request, s, NULL);
-    s->service = g_socket_service_new();
-    /* GLib's default backlog of 10 drops connections under a burst (the
-     * client retries after 1, 3, 7 s): a clinic's morning is a burst. */
-    g_socket_listener_set_backlog(G_SOCKET_LISTENER(s->service), 512);
-    GSocketAddress *bound = NULL;
-    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(s->service), addr,
-                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound,
-                                       &e)) {
+    /* libsoup listens and accepts (its own listener is what keeps
+     * connections alive and closes them when the client goes), on a socket
+     * we make so that the backlog is ours: GLib's default of 10 drops
+     * connections under a burst, and clients retry after 1, 3, 7 s. */
+    s->listen_sock = g_socket_new(g_socket_address_get_family(addr), G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, &e);
+    if (s->listen_sock) {
+        g_socket_set_listen_backlog(s->listen_sock, 512);
+        if (!s->o.insecure_http)
+            soup_server_set_tls_certificate(s->soup, s->cert); /* no trust store: none needed */
+    }
+    if (!s->listen_sock || !g_socket_bind(s->listen_sock, addr, TRUE, &e) ||
+        !g_socket_listen(s->listen_sock, &e) ||
+        !soup_server_listen_socket(s->soup, s->listen_sock,
+                                   s->o.insecure_http ? 0 : SOUP_SERVER_LISTEN_HTTPS, &e)) {
         fprintf(stderr, "beforeafter: serve: cannot listen on %s: %s\n", s->o.listen,
-                e->message);
-        g_error_free(e);
+                e ? e->message : "?");
+        g_clear_error(&e);
         g_object_unref(addr);
         return 1;
     }
-    g_signal_connect(s->service, "incoming", G_CALLBACK(on_incoming), s);
-    char *where = g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(bound));
+    GSocketAddress *bound = g_socket_get_local_address(s->listen_sock, NULL);
+    char *where = bound ? g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(bound))
+                        : g_strdup(s->o.listen);
     fprintf(stderr, "beforeafter serve: listening on %s://%s/\n",
             s->o.insecure_http ? "http" : "https", where);
     g_free(where);
-    g_object_unref(bound);
+    g_clear_object(&bound);
     g_object_unref(addr);
-    g_socket_service_start(s->service);
-    return keepalive_listener(s);
+    return 0;
 }
 
 int srv_run(const srv_options *o)
@@ -762,6 +778,7 @@ int srv_run(const srv_options *o)
     srv_server s = {.o = *o};
     s.max_upload = (gint64)o->max_upload_mb * 1024 * 1024;
     s.log = g_ptr_array_new_with_free_func(entry_free);
+    s.sockets = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     g_mutex_init(&s.log_lock);
     g_cond_init(&s.log_cond);
     s.loop = g_main_loop_new(NULL, FALSE);
@@ -772,9 +789,11 @@ int srv_run(const srv_options *o)
         s.pool = g_thread_pool_new(work, &s, MAX(2, 2 * o->workers), FALSE, NULL);
         s.heavy = g_thread_pool_new(work, &s, o->workers, FALSE, NULL);
         s.flusher = g_thread_new("access-log", flusher_main, &s);
+        guint sweep = g_timeout_add(250, sweep_connections, &s);
         guint term = g_unix_signal_add(SIGTERM, on_stop_signal, &s);
         guint intr = g_unix_signal_add(SIGINT, on_stop_signal, &s);
         g_main_loop_run(s.loop);
+        g_source_remove(sweep);
         g_source_remove(term);
         g_source_remove(intr);
         /* Requests still in the pool finish; their answers are not sent. */
@@ -787,17 +806,21 @@ int srv_run(const srv_options *o)
         g_thread_join(s.flusher);
         fprintf(stderr, "beforeafter serve: stopped\n");
     }
-    if (s.service) {
-        g_socket_service_stop(s.service);
-        g_object_unref(s.service);
-    }
+
     if (s.soup) {
         soup_server_disconnect(s.soup);
         g_object_unref(s.soup);
     }
     g_clear_object(&s.cert);
-    g_clear_object(&s.keepalive);
-    g_free(s.keepalive_path);
+    g_clear_object(&s.listen_sock);
+    /* Sockets libsoup still holds (answers in flight at the grace's end)
+     * must not call back into a table that is gone. */
+    GHashTableIter it;
+    gpointer sock;
+    g_hash_table_iter_init(&it, s.sockets);
+    while (g_hash_table_iter_next(&it, &sock, NULL))
+        g_object_weak_unref(G_OBJECT(sock), connection_gone, &s);
+    g_hash_table_destroy(s.sockets);
     remove_scratch(s.scratch);
     g_free(s.scratch);
     g_free(s.exports);
