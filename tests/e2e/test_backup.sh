@@ -86,3 +86,21 @@ expect_rc "backup inside the library" 2
 run_ba --library "$L" backup --to "$T/bk"
 expect_rc "backup over a non-empty folder" 2
 ok "a damaged backup is refused with nothing written; backups inside a library or over a non-empty folder are refused"
+
+# A deleted comparison's render is gone: a backup (and a client export)
+# copies what current rows hold and does not trip over it.
+D=$T/deleted
+new_library "$D"
+make_jpeg "$T/d1.jpg" 10 20 320 240
+make_jpeg "$T/d2.jpg" 30 20 320 240
+run_ba --library "$D" -q ingest --client C-1 --area cheeks --stage before --date 2026-01-02 "$T/d1.jpg"
+run_ba --library "$D" -q ingest --client C-1 --area cheeks --stage after --date 2026-02-02 "$T/d2.jpg"
+ba --library "$D" -q compare 1 2 --no-align -o "$T/dc.png"
+ba --library "$D" -q comparison delete 1
+run_ba --library "$D" backup --to "$T/bk-deleted"
+expect_rc "backup after a comparison delete" 0
+run_ba restore --from "$T/bk-deleted" --to "$T/restored-deleted"
+expect_rc "restore after a comparison delete" 0
+run_ba --library "$D" client export C-1 --to "$T/exp-deleted"
+expect_rc "client export after a comparison delete" 0
+ok "backup, restore and client export after a comparison delete"

@@ -122,7 +122,7 @@ static int client_files(ba_catalog *cat, int64_t client_id, GPtrArray *files, ba
         cat,
         "SELECT 'm', p.master_sha256, NULL FROM photos p WHERE p.id IN " CLIENT_PHOTOS
         " UNION ALL SELECT 'r', c.sha256, c.render FROM comparisons c"
-        "  WHERE c.id IN " CLIENT_COMPARISONS " AND c.render <> ''"
+        "  WHERE c.id IN " CLIENT_COMPARISONS " AND c.render <> '' AND c.deleted_at IS NULL"
         " UNION ALL SELECT 'c', k.evidence_sha256, k.evidence_path FROM consents k"
         "  WHERE k.client_id = ?1 AND k.evidence_path IS NOT NULL AND k.evidence_path <> ''",
         err);
@@ -247,7 +247,10 @@ static int referenced(ba_catalog *cat, GPtrArray *files, int64_t *photos, ba_err
     sqlite3_stmt *st = ba_db_prepare(
         cat,
         "SELECT 'm', master_sha256, NULL FROM photos"
+        /* A deleted comparison's render is gone (or kept for another row,
+         * which lists it): only current and stale ones hold files. */
         " UNION ALL SELECT 'r', sha256, render FROM comparisons WHERE render <> ''"
+        "  AND deleted_at IS NULL"
         " UNION ALL SELECT 'c', evidence_sha256, evidence_path FROM consents"
         "  WHERE evidence_path IS NOT NULL AND evidence_path <> ''",
         err);
