@@ -210,6 +210,11 @@ static gpointer flusher_main(gpointer ud)
     return NULL;
 }
 
+/* Connections (below): admitted as libsoup accepts them, busy while a
+ * request of theirs is handled. */
+static void admit_connection(srv_server *s, SoupServerMessage *msg);
+static void connection_busy(srv_server *s, GSocket *sock, int delta);
+
 /* ---- uploads streamed to a file ---------------------------------------------- */
 
 typedef struct body_state {
@@ -302,6 +307,9 @@ static void on_got_chunk(SoupServerMessage *msg, GBytes *chunk, gpointer ud)
 static void on_got_headers(SoupServerMessage *msg, gpointer ud)
 {
     srv_server *s = ud;
+    /* From its headers to its answer a request keeps its connection busy:
+     * the sweep never closes one whose upload is still coming in. */
+    connection_busy(s, soup_server_message_get_socket(msg), 1);
     const char *method = soup_server_message_get_method(msg);
     const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
     char *params[3] = {NULL, NULL, NULL};
@@ -337,8 +345,6 @@ static void on_got_headers(SoupServerMessage *msg, gpointer ud)
     g_signal_connect(msg, "got-chunk", G_CALLBACK(on_got_chunk), b);
 }
 
-static void admit_connection(srv_server *s, SoupServerMessage *msg);
-static void connection_busy(srv_server *s, GSocket *sock, int delta);
 
 static void on_request_started(SoupServer *soup, SoupServerMessage *msg, gpointer ud)
 {
@@ -544,8 +550,7 @@ static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *pat
     job *j = g_new0(job, 1);
     j->server = s;
     j->msg = g_object_ref(msg);
-    j->sock = soup_server_message_get_socket(msg);
-    connection_busy(s, j->sock, 1);
+    j->sock = soup_server_message_get_socket(msg); /* busy since its headers came */
     j->req.method = g_strdup(soup_server_message_get_method(msg));
     j->req.path = g_strdup(path);
     j->req.https = !s->o.insecure_http;
