@@ -58,22 +58,11 @@ void api_clients_list(srv_ctx *c)
 {
     if (!srv_allow(c, BA_ACCESS_CLIENT_LIST, NULL, "list", "clients", NULL))
         return;
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    srv_add_str(b, "kind", "clients");
-    json_builder_set_member_name(b, "clients");
-    json_builder_begin_array(b);
+    JsonBuilder *b = srv_list_begin("clients");
     list_scan s = {.c = c, .b = b, .q = srv_query(c, "q")};
     ba_error err;
-    if (ba_catalog_client_list(c->cat, add_client, &s, &err)) {
-        g_object_unref(b);
-        srv_fail(c, &err);
-        return;
-    }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    srv_access(c, "client-list", NULL, NULL, "ok");
-    srv_json(c, SOUP_STATUS_OK, b);
+    int rc = ba_catalog_client_list(c->cat, add_client, &s, &err);
+    srv_list_end(c, b, rc, &err, "client-list", NULL);
 }
 
 void api_clients_create(srv_ctx *c)

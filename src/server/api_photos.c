@@ -84,22 +84,11 @@ void api_photos_list(srv_ctx *c)
         if (!srv_allow(c, BA_ACCESS_CLIENT_READ, &o, "client", "photos", f.client))
             return;
     }
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    srv_add_str(b, "kind", "photos");
-    json_builder_set_member_name(b, "photos");
-    json_builder_begin_array(b);
+    JsonBuilder *b = srv_list_begin("photos");
     list_scan s = {.c = c, .b = b};
     ba_error err;
-    if (ba_catalog_photo_list(c->cat, &f, add_photo, &s, &err)) {
-        g_object_unref(b);
-        srv_fail(c, &err);
-        return;
-    }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    srv_access(c, "photo-list", NULL, f.client, "ok");
-    srv_json(c, SOUP_STATUS_OK, b);
+    int rc = ba_catalog_photo_list(c->cat, &f, add_photo, &s, &err);
+    srv_list_end(c, b, rc, &err, "photo-list", f.client);
 }
 
 void api_photo_get(srv_ctx *c)

@@ -81,22 +81,11 @@ void api_comparisons_list(srv_ctx *c)
         if (!srv_allow(c, BA_ACCESS_COMPARISON_READ, &o, "client", "comparisons", client))
             return;
     }
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    srv_add_str(b, "kind", "comparisons");
-    json_builder_set_member_name(b, "comparisons");
-    json_builder_begin_array(b);
+    JsonBuilder *b = srv_list_begin("comparisons");
     list_scan s = {.c = c, .b = b, .area = srv_query(c, "area")};
     ba_error err;
-    if (ba_catalog_comparison_list(c->cat, client, add_comparison, &s, &err)) {
-        g_object_unref(b);
-        srv_fail(c, &err);
-        return;
-    }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    srv_access(c, "comparison-list", NULL, client, "ok");
-    srv_json(c, SOUP_STATUS_OK, b);
+    int rc = ba_catalog_comparison_list(c->cat, client, add_comparison, &s, &err);
+    srv_list_end(c, b, rc, &err, "comparison-list", client);
 }
 
 void api_comparison_image(srv_ctx *c)

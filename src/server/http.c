@@ -201,3 +201,27 @@ void srv_lookup_failed(srv_ctx *c, const ba_error *err, const char *noun)
     snprintf(msg, sizeof msg, "that %s was not found", noun);
     srv_error(c, SOUP_STATUS_NOT_FOUND, "not-found", msg);
 }
+
+JsonBuilder *srv_list_begin(const char *kind)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    srv_add_str(b, "kind", kind);
+    json_builder_set_member_name(b, kind);
+    json_builder_begin_array(b);
+    return b;
+}
+
+void srv_list_end(srv_ctx *c, JsonBuilder *b, int rc, const ba_error *err, const char *action,
+                  const char *client)
+{
+    if (rc) {
+        g_object_unref(b);
+        srv_fail(c, err);
+        return;
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    srv_access(c, action, NULL, client, "ok");
+    srv_json(c, SOUP_STATUS_OK, b);
+}

@@ -121,6 +121,13 @@ bool srv_allow(srv_ctx *c, ba_access_action action, const ba_access_object *obj,
  * as for one the user may not see when it does not exist, else @err. */
 void srv_lookup_failed(srv_ctx *c, const ba_error *err, const char *noun);
 
+/* A list answer {"kind": @kind, @kind: [ … ]}: begin it (add the items to
+ * the open array), then end it: answered 200 and logged as @action about
+ * @client, or — when the listing failed (@rc != 0) — @err is answered. */
+JsonBuilder *srv_list_begin(const char *kind);
+void srv_list_end(srv_ctx *c, JsonBuilder *b, int rc, const ba_error *err, const char *action,
+                  const char *client);
+
 /* The members of photo @p in an object being built. */
 void srv_photo_members(JsonBuilder *b, const ba_photo *p);
 
