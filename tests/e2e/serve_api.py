@@ -2,6 +2,7 @@
 """End-to-end test of `beforeafter serve` (issue 14): a real server on
 loopback over HTTPS, real photos, and every refusal checked as carefully as
 the successes.  Run by test_serve.sh: serve_api.py BA TMPDIR SAMPLES."""
+import atexit
 import http.client
 import json
 import os
@@ -48,6 +49,18 @@ def ba(*args, stdin=None, rc=0):
     return p
 
 
+RUNNING = []
+
+
+@atexit.register
+def stop_servers():
+    """A failed check exits at once: no server it started may outlive it."""
+    for proc in RUNNING:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 class Server:
     def __init__(self, *extra):
         for _ in range(20):
@@ -56,6 +69,7 @@ class Server:
             self.proc = subprocess.Popen(
                 [BA, "--library", LIB, "serve", "--listen", "127.0.0.1:%d" % self.port] +
                 list(extra), stdout=self.log, stderr=subprocess.STDOUT)
+            RUNNING.append(self.proc)
             for _ in range(100):
                 time.sleep(0.05)
                 text = open(self.log.name).read()
