@@ -7,7 +7,8 @@ libvips-dev libvips-tools libwebp-dev libssl-dev libexif-dev libsqlite3-dev sqli
 libjson-glib-dev libcmocka-dev liblcms2-dev libcsv-dev libvlfeat-dev libsodium-dev libsoup-3.0-dev glib-networking
 libimage-exiftool-perl fonts-dejavu-core python3-skimage
 clang libclang-rt-14-dev valgrind imagemagick libheif-examples time parallel bc e2fsprogs wrk nginx-light
-python3-opencv python3-jsonschema"
+python3-opencv python3-jsonschema
+chromium chromium-driver python3-selenium python3-pil python3-numpy"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 missing=""
