@@ -53,3 +53,29 @@ echo "== aligned comparisons of the cheeks: first vs last session, and the timel
 "$BA" --library "$LIB" compare --client C-0042 --area cheeks --layout timeline -o "$OUT/timeline.jpg"
 echo
 "$BA" --library "$LIB" verify
+
+echo
+echo "== accounts for the web app: a provider and a marketing user (random passwords)"
+pw() { od -An -N15 -tx1 /dev/urandom | tr -d ' \n'; }
+PROVIDER_PW=$(pw)
+MARKETING_PW=$(pw)
+printf '%s\n' "$PROVIDER_PW" | "$BA" --library "$LIB" user add provider --role provider --password-stdin
+printf '%s\n' "$MARKETING_PW" | "$BA" --library "$LIB" user add marketing --role marketing --password-stdin
+# The server makes its self-signed certificate on first start and prints its
+# fingerprint: start it on loopback for a moment to make it, then stop it.
+"$BA" --library "$LIB" serve --listen 127.0.0.1:18449 2>"$OUT/serve.log" &
+serve_pid=$!
+i=0
+until grep -q "listening on" "$OUT/serve.log" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$serve_pid"
+wait "$serve_pid" || true
+fp=$(sed -n 's/.*SHA-256 fingerprint \([0-9A-Fa-f:]*\).*/\1/p' "$OUT/serve.log")
+[ -n "$fp" ] || { echo "demo: serve did not print its fingerprint: $(cat "$OUT/serve.log")" >&2; exit 1; }
+echo
+echo "== the web app"
+echo "  provider  / $PROVIDER_PW   (capture, clients, compare, consent)"
+echo "  marketing / $MARKETING_PW   (consented comparisons, marketing exports)"
+echo "  start it:  build/beforeafter --library demo serve"
+echo "  open:      https://127.0.0.1:8443/"
+echo "  the browser will warn about the self-signed certificate; trust it only if it shows"
+echo "  SHA-256 fingerprint $fp"
