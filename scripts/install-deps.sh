@@ -8,7 +8,8 @@ libjson-glib-dev libcmocka-dev liblcms2-dev libcsv-dev libvlfeat-dev libsodium-d
 libimage-exiftool-perl fonts-dejavu-core python3-skimage
 clang libclang-rt-14-dev valgrind imagemagick libheif-examples time parallel bc e2fsprogs wrk nginx-light
 python3-opencv python3-jsonschema
-chromium chromium-driver python3-selenium python3-pil python3-numpy"
+chromium chromium-driver python3-selenium python3-pil python3-numpy
+libopencv-objdetect-dev libopencv-imgproc-dev libopencv-core-dev opencv-data"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 missing=""

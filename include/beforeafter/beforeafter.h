@@ -20,6 +20,7 @@
 #include "beforeafter/parse.h"
 #include "beforeafter/record.h"
 #include "beforeafter/access.h"
+#include "beforeafter/detect.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -222,6 +222,11 @@ int cmd_batch(ba_catalog *cat, int argc, char **argv);
 int cmd_verify(ba_catalog *cat, int argc, char **argv);
 int cmd_compare(ba_catalog *cat, int argc, char **argv);
 int cmd_ghost(ba_catalog *cat, int argc, char **argv);
+int cmd_detect(ba_catalog *cat, int argc, char **argv);
+/* The detection object of docs/json/detection.json into @b (photo @photo_id, or
+ * @file when not NULL); the server answers the same. */
+void cli_detection_json(JsonBuilder *b, gint64 photo_id, const char *file,
+                        const ba_detection *d);
 int cmd_consent(ba_catalog *cat, int argc, char **argv);
 int cmd_export(ba_catalog *cat, int argc, char **argv);
 int cmd_audit(ba_catalog *cat, int argc, char **argv);

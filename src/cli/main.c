@@ -35,6 +35,8 @@ static const cli_command COMMANDS[] = {
     {"compare", "render an aligned, labelled comparison of photos", CLI_WRITES, cmd_compare},
     {"ghost", "write a faint overlay of a photo to frame the next session", CLI_READS,
      cmd_ghost},
+    {"detect", "find the face and eyes in a photo (box, centres, confidence)", CLI_READS,
+     cmd_detect},
     {"verify", "check the library and its catalog agree; --repair", CLI_WRITES_OR_READS,
      cmd_verify},
     {"consent", "grant, revoke or list a client's consent to education/marketing use",
