@@ -24,6 +24,7 @@
 #include "compose/loaded.h"
 #include "compose/output.h"
 #include "ingest/load.h"
+#include "ingest/logo.h"
 
 void ba_compose_options_init(ba_compose_options *o)
 {
@@ -337,26 +338,10 @@ out:
  * fixed order so that the same options always give the same text (the
  * comparison's identity hashes it).  Everything that changes the pixels is
  * here, so that an export can render the comparison again exactly; the logo
- * is named by its path and the SHA-256 of its bytes, which an export checks.
- * Returns the text (g_free it), or NULL with @err set when the logo cannot
- * be read. */
-static char *parameters_json(const ba_compose_options *o, ba_error *err)
+ * is named by the SHA-256 of its copy in the library (@logo_sha, stored by
+ * record()), from which an export renders it.  Returns the text (g_free it). */
+static char *parameters_json(const ba_compose_options *o, const char *logo_sha)
 {
-    char logo_sha[65] = "";
-    char *logo_path = NULL;
-    if (o->logo) {
-        char *data = NULL;
-        gsize len = 0;
-        GError *gerr = NULL;
-        if (!g_file_get_contents(o->logo, &data, &len, &gerr)) {
-            ba_error_set(err, BA_ERR_IO, "%s: cannot read the logo: %s", o->logo, gerr->message);
-            g_error_free(gerr);
-            return NULL;
-        }
-        ba_sha256_hex(data, len, logo_sha);
-        g_free(data);
-        logo_path = g_canonicalize_filename(o->logo, NULL);
-    }
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "layout");
@@ -377,10 +362,8 @@ static char *parameters_json(const ba_compose_options *o, ba_error *err)
     json_builder_set_member_name(b, "aligned");
     json_builder_add_boolean_value(b, o->align);
     json_builder_set_member_name(b, "logo");
-    if (logo_path) {
+    if (logo_sha) {
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "path");
-        json_builder_add_string_value(b, logo_path);
         json_builder_set_member_name(b, "sha256");
         json_builder_add_string_value(b, logo_sha);
         json_builder_set_member_name(b, "opacity");
@@ -404,7 +387,6 @@ static char *parameters_json(const ba_compose_options *o, ba_error *err)
     json_node_unref(root);
     g_object_unref(g);
     g_object_unref(b);
-    g_free(logo_path);
     return text;
 }
 
@@ -489,9 +471,12 @@ static int record(ba_catalog *cat, const int64_t *ids, int n, const ba_compose_o
     g_strlcpy(rec.layout, LAYOUTS[opts->layout], sizeof rec.layout);
     rec.n_photos = n;
     memcpy(rec.photos, ids, sizeof(int64_t) * (size_t)n);
-    rec.parameters = parameters_json(opts, err);
-    if (!rec.parameters)
+    /* The logo goes into the library (alpha kept, metadata gone), so the
+     * comparison can be exported whatever becomes of the file named. */
+    char logo_sha[65];
+    if (opts->logo && ba_ingest_logo_store(cat, opts->logo, logo_sha, err))
         return -1;
+    rec.parameters = parameters_json(opts, opts->logo ? logo_sha : NULL);
     comparison_identity(ids, n, rec.parameters, rec.identity);
     g_strlcpy(rec.output, output, sizeof rec.output);
     g_strlcpy(rec.sha256, out->sha256, sizeof rec.sha256);

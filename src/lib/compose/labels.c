@@ -140,12 +140,22 @@ fail:
 
 VipsImage *cp_add_logo(VipsImage *canvas, VipsImage *logo, double opacity)
 {
+    /* @logo is 8-bit sRGB with alpha (ingest/logo.h): resized premultiplied,
+     * so no dark fringe comes from its transparent pixels, and laid over the
+     * canvas with its own alpha times @opacity, so what is transparent in
+     * the logo leaves the canvas exactly as it was. */
     int target = MAX(16, canvas->Xsize / 8);
     double f = (double)target / logo->Xsize;
-    VipsImage *small = NULL, *alpha = NULL, *out = NULL, *flat = NULL;
-    if (vips_resize(logo, &small, f, NULL) ||
-        vips_bandjoin_const1(small, &alpha, 255.0 * CLAMP(opacity, 0, 1), NULL))
+    VipsImage *pre = NULL, *small = NULL, *alpha = NULL, *out = NULL, *flat = NULL;
+    VipsImage *un = NULL, *rgb = NULL, *a = NULL, *a2 = NULL;
+    if (logo->Bands != 4 || vips_premultiply(logo, &pre, NULL) ||
+        vips_resize(pre, &small, f, "kernel", VIPS_KERNEL_LANCZOS3, NULL) ||
+        vips_unpremultiply(small, &un, NULL) || vips_extract_band(un, &rgb, 0, "n", 3, NULL) ||
+        vips_extract_band(un, &a, 3, NULL) ||
+        vips_linear1(a, &a2, CLAMP(opacity, 0, 1), 0, NULL) ||
+        vips_bandjoin2(rgb, a2, &alpha, NULL))
         goto done;
+    alpha->Type = VIPS_INTERPRETATION_sRGB;
     int margin = MAX(4, canvas->Xsize / 100);
     int x = canvas->Xsize - alpha->Xsize - margin, y = canvas->Ysize - alpha->Ysize - margin;
     if (x < 0 || y < 0)
@@ -161,6 +171,16 @@ VipsImage *cp_add_logo(VipsImage *canvas, VipsImage *logo, double opacity)
         flat = u8;
     }
 done:
+    if (pre)
+        g_object_unref(pre);
+    if (un)
+        g_object_unref(un);
+    if (rgb)
+        g_object_unref(rgb);
+    if (a)
+        g_object_unref(a);
+    if (a2)
+        g_object_unref(a2);
     if (small)
         g_object_unref(small);
     if (alpha)

@@ -8,6 +8,7 @@
 #include "compose/internal.h"
 #include "compose/output.h"
 #include "ingest/load.h"
+#include "ingest/logo.h"
 
 typedef struct geometry {
     int cols, rows;
@@ -93,9 +94,11 @@ static int check_geometry(const geometry *g, int n, const char *output, ba_error
                                                                                           : 0;
 }
 
+/* The logo keeps its alpha: it is decoded by ingest's logo path, not as a
+ * photo (flattened on white, it would be an opaque box). */
 static int load_logo(const char *path, VipsImage **out, ba_error *err)
 {
-    return ba_ingest_load(path, 0, out, NULL, err);
+    return ba_ingest_logo_decode(path, out, err);
 }
 
 int cp_render(cp_source *s, int n, const ba_compose_options *o, const char *output,

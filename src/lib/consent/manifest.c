@@ -9,6 +9,7 @@
 #include "beforeafter/beforeafter.h"
 #include "common/sha256.h"
 #include "consent/export.h"
+#include "ingest/logo.h"
 
 /* Integer member @name of @obj into @out: false when absent or not an integer. */
 static bool int_member(JsonObject *obj, const char *name, long long lo, long long hi, int *out)
@@ -27,7 +28,8 @@ static bool int_member(JsonObject *obj, const char *name, long long lo, long lon
  * 9), or {"path","sha256","opacity"} naming a file that must still hold the
  * bytes it was rendered with.  Returns the path (g_free it) or NULL in
  * @path, false with @why set when it cannot be used. */
-static bool logo_member(JsonObject *obj, char **path, double *opacity, const char **why)
+static bool logo_member(ba_catalog *cat, JsonObject *obj, char **path, double *opacity,
+                        const char **why)
 {
     *path = NULL;
     JsonNode *n = json_object_get_member(obj, "logo");
@@ -47,11 +49,20 @@ static bool logo_member(JsonObject *obj, char **path, double *opacity, const cha
     const char *p = json_object_get_string_member_with_default(lo, "path", NULL);
     const char *sha = json_object_get_string_member_with_default(lo, "sha256", NULL);
     JsonNode *op = json_object_get_member(lo, "opacity");
-    if (!p || !sha || !op || !JSON_NODE_HOLDS_VALUE(op)) {
+    if (!sha || !op || !JSON_NODE_HOLDS_VALUE(op)) {
         *why = "its logo is not recorded as a file";
         return false;
     }
     *opacity = json_node_get_double(op);
+    if (!p) {
+        /* The library's own copy (LIBRARY/logos/), hash-checked. */
+        ba_error e;
+        *path = ba_ingest_logo_path(cat, sha, &e);
+        if (!*path)
+            *why = e.code == BA_ERR_CORRUPT ? "the library's copy of its logo has changed since"
+                                            : "the library's copy of its logo is missing";
+        return *path != NULL;
+    }
     char *data = NULL;
     gsize len = 0;
     if (!g_file_get_contents(p, &data, &len, NULL)) {
@@ -70,8 +81,8 @@ static bool logo_member(JsonObject *obj, char **path, double *opacity, const cha
 }
 
 /* Read @params into @o and @it->caption; false with @why when they cannot be. */
-static bool read_parameters(const char *params, ba_compose_options *o, item *it,
-                            const char **why)
+static bool read_parameters(ba_catalog *cat, const char *params, ba_compose_options *o,
+                            item *it, const char **why)
 {
     *why = "its recorded render parameters are not valid JSON";
     JsonParser *p = json_parser_new();
@@ -107,7 +118,7 @@ static bool read_parameters(const char *params, ba_compose_options *o, item *it,
     else if (!JSON_NODE_HOLDS_NULL(cap))
         goto out;
     char *logo = NULL;
-    if (!logo_member(obj, &logo, &o->logo_opacity, why))
+    if (!logo_member(cat, obj, &logo, &o->logo_opacity, why))
         goto out;
     it->logo = logo;
     o->logo = it->logo;
@@ -125,7 +136,7 @@ int ex_options_from_record(job *j, item *it, ba_error *err)
     o->layout = layout < 0 ? BA_LAYOUT_SIDE_BY_SIDE : (ba_layout)layout;
     o->align = it->rec.aligned;
     const char *why = NULL;
-    if (!read_parameters(it->rec.parameters, o, it, &why)) {
+    if (!read_parameters(j->cat, it->rec.parameters, o, it, &why)) {
         /* Defaults would silently drop the disclosure caption, background
          * or label style the comparison was reviewed with. */
         ba_error_set(err, BA_ERR_REFUSED,
@@ -256,6 +267,19 @@ static void image_operations(JsonBuilder *b, const item *it)
     if (o->caption) {
         op(b, "caption", "a text band under the panels");
         member_str(b, "text", o->caption);
+        json_builder_end_object(b);
+    }
+    if (o->logo) {
+        char *data = NULL, sha[65] = "";
+        gsize len = 0;
+        if (g_file_get_contents(o->logo, &data, &len, NULL))
+            ba_sha256_hex(data, len, sha);
+        g_free(data);
+        op(b, "logo", "the comparison's logo, the library's copy, laid over the bottom-right "
+                      "corner with its own transparency");
+        member_str(b, "sha256", sha);
+        json_builder_set_member_name(b, "opacity");
+        json_builder_add_double_value(b, round(o->logo_opacity * 1000) / 1000);
         json_builder_end_object(b);
     }
     op(b, "layout", NULL);

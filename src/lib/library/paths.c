@@ -22,6 +22,11 @@ void ba_path_render(const char *sha256, const char *ext, char *out, size_t size)
     g_free(lower);
 }
 
+void ba_path_logo(const char *sha256, char *out, size_t size)
+{
+    snprintf(out, size, BA_DIR_LOGOS "/%.2s/%s.png", sha256, sha256);
+}
+
 void ba_path_consent(const char *sha256, const char *ext, char *out, size_t size)
 {
     char *lower = g_ascii_strdown(ext, -1);

@@ -4,6 +4,7 @@
  *   LIBRARY/masters/ab/<sha256>.jpg    content-addressed masters
  *   LIBRARY/renders/ab/<sha256>.<ext>  content-addressed comparison outputs
  *   LIBRARY/consents/<sha256>.<ext>    consent evidence
+ *   LIBRARY/logos/ab/<sha256>.png      logos of comparisons (alpha kept, no metadata)
  *   LIBRARY/tmp/<kind>-<pid>-XXXXXX... in-flight files, same file system
  *   LIBRARY/lost+found/...             what verify --repair moved out of the way
  *
@@ -26,6 +27,7 @@
 #define BA_DIR_MASTERS "masters"
 #define BA_DIR_RENDERS "renders"
 #define BA_DIR_CONSENTS "consents"
+#define BA_DIR_LOGOS "logos"
 #define BA_DIR_TMP "tmp"
 #define BA_DIR_PREVIEWS "previews" /* screen copies of masters: previews/<edge>/ab/<sha>.jpg */
 #define BA_DIR_LOST_FOUND "lost+found" /* where verify's repair moves what does not belong */
@@ -40,6 +42,7 @@
 void ba_path_master(const char *sha256, char *out, size_t size);
 void ba_path_render(const char *sha256, const char *ext, char *out, size_t size);
 void ba_path_consent(const char *sha256, const char *ext, char *out, size_t size);
+void ba_path_logo(const char *sha256, char *out, size_t size);
 
 /* LIBRARY/previews/<edge>/ab/<sha256>.jpg: a preview of the master @sha256
  * whose long edge is @edge px; g_free() it. */
