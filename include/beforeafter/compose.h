@@ -207,6 +207,20 @@ BA_API int ba_compose_pick(ba_catalog *cat, const char *client, const char *area
 BA_API int ba_compose_ghost(ba_catalog *cat, int64_t id, const char *path, double opacity, bool edges,
                      int long_edge, const char *output, ba_error *err);
 
+/**
+ * Write photo @p photo_id of @p cat warped onto photo @p reference_id
+ * through their stored alignment, in the reference's whole frame with its
+ * long edge at most @p long_edge px (0 = #BA_PREVIEW_LARGE; never enlarged),
+ * to @p output (.jpg, .png or .webp, outside the library, metadata-free):
+ * laid over the reference's own preview of the same size it lines up pixel
+ * for pixel, which is what a before/after slider shows.  @p photo_id equal
+ * to @p reference_id gives the reference itself at that size.  Refused
+ * (BA_ERR_REFUSED) for photos of different clients or areas and when there
+ * is no current (non-stale) alignment of the photo onto the reference.
+ */
+BA_API int ba_compose_aligned(ba_catalog *cat, int64_t photo_id, int64_t reference_id,
+                              int long_edge, const char *output, ba_error *err);
+
 /** Long edge of a thumbnail (ba_compose_photo_preview()). */
 #define BA_PREVIEW_THUMB 320
 /** Long edge of a screen preview. */

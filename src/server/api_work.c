@@ -146,6 +146,52 @@ void api_photo_ghost(srv_ctx *c)
     g_free(out);
 }
 
+/* GET /api/v1/photos/{id}/aligned?to=REF&size=N: the photo warped onto REF
+ * through their stored alignment, as a JPEG in REF's frame (the slider's
+ * "after" over REF's own preview). */
+void api_photo_aligned(srv_ctx *c)
+{
+    gint64 id = srv_id(c, c->req->params[0], "photo");
+    const char *to = srv_query(c, "to"), *size = srv_query(c, "size");
+    gint64 ref = to ? g_ascii_strtoll(to, NULL, 10) : id;
+    long edge = size ? strtol(size, NULL, 10) : BA_PREVIEW_LARGE;
+    char client[BA_CODE_MAX], ref_client[BA_CODE_MAX];
+    if (!id || !photo_allowed(c, id, BA_ACCESS_PHOTO_READ, client) ||
+        !photo_allowed(c, ref, BA_ACCESS_PHOTO_READ, ref_client))
+        return;
+    if (edge < 64 || edge > 4096) {
+        srv_error(c, SOUP_STATUS_BAD_REQUEST, "bad-request", "size is 64..4096 px");
+        return;
+    }
+    /* Not aligned yet: a user who may align has it done (and stored) now,
+     * as POST /api/v1/alignments would; anyone else is refused below. */
+    ba_alignment a;
+    ba_error err;
+    ba_access_object facts = {.has_client = true};
+    if (id != ref && ba_catalog_alignment_get(c->cat, id, ref, &a, &err) &&
+        err.code == BA_ERR_NOT_FOUND &&
+        ba_access_decide(c->session.role, BA_ACCESS_ALIGN, &facts, NULL, 0) == BA_ACCESS_ALLOW) {
+        ba_align_options opts;
+        ba_align_options_init(&opts);
+        if (ba_align_photos(c->cat, id, ref, &opts, &a, &err)) {
+            srv_fail(c, &err);
+            return;
+        }
+    }
+    char *out = scratch_file(c, ".jpg");
+    if (ba_compose_aligned(c->cat, id, ref, (int)edge, out, &err)) {
+        srv_fail(c, &err);
+        g_unlink(out);
+    } else {
+        char object[64];
+        snprintf(object, sizeof object, "photo %" G_GINT64_FORMAT " onto %" G_GINT64_FORMAT, id,
+                 ref);
+        srv_access(c, "photo-aligned", object, client, "ok");
+        answer_file(c, out, "image/jpeg");
+    }
+    g_free(out);
+}
+
 /* Render options from the JSON body (the compare options of the CLI). */
 static bool compose_options(srv_ctx *c, JsonObject *o, ba_compose_options *opts)
 {

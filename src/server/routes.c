@@ -33,6 +33,15 @@ static const srv_route ROUTES[] = {
     {"POST", "/api/v1/sessions/*", true, false, false, api_session_set},
     {"DELETE", "/api/v1/comparisons/*", true, false, false, api_comparison_delete},
     {"GET", "/api/v1/audit", true, false, false, api_audit},
+    {"GET", "/api/v1/photos/*/aligned", true, false, true, api_photo_aligned},
+    {"GET", "/api/v1/areas", true, false, false, api_areas_list},
+    {"GET", "/api/v1/users", true, false, false, api_users_list},
+    {"POST", "/api/v1/users", true, false, false, api_users_create},
+    {"POST", "/api/v1/users/*/disable", true, false, false, api_user_disable},
+    /* The web app (static.c): files from the bundle compiled in, no session. */
+    {"GET", "/", false, false, false, web_index},
+    {"GET", "/app/*", false, false, false, web_asset},
+    {"GET", "/app/js/*", false, false, false, web_script},
 };
 
 /* Whether @path matches @pattern; the '*' parts go to @params (owned). */

@@ -193,5 +193,15 @@ void api_photo_restore(srv_ctx *c);
 void api_client_set(srv_ctx *c);
 void api_session_set(srv_ctx *c);
 void api_comparison_delete(srv_ctx *c);
+void api_photo_aligned(srv_ctx *c);
+void api_areas_list(srv_ctx *c);
+/* api_users.c: the accounts (admin). */
+void api_users_list(srv_ctx *c);
+void api_users_create(srv_ctx *c);
+void api_user_disable(srv_ctx *c);
+/* static.c: the web app's bundled files (index.html, /app/NAME, /app/js/NAME). */
+void web_index(srv_ctx *c);
+void web_asset(srv_ctx *c);
+void web_script(srv_ctx *c);
 
 #endif

@@ -1,0 +1,195 @@
+// Compare: one client and area, sessions in date order; a before/after
+// slider over the after photo warped onto the before (the stored alignment),
+// side by side, a timeline, and a rendered comparison to download.
+import {get, post, q, enc, can} from './api.js';
+import {h, clear, alertBox, statusBox, say, day, select, field} from './dom.js';
+import {link} from './router.js';
+
+// One photo per session: the view most sessions share, the stage order within.
+function perSession(photos) {
+  const views = new Map();
+  for (const p of photos) views.set(p.view, (views.get(p.view) || 0) + 1);
+  const view = [...views.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const sessions = new Map();
+  for (const p of photos) {
+    if (p.retracted_at || p.view !== view) continue;
+    const s = sessions.get(p.session_id);
+    if (!s || p.photo_id > s.photo_id) sessions.set(p.session_id, p);
+  }
+  return [...sessions.values()].sort((a, b) =>
+    a.session_date < b.session_date ? -1 : a.session_date > b.session_date ? 1 : a.session_number - b.session_number);
+}
+
+const label = (p) => `${day(p.session_date)} · ${p.stage}`;
+
+export async function renderCompare(root, [code, area], query, mode) {
+  const err = alertBox();
+  const status = statusBox();
+  const sec = h('section', {class: 'page'},
+    h('p', {class: 'crumbs'}, h('a', {href: link('clients', code)}, code), ' › ', area),
+    h('h1', {}, `${code} · ${area}`), err);
+  root.append(sec);
+  let photos;
+  try {
+    photos = perSession((await get('/api/v1/photos' + q({client: code, area}))).photos);
+  } catch (x) {
+    say(err, x.message);
+    return;
+  }
+  if (photos.length < 1) {
+    sec.append(h('p', {class: 'empty'}, 'No photos of this area yet.'));
+    return;
+  }
+  const options = photos.map((p) => [String(p.photo_id), label(p)]);
+  const beforeSel = select(options, String(photos[0].photo_id));
+  const afterSel = select(options, String(photos[photos.length - 1].photo_id));
+  const sessions = h('ol', {class: 'sessions', 'aria-label': 'Sessions in date order'});
+  photos.forEach((p) => sessions.append(h('li', {}, h('img', {
+    src: `/api/v1/photos/${p.photo_id}/image?size=thumb`, alt: `${area} ${p.stage} ${day(p.session_date)}`}),
+    h('span', {}, label(p)))));
+
+  const beforeImg = h('img', {class: 'before', alt: ''});
+  const afterImg = h('img', {class: 'after', alt: ''});
+  const afterWrap = h('div', {class: 'after-wrap'}, afterImg);
+  const handle = h('div', {class: 'handle', 'aria-hidden': 'true'});
+  const slider = h('div', {class: 'slider', role: 'slider', tabindex: 0, 'aria-label': 'Before/after',
+    'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 50},
+    beforeImg, afterWrap, handle,
+    h('span', {class: 'tag tag-before', 'aria-hidden': 'true'}, 'Before'),
+    h('span', {class: 'tag tag-after', 'aria-hidden': 'true'}, 'After'));
+  const sideBySide = h('div', {class: 'side-by-side', hidden: true});
+  const timeline = h('ol', {class: 'timeline', hidden: true});
+  const note = h('p', {class: 'muted small'});
+
+  const sideBtn = h('button', {type: 'button', 'aria-pressed': 'false'}, 'Side by side');
+  const timeBtn = h('button', {type: 'button', 'aria-pressed': 'false'}, 'Timeline');
+  const renderBtn = h('button', {type: 'button', class: 'primary'}, 'Render comparison');
+  const download = h('p', {class: 'download'});
+  if (!can('provider')) renderBtn.hidden = true;
+
+  sec.append(h('div', {class: 'compare-tools card'},
+      field('Before session', beforeSel), field('After session', afterSel),
+      h('div', {class: 'actions'}, sideBtn, timeBtn, renderBtn)),
+    h('div', {class: 'viewer'}, slider, sideBySide, timeline), note, status, download,
+    h('h2', {}, 'Sessions'), sessions);
+
+  // The slider's value: where the divider stands, 0 (left edge) to 100
+  // (right edge); the before photo shows left of it, the after photo right.
+  let value = 50;
+  function set(v) {
+    value = Math.max(0, Math.min(100, Math.round(v)));
+    slider.setAttribute('aria-valuenow', String(value));
+    slider.setAttribute('aria-valuetext', `divider at ${value}%: before on the left, after on the right`);
+    afterWrap.style.clipPath = `inset(0 0 0 ${value}%)`;
+    handle.style.left = `${value}%`;
+  }
+  slider.addEventListener('keydown', (e) => {
+    const step = {ArrowLeft: -5, ArrowDown: -5, ArrowRight: 5, ArrowUp: 5, PageUp: 10, PageDown: -10}[e.key];
+    if (e.key === 'Home') set(0);
+    else if (e.key === 'End') set(100);
+    else if (step !== undefined) set(value + step);
+    else return;
+    e.preventDefault();
+  });
+  function fromPointer(e) {
+    const r = slider.getBoundingClientRect();
+    set(((e.clientX - r.left) / r.width) * 100);
+  }
+  set(50);
+
+  const byId = new Map(photos.map((p) => [String(p.photo_id), p]));
+  const aligned = (id, ref) => `/api/v1/photos/${id}/aligned?to=${ref}&size=1600`;
+
+  // Load @img with photo @id warped onto @ref; when there is no alignment yet,
+  // a provider aligns them first; without one the plain preview is shown.
+  function loadAligned(img, id, ref) {
+    return new Promise((resolve) => {
+      const plain = () => {
+        img.onerror = null;
+        img.onload = () => resolve(false);
+        img.src = `/api/v1/photos/${id}/image?size=preview`;
+      };
+      img.onload = () => resolve(true);
+      img.onerror = async () => {
+        img.onerror = null;
+        if (!can('provider') || String(id) === String(ref)) { plain(); return; }
+        try {
+          await post('/api/v1/alignments', {photo: Number(id), reference: Number(ref)});
+        } catch (x) {
+          note.textContent = `Photo ${id} cannot be aligned onto photo ${ref}: ${x.message}`;
+          plain();
+          return;
+        }
+        img.onerror = plain;
+        img.src = aligned(id, ref) + '&again=1';
+      };
+      img.src = aligned(id, ref);
+    });
+  }
+
+  async function showPair() {
+    const b = beforeSel.value, a = afterSel.value;
+    const pb = byId.get(b), pa = byId.get(a);
+    note.textContent = '';
+    clear(download);
+    beforeImg.alt = `${area} ${pb.stage} ${day(pb.session_date)}`;
+    afterImg.alt = `${area} ${pa.stage} ${day(pa.session_date)}`;
+    const left = h('img', {alt: beforeImg.alt}), right = h('img', {alt: afterImg.alt});
+    clear(sideBySide);
+    sideBySide.append(
+      h('figure', {}, left, h('figcaption', {}, `Before · ${label(pb)}`)),
+      h('figure', {}, right, h('figcaption', {}, `After · ${label(pa)}`)));
+    await loadAligned(beforeImg, b, b);
+    const ok = await loadAligned(afterImg, a, b);
+    if (ok && a !== b) note.textContent = `The after photo (${a}) is warped onto the before photo (${b}) through their stored alignment.`;
+    left.src = beforeImg.src;
+    right.src = afterImg.src;
+  }
+  async function showTimeline() {
+    clear(timeline);
+    const ref = photos[0].photo_id;
+    for (const p of photos) {
+      const img = h('img', {alt: `${area} ${p.stage} ${day(p.session_date)}`});
+      timeline.append(h('li', {}, h('figure', {}, img, h('figcaption', {}, label(p)))));
+      await loadAligned(img, p.photo_id, ref);
+    }
+  }
+  function setMode(m) {
+    mode = m;
+    slider.hidden = m !== 'slider';
+    sideBySide.hidden = m !== 'side';
+    timeline.hidden = m !== 'timeline';
+    sideBtn.setAttribute('aria-pressed', String(m === 'side'));
+    timeBtn.setAttribute('aria-pressed', String(m === 'timeline'));
+    if (m === 'timeline') showTimeline();
+  }
+  sideBtn.addEventListener('click', () => setMode(mode === 'side' ? 'slider' : 'side'));
+  timeBtn.addEventListener('click', () => setMode(mode === 'timeline' ? 'slider' : 'timeline'));
+  beforeSel.addEventListener('change', showPair);
+  afterSel.addEventListener('change', showPair);
+
+  renderBtn.addEventListener('click', async () => {
+    say(err, '');
+    clear(download);
+    const ids = mode === 'timeline' ? photos.map((p) => p.photo_id)
+                                    : [Number(beforeSel.value), Number(afterSel.value)];
+    if (new Set(ids).size < 2) { say(err, 'Choose two different sessions.'); return; }
+    renderBtn.disabled = true;
+    say(status, 'Rendering…');
+    try {
+      const c = await post('/api/v1/comparisons', {photos: ids,
+        layout: mode === 'timeline' ? 'timeline' : 'side-by-side', labels: 'stage'});
+      say(status, `Comparison ${c.comparison_id} rendered${c.existing ? ' (the same as before)' : ''}.`);
+      download.append(h('a', {class: 'button', href: `/api/v1/comparisons/${c.comparison_id}/image`,
+        download: `comparison-${c.comparison_id}`}, 'Download'));
+    } catch (x) {
+      say(status, '');
+      say(err, x.message);
+    } finally {
+      renderBtn.disabled = false;
+    }
+  });
+
+  setMode(mode === 'timeline' ? 'timeline' : 'slider');
+  showPair();
+}
