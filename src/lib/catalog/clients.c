@@ -120,7 +120,7 @@ int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out, ba_
 {
     /* Any case, the exact spelling first (a library from before schema 7
      * may hold both until they are merged). */
-    sqlite3_stmt *st = ba_db_prepare(
+    sqlite3_stmt *st = ba_db_cached(
         cat, CLIENT_COLS "WHERE c.code = ?1 COLLATE NOCASE ORDER BY c.code = ?1 DESC LIMIT 1",
         err);
     if (!st)
@@ -129,10 +129,10 @@ int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out, ba_
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         read_client(st, out);
-        sqlite3_finalize(st);
+        ba_db_release(cat, st);
         return 0;
     }
-    sqlite3_finalize(st);
+    ba_db_release(cat, st);
     if (rc == SQLITE_DONE) {
         ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", code ? code : "");
         ba_error_hint(err, BA_HINT_ADD_CLIENT);

@@ -109,10 +109,10 @@ int ba_catalog_consent_get(ba_catalog *cat, int64_t id, ba_consent *out, ba_erro
 int ba_catalog_consent_list(ba_catalog *cat, const char *client, const char *scope,
                             ba_consent_fn fn, void *ud, ba_error *err)
 {
-    sqlite3_stmt *st = ba_db_prepare(cat,
-                                     CONSENT_COLS "WHERE (?1 IS NULL OR c.code = ?1 COLLATE NOCASE)"
-                                            " AND (?2 IS NULL OR k.scope = ?2) ORDER BY k.id",
-                               err);
+    sqlite3_stmt *st = ba_db_cached(cat,
+                                    CONSENT_COLS "WHERE (?1 IS NULL OR c.code = ?1 COLLATE NOCASE)"
+                                                 " AND (?2 IS NULL OR k.scope = ?2) ORDER BY k.id",
+                                    err);
     if (!st)
         return -1;
     ba_db_bind_text_or_null(st, 1, client);
@@ -126,7 +126,7 @@ int ba_catalog_consent_list(ba_catalog *cat, const char *client, const char *sco
             break;
         }
     }
-    sqlite3_finalize(st);
+    ba_db_release(cat, st);
     return rc == SQLITE_DONE ? 0 : ba_db_fail(cat, err, "listing consents");
 }
 

@@ -77,6 +77,66 @@ sqlite3_stmt *ba_db_prepare(ba_catalog *cat, const char *sql, ba_error *err)
     return st;
 }
 
+/* Statements kept per handle; beyond this many, lookups prepare afresh (a
+ * caller building SQL text with varying content cannot grow it unbounded). */
+#define CACHED_MAX 64
+
+typedef struct ba_db_cached_stmt {
+    sqlite3_stmt *st;
+    bool lent;
+} ba_db_cached_stmt;
+
+static void cached_free(gpointer p)
+{
+    ba_db_cached_stmt *c = p;
+    sqlite3_finalize(c->st);
+    g_free(c);
+}
+
+sqlite3_stmt *ba_db_cached(ba_catalog *cat, const char *sql, ba_error *err)
+{
+    if (!cat->cached) {
+        cat->cached = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_free);
+        cat->lent = g_hash_table_new(NULL, NULL);
+    }
+    ba_db_cached_stmt *c = g_hash_table_lookup(cat->cached, sql);
+    if (c && c->lent)
+        return ba_db_prepare(cat, sql, err); /* reentered: a statement of its own */
+    if (!c) {
+        sqlite3_stmt *st = ba_db_prepare(cat, sql, err);
+        if (!st || g_hash_table_size(cat->cached) >= CACHED_MAX)
+            return st;
+        c = g_new0(ba_db_cached_stmt, 1);
+        c->st = st;
+        g_hash_table_insert(cat->cached, g_strdup(sql), c);
+    }
+    c->lent = true;
+    g_hash_table_insert(cat->lent, c->st, c);
+    return c->st;
+}
+
+void ba_db_release(ba_catalog *cat, sqlite3_stmt *st)
+{
+    ba_db_cached_stmt *c = cat->lent ? g_hash_table_lookup(cat->lent, st) : NULL;
+    if (!c) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    c->lent = false;
+    g_hash_table_remove(cat->lent, st);
+}
+
+void ba_db_cache_clear(ba_catalog *cat)
+{
+    if (cat->lent)
+        g_hash_table_destroy(cat->lent);
+    if (cat->cached)
+        g_hash_table_destroy(cat->cached);
+    cat->lent = cat->cached = NULL;
+}
+
 int ba_db_step_once(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
@@ -127,13 +187,13 @@ int ba_db_col_int(sqlite3_stmt *st, int i, int unknown)
 int ba_db_get_by_id(ba_catalog *cat, const char *sql, int64_t id, ba_db_read_fn read,
                     void *out, const char *noun, const char *a_noun, ba_error *err)
 {
-    sqlite3_stmt *st = ba_db_prepare(cat, sql, err);
+    sqlite3_stmt *st = ba_db_cached(cat, sql, err);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
     int r = rc == SQLITE_ROW ? read(cat, st, out, err) : -1;
-    sqlite3_finalize(st);
+    ba_db_release(cat, st);
     if (rc == SQLITE_ROW)
         return r;
     if (rc == SQLITE_DONE) {
@@ -151,14 +211,14 @@ int ba_db_get_by_id(ba_catalog *cat, const char *sql, int64_t id, ba_db_read_fn 
 int ba_db_lookup_id(ba_catalog *cat, const char *sql, const char *key, int64_t *id,
                     const char *what, ba_error *err)
 {
-    sqlite3_stmt *st = ba_db_prepare(cat, sql, err);
+    sqlite3_stmt *st = ba_db_cached(cat, sql, err);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && id)
         *id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    ba_db_release(cat, st);
     if (rc == SQLITE_ROW)
         return 1;
     if (rc == SQLITE_DONE)

@@ -25,6 +25,8 @@ struct ba_catalog {
     char *dir;
     GTimeZone *tz; /* the library's time zone (settings.timezone), never the caller's */
     char actor[128]; /* who appended audit rows are attributed to; "" = the OS user */
+    GHashTable *cached;  /* SQL text -> ba_db_cached_stmt (ba_db_cached), or NULL */
+    GHashTable *lent;    /* sqlite3_stmt -> its ba_db_cached_stmt while in use */
 };
 
 /* ---- errors ---------------------------------------------------------------- */
@@ -47,6 +49,21 @@ int ba_db_exec(ba_catalog *cat, const char *sql, ba_error *err);
 
 /* Prepare @sql, or NULL with @err set. */
 sqlite3_stmt *ba_db_prepare(ba_catalog *cat, const char *sql, ba_error *err);
+
+/* The handle's own prepared statement for @sql (prepared on first use, then
+ * only reset): parsing and planning cost more than the lookups that a
+ * server runs on every request, so lookups on hot paths use this.  Hand it
+ * back with ba_db_release(), never sqlite3_finalize().  When the handle's
+ * statement for @sql is already lent (a callback looking up again while a
+ * list is being read), or the handle keeps too many, a fresh statement is
+ * prepared and ba_db_release() finalizes it.  NULL with @err set. */
+sqlite3_stmt *ba_db_cached(ba_catalog *cat, const char *sql, ba_error *err);
+
+/* Give back a statement from ba_db_cached(): reset, bindings cleared. */
+void ba_db_release(ba_catalog *cat, sqlite3_stmt *st);
+
+/* Finalize every statement ba_db_cached() kept (before the handle closes). */
+void ba_db_cache_clear(ba_catalog *cat);
 
 /* Step @st once and finalize it; the step's result code. */
 int ba_db_step_once(sqlite3_stmt *st);

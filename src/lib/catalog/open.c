@@ -428,6 +428,7 @@ void ba_catalog_close(ba_catalog *cat)
 {
     if (!cat)
         return;
+    ba_db_cache_clear(cat);
     if (cat->db)
         sqlite3_close_v2(cat->db);
     if (cat->tz)

@@ -316,7 +316,7 @@ int ba_db_session_open(ba_catalog *cat, ba_web_session *s, const char *token_has
 int ba_db_session_find(ba_catalog *cat, const char *token_hash, ba_db_session_row *out,
                        ba_error *err)
 {
-    sqlite3_stmt *st = ba_db_prepare(
+    sqlite3_stmt *st = ba_db_cached(
         cat,
         "SELECT w.id, w.user_id, u.name, u.role, w.csrf_token, w.created_unix,"
         " w.last_seen_unix, w.ended_at IS NOT NULL, u.disabled_at IS NOT NULL"
@@ -341,7 +341,7 @@ int ba_db_session_find(ba_catalog *cat, const char *token_hash, ba_db_session_ro
         out->ended = sqlite3_column_int(st, 7) != 0;
         out->user_disabled = sqlite3_column_int(st, 8) != 0;
     }
-    sqlite3_finalize(st);
+    ba_db_release(cat, st);
     if (rc == SQLITE_ROW)
         return 0;
     if (rc == SQLITE_DONE) {
