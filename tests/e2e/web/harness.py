@@ -143,6 +143,9 @@ ROLES = {"password": None, "file": None, "date": None, "status": "status", "aler
          "slider": "slider", "checkbox": "checkbox", "button": "button", "link": "link",
          "heading": "heading", "img": "img"}
 
+# ARIA 1.3 names the role of <img> "image"; newer Chromium answers that
+ALIASES = {"img": "image"}
+
 
 class Browser:
     """Headless Chromium with the fake camera playing VIDEO, trusting only
@@ -226,7 +229,7 @@ class Browser:
                 if not e.is_displayed() and role != "file":
                     continue
                 want = ROLES.get(role)
-                if want and e.aria_role != want:
+                if want and e.aria_role not in (want, ALIASES.get(want)):
                     continue
                 if name is not None:
                     n = (e.accessible_name or "").strip()
@@ -259,19 +262,20 @@ class Browser:
         e.send_keys(text)
         return e
 
-    def choose(self, name, option_text=None, value=None):
-        """Picks an option of the combobox NAME (a <select>) by text or value."""
+    def pick(self, name, want):
+        """Selects in the combobox NAME (a <select>) the option whose value or
+        text is WANT, or whose text starts with WANT and a space ("C-1 Ada")."""
         from selenium.webdriver.support.ui import Select
         e = self.find("combobox", name)
-        s = Select(e)
-        self.wait(lambda: [o for o in s.options if (value is not None and
-                                                     o.get_attribute("value") == value) or
-                           (option_text is not None and o.text.strip() == option_text)],
-                  "option %r of %r" % (option_text or value, name))
-        if value is not None:
-            s.select_by_value(value)
-        else:
-            s.select_by_visible_text(option_text)
+
+        def match():
+            for o in Select(e).options:
+                t, v = o.text.strip(), o.get_attribute("value")
+                if want in (t, v) or t.startswith(want + " ") or t.lower() == want.lower():
+                    return o
+            return None
+        o = self.wait(match, "option %r in combobox %r" % (want, name))
+        Select(e).select_by_value(o.get_attribute("value"))
         return e
 
     def text(self):
