@@ -69,7 +69,8 @@ typedef enum ba_label_style {
 /** How a region is hidden (de-identification). */
 typedef enum ba_redact_mode {
     BA_REDACT_BAR = 0, /**< a solid black bar */
-    BA_REDACT_BLUR     /**< a blur strong enough that features cannot be recognised */
+    BA_REDACT_BLUR,    /**< a blur strong enough that features cannot be recognised */
+    BA_REDACT_BLUR_OUTSIDE /**< everything of the panel but the rectangle blurred that strongly */
 } ba_redact_mode;
 
 /** A region to hide, in pixels of the reference (first) photo's master. */
@@ -100,6 +101,10 @@ typedef struct ba_compose_options {
      *  the reference covers the same anatomy in each). */
     ba_redaction redactions[BA_COMPOSE_MAX_REDACTIONS];
     int n_redactions;          /**< used entries of @c redactions */
+    /** Show only this rectangle of the reference (x, y, w, h, reference px),
+     *  intersected with the common field of view; w <= 0 = the whole field
+     *  (de-identification crop-to-area). */
+    double view[4];
     bool no_record;            /**< do not record the render in comparisons (exports) */
     /** A later photo with no stored alignment onto the first is aligned from
      *  the masters; store that alignment in the catalog (default true, what
@@ -141,6 +146,9 @@ typedef struct ba_comparison {
     int64_t photos[BA_COMPOSE_MAX_PANELS]; /**< photo ids in panel order (library renders) */
     double crop[4];             /**< common field of view in reference px: x, y, w, h */
     double matrices[BA_COMPOSE_MAX_PANELS][2][3]; /**< photo px -> reference px, per panel */
+    /** where each panel's pixels lie in the output: x, y, w, h (output px);
+     *  reference px (x, y) is shown at x0 + (x - crop x) * w / crop w, ... */
+    int panels[BA_COMPOSE_MAX_PANELS][4];
     int n_warnings;             /**< comparability warnings */
     char warnings[BA_COMPOSE_MAX_WARNINGS][256]; /**< one line each */
     /** the same photos were rendered with the same parameters and bytes

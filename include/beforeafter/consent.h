@@ -57,10 +57,13 @@ typedef enum ba_deidentify {
     BA_DEID_NONE = 0,        /**< shown as photographed */
     BA_DEID_EYES,            /**< a solid bar over both eyes */
     BA_DEID_HALF_LETTERBOX,  /**< a bar over the upper half of the eye region */
-    BA_DEID_BLUR_FACE        /**< the face blurred beyond recognition */
+    BA_DEID_BLUR_FACE,       /**< the face blurred beyond recognition */
+    BA_DEID_CROP_TO_AREA,    /**< every panel cropped to the treatment area: no eye shown */
+    BA_DEID_BLUR_OUTSIDE     /**< everything outside the treatment area blurred */
 } ba_deidentify;
 
-/** Parse "none", "eyes", "half-letterbox", "blur-face"; -1 when unknown. */
+/** Parse "none", "eyes", "half-letterbox", "blur-face", "crop-to-area",
+ *  "blur-outside"; -1 when unknown. */
 BA_API int ba_consent_deid_parse(const char *name);
 
 /** The name of @p d ("none", "eyes", ...). */
@@ -206,8 +209,11 @@ BA_API int ba_consent_takedown_list(ba_catalog *cat, const char *client, ba_expo
  *   - eyes: a solid bar from 0.5 d left of the leftmost eye centre to 0.5 d
  *     right of the rightmost, from 0.3 d above the higher eye centre to 0.3 d
  *     below the lower (the lids and the corners of both eyes);
- *   - half-letterbox: the upper half of that bar (from its top edge down to
- *     halfway, i.e. the eye line for a level head);
+ *   - half-letterbox: a bar of half that height centred on the eye line
+ *     (0.15 d above the higher eye centre to 0.15 d below the lower), so the
+ *     pupils are under it;
+ *   - crop-to-area, blur-outside: no region here (they hide by the
+ *     treatment area; see ba_consent_export());
  *   - blur-face: @p face when given, else a box from the eyes: 2.6 d wide
  *     centred on the midpoint of the eyes, from 1.3 d above it to 2.1 d below
  *     (hairline to chin for typical proportions), blurred.
@@ -233,9 +239,23 @@ typedef struct ba_export_options {
     const char *area;           /**< ... whose reference photo is of this area (may be NULL) */
     const char *purpose;        /**< clinical, education or marketing */
     const char *destination;    /**< folder (created if missing) */
-    const char *deidentify;     /**< none (NULL), eyes, half-letterbox, blur-face */
+    const char *deidentify;     /**< none (NULL), eyes, half-letterbox, blur-face,
+                                     crop-to-area, blur-outside */
     const double *eyes;         /**< x1, y1, x2, y2 in reference master px, or NULL */
     const double *face;         /**< x, y, w, h in reference master px, or NULL */
+    const double *roi;          /**< the treatment area x, y, w, h in reference master px
+                                     (crop-to-area, blur-outside), or NULL = derived from
+                                     the area and the detected face */
+    /** told, once the export is done, per exported panel (@c panel 1-based,
+     *  photo @c photo_id), the eye centres the de-identification used, in
+     *  reference master px: @c n_eyes of them (0 when a crop-to-area panel
+     *  shows none to find), @c detected true when the detector found them,
+     *  false when they were given.  @c fn may be NULL. */
+    struct ba_export_deid_cb {
+        void (*fn)(int64_t comparison_id, int panel, int64_t photo_id, int n_eyes,
+                   const double eyes[2][2], bool detected, void *ud);
+        void *ud;
+    } deidentified;
     const char *caption;        /**< disclosure caption (footer and manifest); NULL = the
                                      comparison's own caption */
     const char *label_style;    /**< none, stage, date, full; NULL = as the comparison */

@@ -65,6 +65,7 @@ typedef enum ba_hint {
     BA_HINT_CONFIRM_ERASE,     /**< erasure must be confirmed by repeating the client's code */
     BA_HINT_PHOTO_SET,         /**< a stored photo's facts differ: correct them, or add the area */
     BA_HINT_SESSION_SET,       /**< a session keeps what it had: correct the session itself */
+    BA_HINT_GIVE_ROI,          /**< the treatment area cannot be derived: give its rectangle */
     BA_HINT_COUNT_             /**< number of hints; not a hint */
 } ba_hint;
 

@@ -66,7 +66,7 @@ static char *hint_text(ba_hint hint)
     case BA_HINT_ALLOW_WARNINGS:
         return g_strdup("render without --strict to accept the warnings");
     case BA_HINT_GIVE_EYES:
-        return g_strdup("pass --eyes X1,Y1,X2,Y2 (blur-face: or --face X,Y,W,H)");
+        return g_strdup("give --eyes X1,Y1,X2,Y2 (blur-face: or --face X,Y,W,H)");
     case BA_HINT_PHOTO_SET:
         return g_strdup("correct the stored photo with 'beforeafter photo set ID --area/--stage/"
                         "--view', or ingest again with --add-area to add the areas");
@@ -78,6 +78,8 @@ static char *hint_text(ba_hint hint)
         return g_strdup("repeat the client's code exactly with --confirm CODE");
     case BA_HINT_SESSION_SET:
         return g_strdup("correct it with 'beforeafter session set ID --treatment TEXT'");
+    case BA_HINT_GIVE_ROI:
+        return g_strdup("give the treatment area with --roi X,Y,W,H (reference master pixels)");
     }
     return NULL;
 }

@@ -1,4 +1,5 @@
 /* beforeafter export: comparisons out of the library, for one purpose, after the consent check. */
+#include <math.h>
 #include <string.h>
 
 #include "cli.h"
@@ -30,9 +31,64 @@ static void on_refused(int64_t comparison_id, const char *client, const char *re
     }
 }
 
+/* The eyes each exported panel's de-identification used, for --json. */
+typedef struct deid_panel {
+    int64_t comparison_id, photo_id;
+    int panel, n_eyes;
+    double eyes[2][2];
+    bool detected;
+} deid_panel;
+
+static void on_deidentified(int64_t comparison_id, int panel, int64_t photo_id, int n_eyes,
+                            const double eyes[2][2], bool detected, void *ud)
+{
+    deid_panel d = {comparison_id, photo_id, panel, n_eyes, {{0}}, detected};
+    memcpy(d.eyes, eyes, sizeof d.eyes);
+    g_array_append_val((GArray *)ud, d);
+}
+
+static void add_deid_panels(JsonBuilder *b, GArray *panels)
+{
+    json_builder_set_member_name(b, "panels");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < panels->len; i++) {
+        const deid_panel *d = &g_array_index(panels, deid_panel, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "comparison_id");
+        json_builder_add_int_value(b, d->comparison_id);
+        json_builder_set_member_name(b, "panel");
+        json_builder_add_int_value(b, d->panel);
+        json_builder_set_member_name(b, "photo_id");
+        json_builder_add_int_value(b, d->photo_id);
+        json_builder_set_member_name(b, "eyes");
+        json_builder_begin_array(b);
+        for (int e = 0; e < d->n_eyes; e++) {
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "x");
+            json_builder_add_double_value(b, round(d->eyes[e][0] * 10) / 10);
+            json_builder_set_member_name(b, "y");
+            json_builder_add_double_value(b, round(d->eyes[e][1] * 10) / 10);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "eyes_source");
+        json_builder_add_string_value(b, d->n_eyes == 0 ? "none found"
+                                         : d->detected  ? "detected"
+                                                        : "given");
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+typedef struct print_ctx {
+    const ba_export_result *r;
+    GArray *panels;
+} print_ctx;
+
 static int print_export(const ba_export_record *e, const ba_export_item *items, int n, void *ud)
 {
-    const ba_export_result *r = ud;
+    const print_ctx *pc = ud;
+    const ba_export_result *r = pc->r;
     if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
@@ -62,6 +118,7 @@ static int print_export(const ba_export_record *e, const ba_export_item *items, 
         json_builder_add_string_value(b, "export.json");
         json_builder_set_member_name(b, "refused");
         json_builder_add_int_value(b, r->n_refused);
+        add_deid_panels(b, pc->panels);
         json_builder_end_object(b);
         cli_json_line(b);
     } else {
@@ -79,7 +136,7 @@ static int print_export(const ba_export_record *e, const ba_export_item *items, 
 int cmd_export(ba_catalog *cat, int argc, char **argv)
 {
     char *client = NULL, *area = NULL, *purpose = NULL, *to = NULL, *deid = NULL, *eyes = NULL,
-         *face = NULL, *caption = NULL, *labels = NULL;
+         *face = NULL, *caption = NULL, *labels = NULL, *roi = NULL;
     gboolean skip = FALSE;
     const GOptionEntry entries[] = {
         {"client", 0, 0, G_OPTION_ARG_STRING, &client, "Every comparison of this client", "CODE"},
@@ -87,10 +144,15 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
         {"purpose", 0, 0, G_OPTION_ARG_STRING, &purpose, "clinical, education or marketing",
          "PURPOSE"},
         {"to", 0, 0, G_OPTION_ARG_FILENAME, &to, "Destination folder (created if missing)", "DIR"},
-        {"deidentify", 0, 0, G_OPTION_ARG_STRING, &deid, "eyes, half-letterbox or blur-face",
-         "MODE"},
+        {"deidentify", 0, 0, G_OPTION_ARG_STRING, &deid,
+         "eyes, half-letterbox, blur-face, crop-to-area or blur-outside", "MODE"},
         {"eyes", 0, 0, G_OPTION_ARG_STRING, &eyes,
-         "The two eye centres in the reference photo's master pixels", "X1,Y1,X2,Y2"},
+         "The two eye centres in the reference photo's master pixels (default: detected)",
+         "X1,Y1,X2,Y2"},
+        {"roi", 0, 0, G_OPTION_ARG_STRING, &roi,
+         "Treatment area, reference master pixels (crop-to-area, blur-outside; default: from "
+         "the area and the face)",
+         "X,Y,W,H"},
         {"face", 0, 0, G_OPTION_ARG_STRING, &face,
          "Face box to blur, reference master pixels (blur-face)", "X,Y,W,H"},
         {"caption", 0, 0, G_OPTION_ARG_STRING, &caption,
@@ -103,6 +165,7 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
     };
     int rc = EXIT_OK;
     GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    GArray *panels = g_array_new(FALSE, FALSE, sizeof(deid_panel));
     if (!cli_parse(&argc, &argv, entries,
                    "(ID... | --client C [--area A]) --purpose P --to DIR [--deidentify MODE ...]",
                    "Export comparisons for clinical, education or marketing use.  Refused, with\n"
@@ -138,7 +201,11 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
         rc = cli_usage("export", "--area needs --client");
         goto out;
     }
-    double eyes_v[4], face_v[4];
+    double eyes_v[4], face_v[4], roi_v[4];
+    if (roi && ba_parse_numbers(roi, 4, roi_v, NULL)) {
+        rc = cli_usage("export", "--roi '%s' is not X,Y,W,H", roi);
+        goto out;
+    }
     if (eyes && ba_parse_numbers(eyes, 4, eyes_v, NULL)) {
         rc = cli_usage("export", "--eyes '%s' is not X1,Y1,X2,Y2", eyes);
         goto out;
@@ -163,6 +230,9 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
     o.deidentify = deid;
     o.eyes = eyes ? eyes_v : NULL;
     o.face = face ? face_v : NULL;
+    o.roi = roi ? roi_v : NULL;
+    o.deidentified.fn = on_deidentified;
+    o.deidentified.ud = panels;
     o.caption = caption;
     o.label_style = labels;
     o.skip_refused = skip;
@@ -176,7 +246,8 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
         goto out;
     }
     ba_export_filter f = {.export_id = r.export_id};
-    if (ba_catalog_export_list(cat, &f, print_export, &r, &err)) {
+    print_ctx pc = {&r, panels};
+    if (ba_catalog_export_list(cat, &f, print_export, &pc, &err)) {
         cli_report_error("export", &err);
         rc = cli_exit_for(&err, CLI_ABOUT_INPUT);
         goto out;
@@ -185,6 +256,8 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
         rc = EXIT_PARTIAL;
 out:
     g_array_free(ids, TRUE);
+    g_array_free(panels, TRUE);
+    g_free(roi);
     g_free(client);
     g_free(area);
     g_free(purpose);

@@ -10,7 +10,7 @@
 #   export.json without client code, name, file names or session dates, and
 #   appends an audit row;
 # - --deidentify eyes blackens exactly the documented eye region and changes
-#   nothing else; half-letterbox only its upper half; a consent's allowed list
+#   nothing else; half-letterbox half its height, on the eye line; a consent's allowed list
 #   is enforced;
 # - revoking after two exports lists exactly those two (revoke and audit);
 # - --skip-refused exports the rest; clinical needs no consent;
@@ -159,7 +159,7 @@ ba --library "$L" --json export "$C1" --purpose marketing --to "$W2" --caption "
     --deidentify eyes --eyes $EYES
 X2=$(json_field export_id <"$T/out")
 # check_bar PLAIN REDACTED MANIFEST X1 Y1 X2 Y2 FRACTION: with d the eye distance,
-# the bar is [xl - d/2, xr + d/2] x [yt - 0.3d, yt - 0.3d + FRACTION * (yb - yt + 0.6d)]
+# the bar is [xl - d/2, xr + d/2] x [yt - 0.3d F, yt - 0.3d F + F * (yb - yt + 0.6d)] (F = FRACTION)
 # in reference px, mapped into both 320 px panels of the 640 px image.
 check_bar() {
     $PY - "$@" <<'EOF'
@@ -174,7 +174,7 @@ assert a.shape == b.shape, (a.shape, b.shape)
 img = json.load(open(manifest))['images'][0]
 c = img['crop']
 d = math.hypot(x2 - x1, y2 - y1)
-rx, ry = min(x1, x2) - 0.5 * d, min(y1, y2) - 0.3 * d
+rx, ry = min(x1, x2) - 0.5 * d, min(y1, y2) - 0.3 * d * frac  # half-letterbox: centred on the eye line
 rw, rh = abs(x2 - x1) + d, (abs(y2 - y1) + 0.6 * d) * frac
 red_ops = [o for o in img['operations'] if o['op'] == 'redact']
 assert len(red_ops) == 1, red_ops

@@ -167,7 +167,8 @@ static void test_deid_regions(void **state)
 
     assert_int_equal(
         ba_consent_deid_regions(BA_DEID_HALF_LETTERBOX, eyes, NULL, 640, 480, r, 4, &n, &err), 0);
-    assert_true(r[0].x == 50 && r[0].y == 270 && r[0].w == 200 && r[0].h == 30);
+    /* Half the height, centred on the eye line: the pupils are under it. */
+    assert_true(r[0].x == 50 && r[0].y == 285 && r[0].w == 200 && r[0].h == 30);
 
     assert_int_equal(
         ba_consent_deid_regions(BA_DEID_BLUR_FACE, eyes, NULL, 640, 480, r, 4, &n, &err), 0);
@@ -640,11 +641,13 @@ static void test_export_refused_then_done(void **state)
     assert_int_equal(err.code, BA_ERR_REFUSED);
     assert_false(g_file_test(dest, G_FILE_TEST_EXISTS));
 
-    /* Clinical needs no consent; a bad option is a usage error. */
+    /* Clinical needs no consent; eyes to hide that the detector does not
+     * find (no face in these photos) refuse, asking for them. */
     o.purpose = "clinical";
     o.deidentify = "eyes";
     assert_int_equal(ba_consent_export(f->cat, &o, &r, &err), -1);
-    assert_int_equal(err.code, BA_ERR_USAGE);
+    assert_int_equal(err.code, BA_ERR_REFUSED);
+    assert_int_equal(err.hint, BA_HINT_GIVE_EYES);
     assert_false(g_file_test(dest, G_FILE_TEST_EXISTS));
     o.deidentify = NULL;
     o.purpose = "marketing";

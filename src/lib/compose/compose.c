@@ -101,7 +101,9 @@ static bool redaction_ok(const ba_redaction *r)
 {
     /* Rectangles become pixel indices: NaN or infinity would be undefined. */
     return isfinite(r->x) && isfinite(r->y) && isfinite(r->w) && isfinite(r->h) && r->w >= 0 &&
-           r->h >= 0 && (r->mode == BA_REDACT_BAR || r->mode == BA_REDACT_BLUR);
+           r->h >= 0 &&
+           (r->mode == BA_REDACT_BAR || r->mode == BA_REDACT_BLUR ||
+            r->mode == BA_REDACT_BLUR_OUTSIDE);
 }
 
 int ba_compose_options_check(const ba_compose_options *o, ba_error *err)
@@ -137,6 +139,11 @@ int ba_compose_options_check(const ba_compose_options *o, ba_error *err)
     for (int i = 0; i < o->n_redactions; i++)
         if (!redaction_ok(&o->redactions[i])) {
             ba_error_set(err, BA_ERR_USAGE, "redaction %d is not a finite rectangle", i + 1);
+            return -1;
+        }
+    for (int i = 0; i < 4; i++)
+        if (!isfinite(o->view[i])) {
+            ba_error_set(err, BA_ERR_USAGE, "the rectangle to show is not a finite rectangle");
             return -1;
         }
     return 0;

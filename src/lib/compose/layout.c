@@ -126,6 +126,20 @@ int cp_render(cp_source *s, int n, const ba_compose_options *o, const char *outp
                      output, 100.0 * crop.w * crop.h / ref_area);
         return -1;
     }
+    if (o->view[2] > 0 && o->view[3] > 0) {
+        /* Only the rectangle asked for (de-identification crop-to-area). */
+        double x0 = MAX(crop.x, o->view[0]), y0 = MAX(crop.y, o->view[1]);
+        double x1 = MIN(crop.x + crop.w, o->view[0] + o->view[2]);
+        double y1 = MIN(crop.y + crop.h, o->view[1] + o->view[3]);
+        if (x1 - x0 < 8 || y1 - y0 < 8) {
+            ba_error_set(err, BA_ERR_REFUSED,
+                         "%s: the rectangle to show (%.0f,%.0f %.0fx%.0f) lies outside what "
+                         "every photo covers",
+                         output, o->view[0], o->view[1], o->view[2], o->view[3]);
+            return -1;
+        }
+        crop = (cp_rect){x0, y0, x1 - x0, y1 - y0};
+    }
     geometry g = {0};
     plan(&g, o, n, &crop);
     if (check_geometry(&g, n, output, err))
@@ -195,6 +209,14 @@ int cp_render(cp_source *s, int n, const ba_compose_options *o, const char *outp
     }
     /* Exactly the size asked for: the rounding remainder goes to the margins. */
     bgarr = vips_array_double_new(bg, 3);
+    /* Where each panel landed, for the de-identification measured on the output. */
+    for (int i = 0; i < n; i++) {
+        out->panels[i][0] = MAX(0, (g.width - grid->Xsize) / 2) + (i % g.cols) * (g.pw + g.gutter);
+        out->panels[i][1] = MAX(0, (g.height - grid->Ysize) / 2) +
+                            (i / g.cols) * (g.ph + g.label_h + g.gutter);
+        out->panels[i][2] = g.pw;
+        out->panels[i][3] = g.ph;
+    }
     int embedded = vips_embed(grid, &canvas, MAX(0, (g.width - grid->Xsize) / 2), 0, g.width,
                               g.height, "extend", VIPS_EXTEND_BACKGROUND, "background", bgarr,
                               NULL);

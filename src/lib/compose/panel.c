@@ -100,6 +100,37 @@ out:
     return mem;
 }
 
+/* Pixelate the w x h area at (x0, y0) of @panel to about 8 cells across its
+ * smaller side, then blur it: nothing of the features survives.  With @keep,
+ * the keep[2] x keep[3] area at (keep[0], keep[1]) is put back sharp. */
+static int blur_area(VipsImage *panel, int x0, int y0, int w, int h, const int *keep)
+{
+    VipsImage *part = NULL, *small = NULL, *big = NULL, *soft = NULL, *u8 = NULL, *sharp = NULL;
+    if (keep) {
+        /* A copy: the panel is drawn on in place. */
+        VipsImage *view = NULL;
+        if (vips_extract_area(panel, &view, keep[0], keep[1], keep[2], keep[3], NULL))
+            return -1;
+        sharp = vips_image_copy_memory(view);
+        g_object_unref(view);
+        if (!sharp)
+            return -1;
+    }
+    double f = 8.0 / MAX(8, MIN(w, h));
+    int bad = vips_extract_area(panel, &part, x0, y0, w, h, NULL) ||
+              vips_resize(part, &small, f, NULL) ||
+              vips_resize(small, &big, (double)w / small->Xsize, "vscale",
+                          (double)h / small->Ysize, "kernel", VIPS_KERNEL_NEAREST, NULL) ||
+              vips_gaussblur(big, &soft, MAX(2.0, MIN(w, h) / 16.0), NULL) ||
+              vips_cast_uchar(soft, &u8, NULL) || vips_draw_image(panel, u8, x0, y0, NULL) ||
+              (sharp && vips_draw_image(panel, sharp, keep[0], keep[1], NULL));
+    VipsImage *all[] = {part, small, big, soft, u8, sharp};
+    for (size_t j = 0; j < G_N_ELEMENTS(all); j++)
+        if (all[j])
+            g_object_unref(all[j]);
+    return bad ? -1 : 0;
+}
+
 /* Hide the redaction rectangles (reference px) in a memory panel. */
 int cp_redact(VipsImage **panel, const cp_rect *crop, const ba_compose_options *o)
 {
@@ -112,30 +143,22 @@ int cp_redact(VipsImage **panel, const cp_rect *crop, const ba_compose_options *
         y0 = CLAMP(y0, 0, (*panel)->Ysize);
         x1 = CLAMP(x1, 0, (*panel)->Xsize);
         y1 = CLAMP(y1, 0, (*panel)->Ysize);
+        if (r->mode == BA_REDACT_BLUR_OUTSIDE) {
+            /* The whole panel blurred, the rectangle (the treatment area) kept. */
+            int keep[4] = {x0, y0, x1 - x0, y1 - y0};
+            if (blur_area(*panel, 0, 0, (*panel)->Xsize, (*panel)->Ysize,
+                          x1 > x0 && y1 > y0 ? keep : NULL))
+                return -1;
+            continue;
+        }
         if (x1 <= x0 || y1 <= y0)
             continue;
         if (r->mode == BA_REDACT_BAR) {
             double black[3] = {0, 0, 0};
             if (vips_draw_rect(*panel, black, 3, x0, y0, x1 - x0, y1 - y0, "fill", TRUE, NULL))
                 return -1;
-        } else {
-            /* Pixelate coarsely, then blur: nothing of the features survives. */
-            VipsImage *part = NULL, *small = NULL, *big = NULL, *soft = NULL, *u8 = NULL;
-            int w = x1 - x0, h = y1 - y0;
-            double f = 8.0 / MAX(8, MIN(w, h));
-            int bad = vips_extract_area(*panel, &part, x0, y0, w, h, NULL) ||
-                      vips_resize(part, &small, f, NULL) ||
-                      vips_resize(small, &big, (double)w / small->Xsize, "vscale",
-                                  (double)h / small->Ysize, "kernel", VIPS_KERNEL_NEAREST, NULL) ||
-                      vips_gaussblur(big, &soft, MAX(2.0, MIN(w, h) / 16.0), NULL) ||
-                      vips_cast_uchar(soft, &u8, NULL) ||
-                      vips_draw_image(*panel, u8, x0, y0, NULL);
-            VipsImage *all[] = {part, small, big, soft, u8};
-            for (size_t j = 0; j < G_N_ELEMENTS(all); j++)
-                if (all[j])
-                    g_object_unref(all[j]);
-            if (bad)
-                return -1;
+        } else if (blur_area(*panel, x0, y0, x1 - x0, y1 - y0, NULL)) {
+            return -1;
         }
     }
     return 0;

@@ -256,7 +256,7 @@ static int render_items(job *j, ba_error *err)
         char name[32];
         snprintf(name, sizeof name, "%d.png", it->n);
         it->tmp = g_build_filename(j->tmpdir, name, NULL);
-        if (check_alignments(it, err))
+        if (check_alignments(it, err) || ex_deid_plan(j, it, err))
             return -1;
         const ba_alignment *aligns[BA_COMPOSE_MAX_PANELS] = {NULL};
         for (int p = 1; p < BA_COMPOSE_MAX_PANELS; p++)
@@ -390,14 +390,20 @@ static int check_options(job *j, ba_error *err)
     int deid = ba_consent_deid_parse(o->deidentify ? o->deidentify : "none");
     if (deid < 0) {
         ba_error_set(err, BA_ERR_USAGE,
-                     "unknown de-identification '%s' (eyes, half-letterbox, blur-face)",
+                     "unknown de-identification '%s' (eyes, half-letterbox, blur-face, "
+                     "crop-to-area, blur-outside)",
                      o->deidentify);
         return -1;
     }
     j->deid = (ba_deidentify)deid;
     if (o->eyes && j->deid == BA_DEID_NONE) {
-        ba_error_set(err, BA_ERR_USAGE, "eye centres need the de-identification eyes, "
-                                        "half-letterbox or blur-face");
+        ba_error_set(err, BA_ERR_USAGE, "eye centres need a de-identification");
+        return -1;
+    }
+    if (o->roi && j->deid != BA_DEID_CROP_TO_AREA && j->deid != BA_DEID_BLUR_OUTSIDE) {
+        ba_error_set(err, BA_ERR_USAGE,
+                     "a treatment area rectangle needs the de-identification crop-to-area or "
+                     "blur-outside");
         return -1;
     }
     if (o->face && j->deid != BA_DEID_BLUR_FACE) {
@@ -435,7 +441,8 @@ static int check_options(job *j, ba_error *err)
 /* The regions to hide, in the (one) reference photo of every comparison. */
 static int plan_regions(job *j, ba_error *err)
 {
-    if (j->deid == BA_DEID_NONE)
+    /* Without given positions every panel's are detected (ex_deid_plan()). */
+    if (j->deid == BA_DEID_NONE || (!j->o->eyes && !j->o->face && !j->o->roi))
         return 0;
     const item *first = NULL;
     for (guint i = 0; i < j->items->len; i++) {
@@ -458,7 +465,7 @@ static int plan_regions(job *j, ba_error *err)
 }
 
 
-static void audit_failure(job *j, const ba_error *why)
+static void audit_failure(job *j, const ba_error *why, const char *result)
 {
     for (guint i = 0; i < j->items->len; i++) {
         item *it = g_ptr_array_index(j->items, i);
@@ -471,7 +478,7 @@ static void audit_failure(job *j, const ba_error *why)
                                 .client = g_ptr_array_index(it->clients, k),
                                 .objects = objects,
                                 .purpose = ba_consent_scope_name(j->purpose),
-                                .result = "failed",
+                                .result = result,
                                 .detail = why->message};
             ba_catalog_audit_add(j->cat, &a, NULL);
         }
@@ -504,6 +511,9 @@ static int check_coverage(job *j, ba_error *err)
                 return -1;
             }
         }
+        /* And the floor is not trusted: every panel measured as written. */
+        if (ex_coverage_check(j, (item *)it, err))
+            return -1;
     }
     return 0;
 }
@@ -550,7 +560,7 @@ static int record_pending(job *j, ba_error *err)
         for (guint i = 0; i < j->audits->len; i++)
             ba_catalog_audit_add(j->cat, &g_array_index(j->audits, ba_audit_entry, i), NULL);
     } else if (rc) {
-        audit_failure(j, err);
+        audit_failure(j, err, "failed");
     }
     return rc;
 }
@@ -638,7 +648,7 @@ int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_res
     if (ex_prepare_destination(&j, err))
         goto out;
     if (render_items(&j, err) || check_coverage(&j, err)) {
-        audit_failure(&j, err);
+        audit_failure(&j, err, err->code == BA_ERR_REFUSED ? "refused" : "failed");
         goto out;
     }
     if (record_pending(&j, err))
@@ -665,6 +675,13 @@ int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_res
     }
     out->export_id = j.rec.id;
     out->n_items = n_allowed;
+    for (guint i = 0; o->deidentified.fn && j.deid != BA_DEID_NONE && i < j.items->len; i++) {
+        const item *it = g_ptr_array_index(j.items, i);
+        for (int p = 0; !it->refused && p < it->out.n_photos; p++)
+            o->deidentified.fn(it->rec.id, p + 1, it->photos[p].id, it->deid[p].n_eyes,
+                               (const double(*)[2])it->deid[p].eyes, it->deid[p].detected,
+                               o->deidentified.ud);
+    }
     rc = 0;
 out:
     if (j.tmpdir)

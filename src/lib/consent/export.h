@@ -5,6 +5,7 @@
 #define BA_CONSENT_EXPORT_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,6 +17,17 @@
  * system so that placing them is a link; <pid> tells a dead writer's. */
 #define TMPDIR_PREFIX ".ba-export-"
 #define NOTE_PREFIX "export-"
+
+/* What the de-identification of one panel relies on (deid.c), in
+ * reference px, and what was measured on the output (coverage.c). */
+typedef struct panel_deid {
+    int n_eyes;               /* eye centres known: 0 or 2 */
+    double eyes[2][2];
+    bool detected;            /* found by the detector (else given) */
+    bool face_found;          /* the detector's face box, mapped */
+    double face[4];
+    double measured;          /* worst measure of the panel (see coverage.c) */
+} panel_deid;
 
 /* One comparison on its way out. */
 typedef struct item {
@@ -33,6 +45,10 @@ typedef struct item {
     ba_comparison out;        /* what the render produced */
     char *tmp;                /* rendered file in the temporary folder */
     char file[64];            /* <export-id>-<n>.png */
+    panel_deid deid[BA_COMPOSE_MAX_PANELS]; /* per panel (deid.c, coverage.c) */
+    double roi[4];            /* the treatment area (crop-to-area, blur-outside) */
+    bool has_roi;
+    bool roi_derived;         /* from the area and the detected face (else given) */
 } item;
 
 /* Everything one export carries around. */
@@ -77,6 +93,19 @@ typedef struct decision {
 int ex_options_from_record(job *j, item *it, ba_error *err);
 /* The text of export.json (g_malloc'd). */
 char *ex_manifest_text(job *j);
+
+/* ---- deid.c, coverage.c ------------------------------------------------------ */
+
+/* The eyes (given or detected on each panel's master), the treatment area
+ * and the regions to hide for @it, into it->deid, it->roi and it->opts
+ * (redactions, view).  Refused naming the comparison and the panel when a
+ * panel has no eyes to hide or the area cannot be derived. */
+int ex_deid_plan(job *j, item *it, ba_error *err);
+/* Measure every redaction of @it on its rendered file (it->tmp); refused
+ * naming the comparison and the panel when one does not cover its target. */
+int ex_coverage_check(job *j, item *it, ba_error *err);
+/* The "deidentification" member of @it's manifest entry. */
+void ex_deid_manifest(JsonBuilder *b, const job *j, const item *it);
 
 /* ---- destination.c --------------------------------------------------------- */
 

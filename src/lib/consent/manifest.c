@@ -246,9 +246,14 @@ static void image_operations(JsonBuilder *b, const item *it)
         op(b, "redact",
            x->mode == BA_REDACT_BAR
                ? "solid bar in every panel; rectangle in panel 1 pixels"
-               : "pixelated to about 8 cells and Gaussian-blurred in every panel; rectangle "
-                 "in panel 1 pixels");
-        member_str(b, "mode", x->mode == BA_REDACT_BAR ? "bar" : "blur");
+           : x->mode == BA_REDACT_BLUR
+               ? "pixelated to about 8 cells and Gaussian-blurred in every panel; rectangle "
+                 "in panel 1 pixels"
+               : "every panel pixelated to about 8 cells across and Gaussian-blurred except "
+                 "the rectangle (the treatment area, panel 1 pixels)");
+        member_str(b, "mode", x->mode == BA_REDACT_BAR    ? "bar"
+                              : x->mode == BA_REDACT_BLUR ? "blur"
+                                                          : "blur-outside");
         add_rect(b, x->x, x->y, x->w, x->h);
         if (x->mode == BA_REDACT_BAR) {
             json_builder_set_member_name(b, "colour");
@@ -295,7 +300,7 @@ static void image_operations(JsonBuilder *b, const item *it)
     json_builder_end_array(b);
 }
 
-static void image_entry(JsonBuilder *b, const item *it)
+static void image_entry(JsonBuilder *b, const job *j, const item *it)
 {
     json_builder_begin_object(b);
     member_str(b, "file", it->file);
@@ -339,6 +344,7 @@ static void image_entry(JsonBuilder *b, const item *it)
     }
     json_builder_end_array(b);
     image_operations(b, it);
+    ex_deid_manifest(b, j, it);
     member_str(b, "retouching", "none");
     json_builder_end_object(b);
 }
@@ -414,7 +420,7 @@ char *ex_manifest_text(job *j)
     for (guint i = 0; i < j->items->len; i++) {
         item *it = g_ptr_array_index(j->items, i);
         if (!it->refused)
-            image_entry(b, it);
+            image_entry(b, j, it);
     }
     json_builder_end_array(b);
     json_builder_end_object(b);

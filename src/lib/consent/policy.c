@@ -7,7 +7,8 @@
 #include <string.h>
 
 static const char *const SCOPES[] = {"clinical", "education", "marketing", NULL};
-static const char *const DEIDS[] = {"none", "eyes", "half-letterbox", "blur-face", NULL};
+static const char *const DEIDS[] = {"none",      "eyes",         "half-letterbox", "blur-face",
+                                     "crop-to-area", "blur-outside", NULL};
 
 int ba_consent_scope_parse(const char *name)
 {
