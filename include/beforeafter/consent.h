@@ -333,6 +333,67 @@ typedef void (*ba_stale_fn)(const char *folder, bool removed, void *ud);
  */
 BA_API int ba_consent_exports_stale_tmp(ba_catalog *cat, bool remove, ba_stale_fn fn, void *ud);
 
+/* ---- signed provenance ---------------------------------------------------- */
+
+/** Bytes of an Ed25519 public key. */
+#define BA_EXPORT_KEY_BYTES 32
+
+/** The library's export-signing key, as anyone may see it (docs/CONSENT.md, "Provenance"). */
+typedef struct ba_export_key {
+    unsigned char public_key[BA_EXPORT_KEY_BYTES]; /**< the raw Ed25519 public key */
+    char public_key_base64[48];  /**< the same, standard base64 (44 characters) */
+    char fingerprint[65];        /**< lowercase hex SHA-256 of the 32 raw public key bytes */
+    bool created;                /**< this call made the key (ba_consent_export_key() only) */
+} ba_export_key;
+
+/**
+ * The library's own Ed25519 key pair that signs every export's manifest:
+ * `LIBRARY/keys/export-ed25519.key` (the libsodium secret key, base64, mode
+ * 0600) and `export-ed25519.pub` beside it (the public key, base64, 0600 like
+ * every file of a library).  With @p create, a library without one gets one
+ * (written in tmp/, then linked into place without ever replacing a file:
+ * processes racing to make it all end up with the one that won, and the
+ * creation is audited as "export-key"); the first export does this.  Without
+ * @p create, a library with no key yet is BA_ERR_NOT_FOUND.  A .pub file that
+ * does not match the secret key is BA_ERR_CORRUPT: nothing is signed with a
+ * key its public half misdescribes.
+ */
+BA_API int ba_consent_export_key(ba_catalog *cat, bool create, ba_export_key *out, ba_error *err);
+
+/**
+ * The public export key of the library folder @p library_dir, read from its
+ * key files without opening its catalog (the secret key decides when it can
+ * be read, else the .pub file).  BA_ERR_NOT_FOUND when the library has no
+ * key, BA_ERR_CORRUPT when a key file is not one.
+ */
+BA_API int ba_consent_export_key_read(const char *library_dir, ba_export_key *out,
+                                      ba_error *err);
+
+/** What ba_consent_export_verify() found. */
+typedef struct ba_export_verify_result {
+    int64_t export_id;           /**< the manifest's export id, 0 when it could not be read */
+    int n_images;                /**< images listed (each checked when the result is ok) */
+    char fingerprint[65];        /**< of the key the manifest names, "" when unknown */
+    bool signature_ok;           /**< the signature over export.json verified */
+    bool library_key;            /**< ... and with the key the caller required */
+} ba_export_verify_result;
+
+/**
+ * Check the export folder @p dir, which needs no catalog: `export.json.sig`
+ * (the base64 Ed25519 signature, detached) must verify over the exact bytes
+ * of `export.json` with the public key the manifest names; when
+ * @p public_key (#BA_EXPORT_KEY_BYTES bytes) is not NULL, the manifest must
+ * name that key (a library's own, ba_consent_export_key_read()).  Then every
+ * image listed must be in @p dir with exactly the listed size and SHA-256,
+ * and nothing else may be there (only export.json and its .sig besides).
+ * @return 0 when all holds; else -1 with BA_ERR_CORRUPT (or BA_ERR_IO when
+ * the folder cannot be read) and one line naming the export and the first
+ * failure: "export 7: 7-1.png does not match the manifest (sha256 …)".
+ * @p out (may be NULL) says how far the check got.
+ */
+BA_API int ba_consent_export_verify(const char *dir, const unsigned char *public_key,
+                                    ba_export_verify_result *out, ba_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -229,6 +229,10 @@ void cli_detection_json(JsonBuilder *b, gint64 photo_id, const char *file,
                         const ba_detection *d);
 int cmd_consent(ba_catalog *cat, int argc, char **argv);
 int cmd_export(ba_catalog *cat, int argc, char **argv);
+/* 'export verify' and 'export key' (cmd_export_verify.c): cli_export_sub()
+ * says whether argv names one, cmd_export_sub() runs it. */
+const char *cli_export_sub(int argc, char **argv);
+int cmd_export_sub(ba_catalog *cat, const char *sub, int argc, char **argv);
 int cmd_audit(ba_catalog *cat, int argc, char **argv);
 int cmd_backup(ba_catalog *cat, int argc, char **argv);
 int cmd_restore(ba_catalog *cat, int argc, char **argv);

@@ -116,6 +116,8 @@ static int print_export(const ba_export_record *e, const ba_export_item *items, 
         json_builder_end_array(b);
         json_builder_set_member_name(b, "manifest");
         json_builder_add_string_value(b, "export.json");
+        json_builder_set_member_name(b, "signature");
+        json_builder_add_string_value(b, "export.json.sig");
         json_builder_set_member_name(b, "refused");
         json_builder_add_int_value(b, r->n_refused);
         add_deid_panels(b, pc->panels);
@@ -128,13 +130,16 @@ static int print_export(const ba_export_record *e, const ba_export_item *items, 
         for (int i = 0; i < n; i++)
             cli_say("  %s  comparison %" G_GINT64_FORMAT "  sha256 %s\n", items[i].file,
                     items[i].comparison_id, items[i].sha256);
-        cli_say("  export.json\n");
+        cli_say("  export.json\n  export.json.sig\n");
     }
     return 0;
 }
 
 int cmd_export(ba_catalog *cat, int argc, char **argv)
 {
+    const char *sub = cli_export_sub(argc, argv);
+    if (sub)
+        return cmd_export_sub(cat, sub, argc, argv);
     char *client = NULL, *area = NULL, *purpose = NULL, *to = NULL, *deid = NULL, *eyes = NULL,
          *face = NULL, *caption = NULL, *labels = NULL, *roi = NULL;
     gboolean skip = FALSE;
@@ -167,11 +172,14 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
     GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
     GArray *panels = g_array_new(FALSE, FALSE, sizeof(deid_panel));
     if (!cli_parse(&argc, &argv, entries,
-                   "(ID... | --client C [--area A]) --purpose P --to DIR [--deidentify MODE ...]",
+                   "(ID... | --client C [--area A]) --purpose P --to DIR [--deidentify MODE ...] "
+                   "| verify DIR | key",
                    "Export comparisons for clinical, education or marketing use.  Refused, with\n"
                    "nothing written, when a client shown lacks an active consent for the purpose.\n"
                    "Files are named <export-id>-<n>.png (no client code or name), carry no\n"
-                   "metadata, and come with an export.json manifest (provenance, no personal data).",
+                   "metadata, and come with an export.json manifest (provenance, no personal data)\n"
+                   "signed with the library's key (export.json.sig).  'export verify DIR' checks\n"
+                   "an export; 'export key' shows the key.",
                    "Exit codes: 0 done, 1 refused (or some refused with --skip-refused) or failed,\n"
                    "2 usage error, 3 library unusable.")) {
         rc = EXIT_USAGE;

@@ -54,7 +54,7 @@ every_file_recorded() {
         [ -e "$f" ] || continue
         name=$(basename "$f")
         case "$name" in
-        export.json)
+        export.json | export.json.sig)
             n=$(sqlite3 "$L/catalog.db" "SELECT count(*) FROM exports WHERE destination='$dest'") ;;
         *)
             n=$(sqlite3 "$L/catalog.db" "SELECT count(*) FROM export_items i JOIN exports e
@@ -66,7 +66,7 @@ every_file_recorded() {
 
 # --- item 4: a kill at each step ------------------------------------------------
 prev_id=0
-for step in export-recorded export-image-placed export-placed; do
+for step in export-recorded export-image-placed export-manifest-placed export-placed; do
     dir=$D/fault-$step
     set +e
     BA_FAULT_KILL=$step "$BA" --library "$L" export $COMPS --purpose marketing --to "$dir" \

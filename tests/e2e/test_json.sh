@@ -76,6 +76,10 @@ j consent grant C-1 --scope education
 j consent list
 j export "$C1" --purpose marketing --to "$T/exp1"
 j export "$C2" --purpose clinical --to "$T/exp2"
+j export verify "$T/exp1"
+j export key
+printf 'x' >>"$T/exp2/export.json"
+J_RC=1 j export verify "$T/exp2"                 # tampered: ok false, problem named
 j consent revoke C-1 --scope marketing
 j audit
 j audit --client C-1

@@ -12,6 +12,7 @@
 
 #include "beforeafter/beforeafter.h"
 #include "consent/export.h"
+#include "consent/signature.h"
 #include "ingest/fault.h"
 #include "library/errors.h"
 #include "library/paths.h"
@@ -60,6 +61,8 @@ void ex_unplace(void *ud)
  * moved into the destination without replacing anything. */
 int ex_place_all(job *j, ba_error *err)
 {
+    if (ex_seal_images(j, err))
+        return -1;
     for (guint i = 0; i < j->items->len; i++) {
         item *it = g_ptr_array_index(j->items, i);
         if (it->refused)
@@ -77,13 +80,19 @@ int ex_place_all(job *j, ba_error *err)
     /* Written in the temporary folder (same file system), then linked in. */
     int e = ba_place_bytes(to, text, strlen(text), j->tmpdir, 0644, BA_PLACE_NEVER_REPLACE, NULL,
                            NULL, NULL);
-    g_free(text);
     if (e) {
+        g_free(text);
         place_failed(e, to, err);
         g_free(to);
         return -1;
     }
     g_ptr_array_add(j->placed, to);
+    ba_fault_point("export-manifest-placed");
+    /* Its signature last: a kill before it leaves the export pending. */
+    e = ex_place_signature(j, text, strlen(text), err);
+    g_free(text);
+    if (e)
+        return -1;
     return ba_place_sync_dir(j->dest, err) ? -1 : 0;
 }
 

@@ -14,6 +14,7 @@
 #include "common/error_prefix.h"
 #include "compose/loaded.h"
 #include "consent/export.h"
+#include "consent/signature.h"
 #include "library/clock.h"
 #include "ingest/fault.h"
 
@@ -643,6 +644,9 @@ int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_res
     }
     if (n_refused)
         refusal_audits(&j, "skipped: ");
+    /* The key that signs the manifest, made by the first export. */
+    if (ex_key_ensure(cat, &j.key, err))
+        goto out;
     /* Whatever killed exports left behind goes first. */
     ba_consent_exports_stale_tmp(cat, true, NULL, NULL);
     if (ex_prepare_destination(&j, err))

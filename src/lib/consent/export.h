@@ -49,6 +49,7 @@ typedef struct item {
     double roi[4];            /* the treatment area (crop-to-area, blur-outside) */
     bool has_roi;
     bool roi_derived;         /* from the area and the detected face (else given) */
+    gint64 bytes;             /* size of the rendered file (ex_seal_images()) */
 } item;
 
 /* Everything one export carries around. */
@@ -69,6 +70,7 @@ typedef struct job {
     int n_regions;
     GHashTable *decisions;         /* client -> decision * */
     GArray *consents;              /* int64_t ids relied on */
+    ba_export_key key;             /* the library's signing key (public half) */
     /* store hook state */
     ba_export_record rec;
     GPtrArray *placed;             /* absolute paths moved into dest */

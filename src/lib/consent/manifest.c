@@ -10,6 +10,7 @@
 #include "common/sha256.h"
 #include "consent/export.h"
 #include "ingest/logo.h"
+#include "consent/signature.h"
 
 /* Integer member @name of @obj into @out: false when absent or not an integer. */
 static bool int_member(JsonObject *obj, const char *name, long long lo, long long hi, int *out)
@@ -305,6 +306,7 @@ static void image_entry(JsonBuilder *b, const job *j, const item *it)
     json_builder_begin_object(b);
     member_str(b, "file", it->file);
     member_str(b, "sha256", it->out.sha256);
+    member_int(b, "bytes", it->bytes);
     member_int(b, "width", it->out.width);
     member_int(b, "height", it->out.height);
     member_str(b, "caption", it->opts.caption);
@@ -323,6 +325,7 @@ static void image_entry(JsonBuilder *b, const job *j, const item *it)
         member_str(b, "stage", ph->stage);
         member_str(b, "view", ph->view);
         member_str(b, "master_sha256", ph->master_sha256);
+        ex_manifest_panel(b, ph);
         member_int(b, "master_width", ph->width);
         member_int(b, "master_height", ph->height);
         json_builder_set_member_name(b, "alignment");
@@ -415,6 +418,7 @@ char *ex_manifest_text(job *j)
     member_str(b, "name", "beforeafter");
     member_str(b, "version", ba_version());
     json_builder_end_object(b);
+    ex_manifest_provenance(b, j);
     json_builder_set_member_name(b, "images");
     json_builder_begin_array(b);
     for (guint i = 0; i < j->items->len; i++) {

@@ -6,6 +6,7 @@
  *   LIBRARY/consents/<sha256>.<ext>    consent evidence
  *   LIBRARY/logos/ab/<sha256>.png      logos of comparisons (alpha kept, no metadata)
  *   LIBRARY/tmp/<kind>-<pid>-XXXXXX... in-flight files, same file system
+ *   LIBRARY/keys/export-ed25519.key    the key that signs exports (.pub beside it)
  *   LIBRARY/lost+found/...             what verify --repair moved out of the way
  *
  * The <pid> in a temporary name is what lets any later process tell a file
@@ -31,6 +32,11 @@
 #define BA_DIR_TMP "tmp"
 #define BA_DIR_PREVIEWS "previews" /* screen copies of masters: previews/<edge>/ab/<sha>.jpg */
 #define BA_DIR_LOST_FOUND "lost+found" /* where verify's repair moves what does not belong */
+#define BA_DIR_KEYS "keys" /* the library's own signing key (consent/signature.c) */
+/* The Ed25519 key that signs every export's manifest: the secret key (and the
+ * public key derived from it), base64 text, created once and never replaced. */
+#define BA_PATH_EXPORT_KEY BA_DIR_KEYS "/export-ed25519.key"
+#define BA_PATH_EXPORT_PUB BA_DIR_KEYS "/export-ed25519.pub"
 
 /* Modes of what a library holds: readable by its owner only. */
 #define BA_MODE_DIR 0700
