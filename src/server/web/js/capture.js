@@ -81,6 +81,15 @@ export async function renderCapture(root, params, query) {
     saveBtn.focus();
   }
 
+  // The box takes the picture's shape, so the live frame, the ghost and the
+  // preview are all shown whole and exactly over each other.
+  function fitBox(w, hgt) {
+    if (!w || !hgt) return;
+    stageBox.style.aspectRatio = `${w} / ${hgt}`;
+    stageBox.style.width = `min(100%, calc(68vh * ${w / hgt}))`;
+  }
+  preview.addEventListener('load', () => { if (!stream) fitBox(preview.naturalWidth, preview.naturalHeight); });
+
   function setOpacity() { ghost.style.opacity = String(opacity.value / 100); }
   opacity.addEventListener('input', setOpacity);
   setOpacity();
@@ -123,13 +132,25 @@ export async function renderCapture(root, params, query) {
 
   async function startCamera() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return null;
+    // The camera's own resolution: ask high, never let the browser crop or
+    // scale the frames to meet the ask (resizeMode 'none'), then take the
+    // largest size the track says it can give.
     const asks = [
-      {video: {width: {ideal: 4032}, height: {ideal: 3024}, facingMode: 'environment'}, audio: false},
-      {video: {width: {ideal: 1920}, height: {ideal: 1080}}, audio: false},
+      {video: {width: {ideal: 4032}, height: {ideal: 3024}, resizeMode: 'none', facingMode: 'environment'}, audio: false},
+      {video: {width: {ideal: 1920}, height: {ideal: 1080}, resizeMode: 'none'}, audio: false},
       {video: true, audio: false},
     ];
     for (const a of asks) {
-      try { return await navigator.mediaDevices.getUserMedia(a); } catch (e) { /* try the next */ }
+      let s;
+      try { s = await navigator.mediaDevices.getUserMedia(a); } catch (e) { continue; }
+      const track = s.getVideoTracks()[0];
+      const caps = track.getCapabilities ? track.getCapabilities() : {};
+      if (caps.width && caps.width.max && caps.height && caps.height.max) {
+        try {
+          await track.applyConstraints({width: caps.width.max, height: caps.height.max, resizeMode: 'none'});
+        } catch (e) { /* keep what it gave */ }
+      }
+      return s;
     }
     return null;
   }
@@ -217,7 +238,13 @@ export async function renderCapture(root, params, query) {
     video.srcObject = stream;
     const s = stream.getVideoTracks()[0].getSettings();
     resolution.textContent = s.width ? `Camera: ${s.width} × ${s.height}` : '';
-    video.addEventListener('loadedmetadata', () => { captureBtn.disabled = false; }, {once: true});
+    video.addEventListener('loadedmetadata', () => {
+      captureBtn.disabled = false;
+      fitBox(video.videoWidth, video.videoHeight);
+      const t = stream && stream.getVideoTracks()[0].getSettings();
+      resolution.textContent = `Camera: ${video.videoWidth} × ${video.videoHeight}` +
+        (t && t.frameRate ? ` at ${Math.round(t.frameRate)} fps` : '');
+    });
   } else {
     noCamera.hidden = false;
     captureBtn.hidden = true;

@@ -18,6 +18,12 @@ export function byArea(sessions) {
   return areas;
 }
 
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+function summary(sessions, photos) {
+  return sessions ? `${plural(sessions, 'session', 'sessions')} · ${plural(photos, 'photo', 'photos')}`
+                  : 'No sessions yet';
+}
+
 export function thumb(p, area, size = 'thumb') {
   return h('img', {src: `/api/v1/photos/${p.photo_id}/image?size=${size}`,
                    alt: `${area} ${p.stage} ${day(p.session_date)}`,
@@ -47,7 +53,7 @@ export async function renderClient(root, [code]) {
   nav.append(h('a', {class: 'button', href: link('consent', c.client)}, 'Consent'));
   if (can('provider')) nav.append(h('a', {class: 'button quiet', href: `#/capture?client=${enc(c.client)}`}, 'Capture for this client'));
   sec.append(h('p', {class: 'lead'}, c.name || ''),
-    h('p', {class: 'muted'}, `${(c.sessions || []).length} session(s) · ${c.photos} photo(s)`), nav);
+    h('p', {class: 'muted'}, summary((c.sessions || []).length, c.photos)), nav);
   if (!areas.size) sec.append(h('p', {class: 'empty'}, 'No photos yet.'));
   for (const [area, sessions] of areas) {
     const rows = [...sessions.values()].sort((a, b) =>

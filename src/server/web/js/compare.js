@@ -5,19 +5,16 @@ import {get, post, q, enc, can} from './api.js';
 import {h, clear, alertBox, statusBox, say, day, select, field} from './dom.js';
 import {link} from './router.js';
 
-// One photo per session: the view most sessions share, the stage order within.
-function perSession(photos) {
+// The photos to compare: those of the view most of them share, in date
+// order, and within a day (a before and an after of one session) by stage.
+const STAGE_ORDER = {before: 0, progress: 1, after: 2};
+function inOrder(photos) {
   const views = new Map();
-  for (const p of photos) views.set(p.view, (views.get(p.view) || 0) + 1);
+  for (const p of photos) if (!p.retracted_at) views.set(p.view, (views.get(p.view) || 0) + 1);
   const view = [...views.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const sessions = new Map();
-  for (const p of photos) {
-    if (p.retracted_at || p.view !== view) continue;
-    const s = sessions.get(p.session_id);
-    if (!s || p.photo_id > s.photo_id) sessions.set(p.session_id, p);
-  }
-  return [...sessions.values()].sort((a, b) =>
-    a.session_date < b.session_date ? -1 : a.session_date > b.session_date ? 1 : a.session_number - b.session_number);
+  return photos.filter((p) => !p.retracted_at && p.view === view).sort((a, b) =>
+    a.session_date.localeCompare(b.session_date) || a.session_number - b.session_number ||
+    (STAGE_ORDER[a.stage] ?? 1) - (STAGE_ORDER[b.stage] ?? 1) || a.photo_id - b.photo_id);
 }
 
 const label = (p) => `${day(p.session_date)} · ${p.stage}`;
@@ -31,7 +28,7 @@ export async function renderCompare(root, [code, area], query, mode) {
   root.append(sec);
   let photos;
   try {
-    photos = perSession((await get('/api/v1/photos' + q({client: code, area}))).photos);
+    photos = inOrder((await get('/api/v1/photos' + q({client: code, area}))).photos);
   } catch (x) {
     say(err, x.message);
     return;
@@ -43,7 +40,7 @@ export async function renderCompare(root, [code, area], query, mode) {
   const options = photos.map((p) => [String(p.photo_id), label(p)]);
   const beforeSel = select(options, String(photos[0].photo_id));
   const afterSel = select(options, String(photos[photos.length - 1].photo_id));
-  const sessions = h('ol', {class: 'sessions', 'aria-label': 'Sessions in date order'});
+  const sessions = h('ol', {class: 'sessions', 'aria-label': 'Photos in date order'});
   photos.forEach((p) => sessions.append(h('li', {}, h('img', {
     src: `/api/v1/photos/${p.photo_id}/image?size=thumb`, alt: `${area} ${p.stage} ${day(p.session_date)}`}),
     h('span', {}, label(p)))));
@@ -68,10 +65,10 @@ export async function renderCompare(root, [code, area], query, mode) {
   if (!can('provider')) renderBtn.hidden = true;
 
   sec.append(h('div', {class: 'compare-tools card'},
-      field('Before session', beforeSel), field('After session', afterSel),
+      field('Before', beforeSel), field('After', afterSel),
       h('div', {class: 'actions'}, sideBtn, timeBtn, renderBtn)),
     h('div', {class: 'viewer'}, slider, sideBySide, timeline), note, status, download,
-    h('h2', {}, 'Sessions'), sessions);
+    h('h2', {}, 'All sessions'), sessions);
 
   // The slider's value: where the divider stands, 0 (left edge) to 100
   // (right edge); the before photo shows left of it, the after photo right.
@@ -173,7 +170,7 @@ export async function renderCompare(root, [code, area], query, mode) {
     clear(download);
     const ids = mode === 'timeline' ? photos.map((p) => p.photo_id)
                                     : [Number(beforeSel.value), Number(afterSel.value)];
-    if (new Set(ids).size < 2) { say(err, 'Choose two different sessions.'); return; }
+    if (new Set(ids).size < 2) { say(err, 'Choose two different photos.'); return; }
     renderBtn.disabled = true;
     say(status, 'Rendering…');
     try {

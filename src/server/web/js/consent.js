@@ -74,7 +74,7 @@ export async function renderConsent(root, [code]) {
     clear(takedown);
     try {
       const r = await post(`/api/v1/consents/${k.consent_id}/revoke`);
-      say(status, `Revoked ${r.revoked} ${r.scope} consent(s) of ${r.client}.`);
+      say(status, `Revoked ${r.revoked === 1 ? 'the' : r.revoked} ${r.scope} consent${r.revoked === 1 ? '' : 's'} of ${r.client}.`);
       takedown.append(h('h2', {}, 'Exports to take down'));
       if (!r.takedown.length) takedown.append(h('p', {}, 'No export used this consent.'));
       const ul = h('ul', {class: 'takedown-list'});

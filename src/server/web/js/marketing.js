@@ -20,7 +20,7 @@ export function renderMarketing(root) {
     try {
       const r = await get('/api/v1/comparisons');
       const list = r.comparisons.filter((c) => !c.stale);
-      count.textContent = list.length ? `${list.length} comparison(s)` : 'No comparison may be used for marketing yet.';
+      count.textContent = list.length ? `${list.length} comparison${list.length === 1 ? '' : 's'}` : 'No comparison may be used for marketing yet.';
       for (const c of list) grid.append(card(c));
     } catch (x) {
       say(err, x.message);
@@ -141,7 +141,7 @@ async function exportPanel(panel, c) {
     try {
       const r = await post('/api/v1/exports', body);
       const id = r.export_id, files = (r.export && r.export.files) || [];
-      say(status, `Export ${id} written: ${files.length} file(s).`);
+      say(status, `Export ${id} is ready: ${files.length} file${files.length === 1 ? '' : 's'}.`);
       const image = files.find((f) => /\.(png|jpe?g|webp)$/.test(f)) || files[0];
       if (image) {
         download.append(h('a', {class: 'button', href: `/api/v1/exports/${id}/files/${enc(image)}`,
