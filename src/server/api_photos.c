@@ -140,7 +140,10 @@ void api_photo_image(srv_ctx *c)
     snprintf(object, sizeof object, "photo %" G_GINT64_FORMAT " %s", id, size ? size : "preview");
     srv_access(c, "photo-image", object, client, "ok");
     srv_header(c, "ETag", etag);
-    srv_header(c, "Cache-Control", "private, max-age=3600");
+    /* Kept by the browser but asked for again on every use (If-None-Match:
+     * 304 is cheap): a cached image is never shown to the next user of a shared
+     * tablet, whose session may not see it. */
+    srv_header(c, "Cache-Control", "private, no-cache");
     const char *match = soup_message_headers_get_one(c->req->headers, "If-None-Match");
     if (match && strcmp(match, etag) == 0) {
         free(data);

@@ -124,9 +124,18 @@ void api_comparison_image(srv_ctx *c)
             char etag[BA_SHA_MAX + 4];
             snprintf(etag, sizeof etag, "\"%s\"", r.sha256);
             srv_header(c, "ETag", etag);
-            srv_header(c, "Cache-Control", "private, max-age=3600");
+            /* Kept by the browser but asked for again on every use (If-None-Match:
+             * 304 is cheap): a cached image is never shown to the next user of a shared
+             * tablet, whose session may not see it. */
+            srv_header(c, "Cache-Control", "private, no-cache");
             srv_access(c, "comparison-image", what, r.client, "ok");
-            srv_bytes(c, SOUP_STATUS_OK, type, g_bytes_new_take(data, len));
+            const char *match = soup_message_headers_get_one(c->req->headers, "If-None-Match");
+            if (match && strcmp(match, etag) == 0) {
+                g_free(data);
+                srv_bytes(c, SOUP_STATUS_NOT_MODIFIED, NULL, NULL);
+            } else {
+                srv_bytes(c, SOUP_STATUS_OK, type, g_bytes_new_take(data, len));
+            }
         }
         g_free(sum);
         g_free(path);
