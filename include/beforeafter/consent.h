@@ -262,10 +262,44 @@ typedef struct ba_export_options {
     bool skip_refused;          /**< export the rest when some comparisons are refused */
     ba_export_refused_fn refused; /**< told about each refused comparison, may be NULL */
     void *ud;                   /**< passed to @c refused */
+    /** Output size and format (docs/CONSENT.md "Formats and presets"): a
+     *  @c preset "square" (1080 x 1080), "portrait" (1080 x 1350) or "story"
+     *  (1080 x 1920), or a @c width (and optional @c height) in px; 0 / NULL =
+     *  as the comparison was rendered.  A fixed canvas is filled: the layout
+     *  (side by side or stacked) whose panels best match the photos' shape,
+     *  content scaled to fit and centred.  Not both a preset and a size. */
+    const char *preset;
+    int width;                  /**< px, 0 = the preset's or the comparison's */
+    int height;                 /**< px, 0 = from the width (needs a width) */
+    /** "png" (NULL, the default), "jpg" (quality 90) or "webp" (quality 85);
+     *  the files' extension follows it. */
+    const char *format;
+    /** Rules pack: "uk", "au", "us", "none"; NULL = the library's default
+     *  (ba_consent_rules_default_get(), none when unset).  See rules.h. */
+    const char *rules;
 } ba_export_options;
 
 /** Fill @p o with the defaults (nothing selected, no de-identification). */
 BA_API void ba_consent_export_options_init(ba_export_options *o);
+
+/**
+ * Read the library's export setting @p name into *@p value (g_free it; NULL
+ * when unset): "rules", the rules pack a marketing export applies when none
+ * is given ("uk", "au", "us" or "none"), or "disclosure", the caption a rules
+ * pack adds to an image that has none (docs/CONSENT.md "Rules packs").
+ * @return 0, or -1 with BA_ERR_USAGE for another name.
+ */
+BA_API int ba_consent_setting_get(ba_catalog *cat, const char *name, char **value,
+                                  ba_error *err);
+
+/**
+ * Set the library's export setting @p name ("rules" or "disclosure", as for
+ * ba_consent_setting_get()) to @p value; "" or NULL clears it.  A rules pack
+ * must be one of uk, au, us, none; a disclosure UTF-8 of at most 400 bytes
+ * that names no prescription-only medicine.  Audited ("settings", old -> new).
+ */
+BA_API int ba_consent_setting_set(ba_catalog *cat, const char *name, const char *value,
+                                  ba_error *err);
 
 /** What an export did. */
 typedef struct ba_export_result {

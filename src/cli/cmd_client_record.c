@@ -156,20 +156,35 @@ int cmd_client_record(ba_catalog *cat, int argc, char **argv)
 int cmd_settings(ba_catalog *cat, int argc, char **argv)
 {
     const GOptionEntry none[] = {{NULL, 0, 0, 0, NULL, NULL, NULL}};
-    if (!cli_parse(&argc, &argv, none, "[retention-years [N]]",
+    if (!cli_parse(&argc, &argv, none, "[retention-years [N] | rules [PACK] | disclosure [TEXT]]",
                    "Show the library's settings, or set one:\n"
                    "  retention-years N   keep records N years after the newest session:\n"
-                   "                      'client erase' refuses a younger record (0: none)",
+                   "                      'client erase' refuses a younger record (0: none)\n"
+                   "  rules PACK          the rules pack of marketing exports without --rules:\n"
+                   "                      uk, au, us or none ('' clears it)\n"
+                   "  disclosure TEXT     the caption a rules pack adds to an image without one",
                    NULL))
         return EXIT_USAGE;
     if (!cat)
         return cli_no_library();
-    if (argc > 1 && g_strcmp0(argv[1], "retention-years") != 0)
-        return cli_usage("settings", "unknown setting '%s'; say 'retention-years'", argv[1]);
+    bool text_setting = argc > 1 && (g_strcmp0(argv[1], "rules") == 0 ||
+                                      g_strcmp0(argv[1], "disclosure") == 0);
+    if (argc > 1 && g_strcmp0(argv[1], "retention-years") != 0 && !text_setting)
+        return cli_usage("settings", "unknown setting '%s'; say 'retention-years', 'rules' or "
+                         "'disclosure'", argv[1]);
     if (argc > 3)
         return cli_usage("settings", "unexpected argument '%s'", argv[3]);
     ba_error err;
-    if (argc == 3) {
+    if (text_setting && argc == 3) {
+        int rc = cli_need_writable(cat);
+        if (rc != EXIT_OK)
+            return rc;
+        if (ba_consent_setting_set(cat, argv[1], argv[2], &err)) {
+            cli_report_error(NULL, &err);
+            return cli_exit_for(&err, CLI_ABOUT_INPUT);
+        }
+    }
+    if (argc == 3 && !text_setting) {
         gint64 n = 0;
         if (!cli_parse_id(argv[2], &n) && g_strcmp0(argv[2], "0") != 0)
             return cli_usage("settings", "retention-years takes a whole number of years, not "
@@ -187,17 +202,30 @@ int cmd_settings(ba_catalog *cat, int argc, char **argv)
         cli_report_error(NULL, &err);
         return cli_exit_for(&err, CLI_ABOUT_LIBRARY);
     }
+    char *rules = NULL, *disclosure = NULL;
+    if (ba_consent_setting_get(cat, "rules", &rules, &err) ||
+        ba_consent_setting_get(cat, "disclosure", &disclosure, &err)) {
+        g_free(rules);
+        cli_report_error(NULL, &err);
+        return cli_exit_for(&err, CLI_ABOUT_LIBRARY);
+    }
     if (g_cli.json) {
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
         cli_json_str(b, "kind", "settings");
         cli_json_str(b, "timezone", ba_catalog_timezone(cat));
         add_int(b, "retention_years", years);
+        cli_json_str(b, "rules", rules ? rules : "none");
+        cli_json_str(b, "disclosure", disclosure);
         json_builder_end_object(b);
         cli_json_line(b);
     } else {
         cli_say("timezone         %s\n", ba_catalog_timezone(cat));
         cli_say("retention-years  %d\n", years);
+        cli_say("rules            %s\n", rules ? rules : "none");
+        cli_say("disclosure       %s\n", disclosure ? disclosure : "-");
     }
+    g_free(rules);
+    g_free(disclosure);
     return EXIT_OK;
 }

@@ -142,6 +142,8 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
         return cmd_export_sub(cat, sub, argc, argv);
     char *client = NULL, *area = NULL, *purpose = NULL, *to = NULL, *deid = NULL, *eyes = NULL,
          *face = NULL, *caption = NULL, *labels = NULL, *roi = NULL;
+    char *format = NULL, *preset = NULL, *rules = NULL;
+    int width = 0, height = 0;
     gboolean skip = FALSE;
     const GOptionEntry entries[] = {
         {"client", 0, 0, G_OPTION_ARG_STRING, &client, "Every comparison of this client", "CODE"},
@@ -166,6 +168,16 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
          "none, stage, date, full (default: as the comparison)", "STYLE"},
         {"skip-refused", 0, 0, G_OPTION_ARG_NONE, &skip,
          "Export the rest when some comparisons are refused", NULL},
+        {"format", 0, 0, G_OPTION_ARG_STRING, &format,
+         "png (default), jpg (quality 90) or webp (quality 85)", "FORMAT"},
+        {"preset", 0, 0, G_OPTION_ARG_STRING, &preset,
+         "square (1080x1080), portrait (1080x1350) or story (1080x1920), filled", "PRESET"},
+        {"width", 0, 0, G_OPTION_ARG_INT, &width, "Output width in px (default: as compared)",
+         "W"},
+        {"height", 0, 0, G_OPTION_ARG_INT, &height, "Output height in px (needs --width)", "H"},
+        {"rules", 0, 0, G_OPTION_ARG_STRING, &rules,
+         "Advertising rules: uk, au, us or none (default: the library's 'rules' setting)",
+         "PACK"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int rc = EXIT_OK;
@@ -176,7 +188,7 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
                    "| verify DIR | key",
                    "Export comparisons for clinical, education or marketing use.  Refused, with\n"
                    "nothing written, when a client shown lacks an active consent for the purpose.\n"
-                   "Files are named <export-id>-<n>.png (no client code or name), carry no\n"
+                   "Files are named <export-id>-<n>.<png|jpg|webp> (no client code or name), carry no\n"
                    "metadata, and come with an export.json manifest (provenance, no personal data)\n"
                    "signed with the library's key (export.json.sig).  'export verify DIR' checks\n"
                    "an export; 'export key' shows the key.",
@@ -244,6 +256,11 @@ int cmd_export(ba_catalog *cat, int argc, char **argv)
     o.caption = caption;
     o.label_style = labels;
     o.skip_refused = skip;
+    o.format = format;
+    o.preset = preset;
+    o.width = width;
+    o.height = height;
+    o.rules = rules;
     o.refused = on_refused;
     o.ud = &rctx;
     ba_export_result r;
@@ -275,5 +292,8 @@ out:
     g_free(face);
     g_free(caption);
     g_free(labels);
+    g_free(format);
+    g_free(preset);
+    g_free(rules);
     return rc;
 }

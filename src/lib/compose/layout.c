@@ -26,7 +26,55 @@ static int band_for(int ph, double frac, int lo, int hi)
     return h < lo ? lo : h > hi ? hi : h;
 }
 
-static void plan(geometry *g, const ba_compose_options *o, int n, const cp_rect *crop)
+/* Most of the common field of view a fixed canvas may trim, per side
+ * length, to bring its shape nearer the panels' (centred): enough to fill a
+ * 1080 x 1080 canvas with two 4:3 photos stacked, not so much that a
+ * treatment area near the edge of the photos is cut away. */
+#define FILL_TRIM 0.20
+
+/* Both sides fixed: the panels as large as the canvas allows, the crop
+ * trimmed (by at most FILL_TRIM) towards the panels' shape, so the content
+ * fills the canvas instead of leaving a band; cp_render() centres it. */
+static void plan_fixed(geometry *g, const ba_compose_options *o, cp_rect *crop)
+{
+    bool labels = o->labels != BA_LABEL_NONE;
+    bool caption = o->caption && *o->caption;
+    int gut = o->gutter >= 0 ? o->gutter : MAX(2, o->width / 100);
+    int ph = 400;
+    for (int iter = 0; iter < 6; iter++) {
+        int lh = labels ? band_for(ph, 0.07, 20, 110) : 0;
+        int ch = caption ? band_for(ph, 0.06, 18, 90) : 0;
+        int box_w = (o->width - (g->cols - 1) * gut) / g->cols;
+        int box_h = (o->height - ch - (g->rows - 1) * gut) / g->rows - lh;
+        g->cramped = box_w < 8 || box_h < 8;
+        box_w = MAX(8, box_w);
+        box_h = MAX(8, box_h);
+        double want = (double)box_h / box_w;
+        cp_rect c = *crop;
+        if (c.h / c.w > want) {
+            double h = MAX(c.h * (1 - FILL_TRIM), c.w * want);
+            c.y += (c.h - h) / 2;
+            c.h = h;
+        } else {
+            double w = MAX(c.w * (1 - FILL_TRIM), c.h / want);
+            c.x += (c.w - w) / 2;
+            c.w = w;
+        }
+        double aspect = c.h / c.w;
+        g->pw = MAX(8, MIN(box_w, (int)floor(box_h / aspect)));
+        g->ph = MAX(8, MIN(box_h, cp_px(g->pw * aspect)));
+        ph = g->ph;
+        g->gutter = gut;
+        g->label_h = lh;
+        g->caption_h = ch;
+        if (iter == 5)
+            *crop = c;
+    }
+    g->width = o->width;
+    g->height = o->height;
+}
+
+static void plan(geometry *g, const ba_compose_options *o, int n, cp_rect *crop)
 {
     if (o->layout == BA_LAYOUT_STACKED) {
         g->cols = 1;
@@ -37,6 +85,10 @@ static void plan(geometry *g, const ba_compose_options *o, int n, const cp_rect 
     } else {
         g->cols = n;
         g->rows = 1;
+    }
+    if (o->width && o->height) {
+        plan_fixed(g, o, crop);
+        return;
     }
     double aspect = crop->h / crop->w;
     int default_w = o->layout == BA_LAYOUT_STACKED ? 1200 : 2400;
@@ -163,9 +215,7 @@ int cp_render(cp_source *s, int n, const ba_compose_options *o, const char *outp
             goto out;
         }
     }
-    cp_comparability(s, n, &crop, out);
-    cp_labels(s, n, o, out);
-    int label_font = cp_labels_font(out, n, g.pw, (int)(g.label_h * 0.5));
+    cp_comparability(s, n, panels, out);
     if (o->strict && out->n_warnings) {
         ba_error_set(err, BA_ERR_REFUSED, "%s: refused for a comparability warning: %s", output,
                      out->warnings[0]);
@@ -174,8 +224,10 @@ int cp_render(cp_source *s, int n, const ba_compose_options *o, const char *outp
     }
     for (int i = 0; i < n; i++) {
         if (g.label_h) {
-            VipsImage *band = cp_text_band(out->labels[i], g.pw, g.label_h, o->background,
-                                           label_font);
+            char *text = cp_label_text(s, i, n, o->layout, o->labels);
+            VipsImage *band = cp_text_band(text, g.pw, g.label_h, o->background,
+                                        (int)(g.label_h * 0.5));
+            g_free(text);
             if (!band || vips_join(panels[i], band, &cells[i], VIPS_DIRECTION_VERTICAL, NULL)) {
                 if (band)
                     g_object_unref(band);
@@ -217,7 +269,9 @@ int cp_render(cp_source *s, int n, const ba_compose_options *o, const char *outp
         out->panels[i][2] = g.pw;
         out->panels[i][3] = g.ph;
     }
-    int embedded = vips_embed(grid, &canvas, MAX(0, (g.width - grid->Xsize) / 2), 0, g.width,
+    /* Centred both ways on a canvas of a fixed size (presets). */
+    int off_y = MAX(0, (g.height - grid->Ysize) / 2);
+    int embedded = vips_embed(grid, &canvas, MAX(0, (g.width - grid->Xsize) / 2), off_y, g.width,
                               g.height, "extend", VIPS_EXTEND_BACKGROUND, "background", bgarr,
                               NULL);
     vips_area_unref(VIPS_AREA(bgarr));

@@ -42,8 +42,6 @@ typedef struct item {
     ba_compose_options opts;  /* how it was re-rendered */
     char *caption;            /* owned; the footer text, or NULL */
     char *logo;               /* owned; the recorded logo file, or NULL */
-    char *label_before;       /* owned; the recorded --label-before text, or NULL */
-    char *label_after;        /* owned; the recorded --label-after text, or NULL */
     ba_comparison out;        /* what the render produced */
     char *tmp;                /* rendered file in the temporary folder */
     char file[64];            /* <export-id>-<n>.png */
@@ -79,6 +77,13 @@ typedef struct job {
     GPtrArray *strings;            /* owned strings of audit rows */
     GArray *audits;                /* ba_audit_entry: refusals, recorded with the export */
     GArray *oks;                   /* ba_audit_entry: the exported, recorded when done */
+    /* output (check_options): size, the format's extension and quality */
+    int out_width, out_height;     /* 0 = as recorded */
+    const char *ext;               /* "png", "jpg", "webp" */
+    int quality;                   /* JPEG/WebP quality, 0 for PNG */
+    /* the rules pack (rules.c), its disclosure text when the library's was added */
+    int rules;                     /* ba_rules_pack */
+    char *disclosure;              /* owned, or NULL */
 } job;
 
 typedef struct decision {

@@ -10,6 +10,7 @@
 #include "common/sha256.h"
 #include "consent/export.h"
 #include "ingest/logo.h"
+#include "consent/rules.h"
 #include "consent/signature.h"
 
 /* Integer member @name of @obj into @out: false when absent or not an integer. */
@@ -82,15 +83,6 @@ static bool logo_member(ba_catalog *cat, JsonObject *obj, char **path, double *o
 }
 
 /* Read @params into @o and @it->caption; false with @why when they cannot be. */
-/* The string member @name of @obj (g_free it), or NULL when absent or null. */
-static char *label_member(JsonObject *obj, const char *name)
-{
-    JsonNode *n = json_object_get_member(obj, name);
-    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
-               ? g_strdup(json_node_get_string(n))
-               : NULL;
-}
-
 static bool read_parameters(ba_catalog *cat, const char *params, ba_compose_options *o,
                             item *it, const char **why)
 {
@@ -128,11 +120,6 @@ static bool read_parameters(ba_catalog *cat, const char *params, ba_compose_opti
     else if (!JSON_NODE_HOLDS_NULL(cap))
         goto out;
     char *logo = NULL;
-    /* The labels' own texts (absent before they were recorded). */
-    it->label_before = label_member(obj, "label_before");
-    it->label_after = label_member(obj, "label_after");
-    o->label_before = it->label_before;
-    o->label_after = it->label_after;
     if (!logo_member(cat, obj, &logo, &o->logo_opacity, why))
         goto out;
     it->logo = logo;
@@ -310,7 +297,13 @@ static void image_operations(JsonBuilder *b, const item *it)
         json_builder_add_int_value(b, o->background[c]);
     json_builder_end_array(b);
     json_builder_end_object(b);
-    op(b, "encode", "PNG, 8-bit sRGB; chunks IHDR, sRGB, pHYs, IDAT, IEND only");
+    bool jpg = g_str_has_suffix(it->file, ".jpg"), webp = g_str_has_suffix(it->file, ".webp");
+    op(b, "encode",
+       jpg    ? "JPEG, 8-bit sRGB, quality 90, 4:4:4; no APP segment: no EXIF, XMP, IPTC or ICC"
+       : webp ? "WebP (lossy VP8), quality 85; a bare RIFF/VP8 stream: no EXIF, XMP or ICC chunk"
+              : "PNG, 8-bit sRGB; chunks IHDR, sRGB, pHYs, IDAT, IEND only");
+    if (jpg || webp)
+        member_int(b, "quality", o->quality);
     json_builder_end_object(b);
     json_builder_end_array(b);
 }
@@ -419,6 +412,21 @@ char *ex_manifest_text(job *j)
     member_str(b, "created_at", j->created_at);
     member_str(b, "caption", j->o->caption);
     member_str(b, "deidentification", ba_consent_deid_name(j->deid));
+    json_builder_set_member_name(b, "rules");
+    if (j->rules == BA_RULES_NONE) {
+        json_builder_add_null_value(b);
+    } else {
+        /* What rules.c's comment tells the signature about. */
+        json_builder_begin_object(b);
+        member_str(b, "pack", ba_rules_name((ba_rules_pack)j->rules));
+        json_builder_set_member_name(b, "applied");
+        json_builder_begin_array(b);
+        for (const char *const *r = ba_rules_applied((ba_rules_pack)j->rules); *r; r++)
+            json_builder_add_string_value(b, *r);
+        json_builder_end_array(b);
+        member_str(b, "disclosure", j->disclosure ? "library" : "given");
+        json_builder_end_object(b);
+    }
     char *consent =
         j->purpose == BA_SCOPE_CLINICAL
             ? g_strdup("clinical use: no consent needed")
