@@ -131,6 +131,7 @@ def page_time(b, code):
 def capture_time(b, code):
     """The capture screen for CODE: ms from the click on Save photo to the
     status naming the photo and its alignment score."""
+    b.d.get("about:blank")      # a fresh document: nothing left of the last run
     b.go("#/capture")
     b.pick("Client", code)
     b.pick("Area", "cheeks")
@@ -152,6 +153,17 @@ def capture_time(b, code):
     return r[0], r[1], size
 
 
+def browser(srv, video, run, n):
+    """Headless Chromium with VIDEO as its camera, signed in as the provider."""
+    b = Browser(srv, video, run, os.path.join(run, "chrome%d" % n))
+    b.go("")
+    b.type("textbox", "Username", "bench")
+    b.type("password", "Password", PASS)
+    b.click("button", "Log in")
+    b.find("button", "Log out")
+    return b
+
+
 def main():
     os.makedirs(os.path.join(WORK, "run"), exist_ok=True)
     run = os.path.join(WORK, "run")
@@ -161,22 +173,28 @@ def main():
     build_library(lib, files)
     # The capture clients: the sample, unmoved, as their reference photo.
     ref = fakecam.frame_of(os.path.join(SAMPLES, "before-cheeks.jpg"), (CAP_W, CAP_H))
-    refp = os.path.join(run, "reference.jpg")
-    ref.save(refp, "JPEG", quality=92)
     for r in range(RUNS):
         code = "C-CAP%d" % (r + 1)
         lib.run("client", "add", code)
+        # each client's own reference: a 4 px mark in a corner keeps them distinct photos
+        mine = ref.copy()
+        ImageDraw.Draw(mine).rectangle((4 + 6 * r, 4, 8 + 6 * r, 8), fill=(255, 255, 255))
+        refp = os.path.join(run, "reference-%d.jpg" % (r + 1))
+        mine.save(refp, "JPEG", quality=92)
         lib.run("-q", "ingest", "--client", code, "--area", "cheeks", "--stage", "before",
                 "--date", "2025-01-10", refp)
-    video = os.path.join(run, "capture.y4m")
-    fakecam.write_y4m(video, fakecam.moved_and_relit(ref), frames=2)
+    # One camera per capture run, each frame its own (a mark in a corner):
+    # the same frame twice would be the same photo, refused as a duplicate.
+    moved = fakecam.moved_and_relit(ref)
+    videos = []
+    for r in range(RUNS):
+        im = moved.copy()
+        ImageDraw.Draw(im).rectangle((CAP_W - 12 - 6 * r, 4, CAP_W - 8 - 6 * r, 8),
+                                     fill=(0, 0, 0))
+        videos.append(os.path.join(run, "capture-%d.y4m" % (r + 1)))
+        fakecam.write_y4m(videos[-1], im, frames=2)
     srv = Server(lib, int(os.environ.get("BENCH_WEB_PORT", "18446")), run)
-    b = Browser(srv, video, run, os.path.join(run, "chrome"))
-    b.go("")
-    b.type("textbox", "Username", "bench")
-    b.type("password", "Password", PASS)
-    b.click("button", "Log in")
-    b.find("button", "Log out")
+    b = browser(srv, videos[0], run, 0)
 
     log("a) C-001's page, %d thumbnails (of %d photos, %d clients), navigation -> all decoded:"
         % (PAGE, PHOTOS, CLIENTS))
@@ -192,6 +210,9 @@ def main():
     log("b) capture -> saved -> aligned, %dx%d frame (fake camera):" % (CAP_W, CAP_H))
     times = []
     for r in range(RUNS):
+        if r:
+            b.stop()
+            b = browser(srv, videos[r], run, r)
         ms, text, size = capture_time(b, "C-CAP%d" % (r + 1))
         times.append(ms)
         log("  run %d: %.0f ms  camera %dx%d  status %r" % (r + 1, ms, size[0], size[1], text))

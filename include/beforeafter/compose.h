@@ -111,6 +111,12 @@ typedef struct ba_compose_options {
      *  compare does) or use it for this render only (false).  Export never
      *  stores one: it refuses a comparison whose alignment is gone. */
     bool store_alignment;
+    /** Text that replaces the stage word ("Before") of the first panel's
+     *  label, or NULL; recorded with the render so an export says the same. */
+    const char *label_before;
+    /** Text that replaces the stage word ("After", "Progress · session 3") of
+     *  the last panel's label, or NULL; recorded like @c label_before. */
+    const char *label_after;
 } ba_compose_options;
 
 /** Fill @p o with the defaults. */
@@ -135,6 +141,29 @@ BA_API int ba_layout_parse(const char *name);
 /** Parse "none", "stage", "date", "full"; -1 when unknown. */
 BA_API int ba_label_style_parse(const char *name);
 
+/**
+ * How comparable one panel is with the reference (first) panel, measured on
+ * the aligned overlap they share (the common crop, rendered at
+ * #BA_COMPARABILITY_SIDE px for the measurement whatever the output size),
+ * and what the catalog or EXIF says of the capture.  docs/COMPARE.md gives
+ * the thresholds that turn these numbers into warnings, and why.
+ */
+typedef struct ba_comparability {
+    bool measured;          /**< the pixel measures below are set (never for the reference) */
+    double delta_l;         /**< mean L* of this panel minus the reference's (CIELAB, D65) */
+    double delta_a;         /**< mean a* difference: + is redder, - greener */
+    double delta_b;         /**< mean b* difference: + is yellower (warmer), - bluer */
+    double cast;            /**< colour cast: hypot(delta_a, delta_b), a chroma shift in ΔE units */
+    /** variance of the Laplacian of L* over the reference's: < 1 is softer, > 1 sharper */
+    double sharpness_ratio;
+    int flash_fired;        /**< this photo: 1 fired, 0 not, -1 unknown */
+    double focal_length_35mm; /**< this photo, mm (35 mm equivalent), 0 unknown */
+    char view[16];          /**< this photo's view, "" for plain files */
+} ba_comparability;
+
+/** Long side, in px, of the copy of the overlap the measures are made on. */
+#define BA_COMPARABILITY_SIDE 512
+
 /** What a render produced. */
 typedef struct ba_comparison {
     int64_t id;                 /**< comparisons row, 0 for plain files */
@@ -154,6 +183,10 @@ typedef struct ba_comparison {
     /** the same photos were rendered with the same parameters and bytes
      *  before: @c id is that comparison's and nothing new was recorded */
     bool existing;
+    /** the label under each panel, as rendered ("" without labels) */
+    char labels[BA_COMPOSE_MAX_PANELS][160];
+    /** each panel against the reference (entry 0 is the reference itself) */
+    ba_comparability comparability[BA_COMPOSE_MAX_PANELS];
 } ba_comparison;
 
 /**

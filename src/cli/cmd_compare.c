@@ -1,8 +1,51 @@
 /* beforeafter compare: side-by-side, stacked and timeline comparisons. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+
+/* "panels": each panel's label and its comparability with the first
+ * (null for the first), docs/JSON.md. */
+static void panels_json(JsonBuilder *b, const ba_comparison *c)
+{
+    json_builder_set_member_name(b, "panels");
+    json_builder_begin_array(b);
+    for (int i = 0; i < c->n_photos; i++) {
+        const ba_comparability *m = &c->comparability[i];
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "photo_id");
+        if (c->id)
+            json_builder_add_int_value(b, c->photos[i]);
+        else
+            json_builder_add_null_value(b);
+        cli_json_str(b, "label", c->labels[i]);
+        json_builder_set_member_name(b, "comparability");
+        if (i == 0) {
+            json_builder_add_null_value(b);
+            json_builder_end_object(b);
+            continue;
+        }
+        json_builder_begin_object(b);
+        cli_json_real(b, "delta_l", m->measured ? m->delta_l : NAN, 1);
+        cli_json_real(b, "delta_a", m->measured ? m->delta_a : NAN, 1);
+        cli_json_real(b, "delta_b", m->measured ? m->delta_b : NAN, 1);
+        cli_json_real(b, "cast", m->measured ? m->cast : NAN, 1);
+        cli_json_real(b, "sharpness_ratio",
+                      m->measured && m->sharpness_ratio > 0 ? m->sharpness_ratio : NAN, 2);
+        json_builder_set_member_name(b, "flash");
+        if (m->flash_fired >= 0)
+            json_builder_add_boolean_value(b, m->flash_fired != 0);
+        else
+            json_builder_add_null_value(b);
+        cli_json_real(b, "focal_length_35mm",
+                      m->focal_length_35mm > 0 ? m->focal_length_35mm : NAN, 0);
+        cli_json_str(b, "view", m->view);
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
 
 static void print_result(const char *output, const ba_comparison *c)
 {
@@ -38,6 +81,7 @@ static void print_result(const char *output, const ba_comparison *c)
         for (int i = 0; i < c->n_warnings; i++)
             json_builder_add_string_value(b, c->warnings[i]);
         json_builder_end_array(b);
+        panels_json(b, c);
         json_builder_end_object(b);
         cli_json_line(b);
     } else {
@@ -56,7 +100,8 @@ static void print_result(const char *output, const ba_comparison *c)
 int cmd_compare(ba_catalog *cat, int argc, char **argv)
 {
     char *output = NULL, *layout = NULL, *labels = NULL, *caption = NULL, *logo = NULL,
-         *background = NULL, *client = NULL, *area = NULL, *view = NULL;
+         *background = NULL, *client = NULL, *area = NULL, *view = NULL, *label_before = NULL,
+         *label_after = NULL;
     /* CLI_UNSET tells "--width 0" (refused) from no --width (automatic). */
     int width = CLI_UNSET, height = CLI_UNSET, gutter = CLI_UNSET, quality = CLI_UNSET;
     double logo_opacity = 0.6;
@@ -74,6 +119,10 @@ int cmd_compare(ba_catalog *cat, int argc, char **argv)
         {"background", 0, 0, G_OPTION_ARG_STRING, &background, "#RRGGBB, white or black",
          "COLOUR"},
         {"caption", 0, 0, G_OPTION_ARG_STRING, &caption, "Footer text", "TEXT"},
+        {"label-before", 0, 0, G_OPTION_ARG_STRING, &label_before,
+         "Text instead of the first panel's stage word", "TEXT"},
+        {"label-after", 0, 0, G_OPTION_ARG_STRING, &label_after,
+         "Text instead of the last panel's stage word", "TEXT"},
         {"logo", 0, 0, G_OPTION_ARG_FILENAME, &logo, "Logo image for the bottom-right corner",
          "FILE"},
         {"logo-opacity", 0, 0, G_OPTION_ARG_DOUBLE, &logo_opacity, "0..1 (default 0.6)", "X"},
@@ -135,6 +184,8 @@ int cmd_compare(ba_catalog *cat, int argc, char **argv)
     o.height = height == CLI_UNSET ? 0 : height;
     o.gutter = gutter == CLI_UNSET ? -1 : gutter;
     o.caption = caption;
+    o.label_before = label_before;
+    o.label_after = label_after;
     o.logo = logo;
     o.logo_opacity = logo_opacity;
     o.align = !no_align;
@@ -243,6 +294,8 @@ out:
     g_free(layout);
     g_free(labels);
     g_free(caption);
+    g_free(label_before);
+    g_free(label_after);
     g_free(logo);
     g_free(background);
     g_free(client);

@@ -1,8 +1,16 @@
 /* The server's machinery: listening (TLS, connection cap, idle timeout),
- * reading requests on the main loop (uploads streamed to a temporary file,
+ * reading requests on the I/O loops (uploads streamed to a temporary file,
  * size limits answered before the body is read), handing each request to
- * the worker pool, answering on the main loop, the batched access log, and
- * a clean stop on SIGTERM. */
+ * the worker pools, answering on the request's I/O loop, the batched access
+ * log, and a clean stop on SIGTERM.
+ *
+ * HTTP and TLS are libsoup's, and libsoup is not thread-safe: one
+ * SoupServer is driven by one GMainContext in one thread.  One loop tops
+ * out near 3,300 requests/s (TLS records, header parsing, GObject
+ * signals), so there are several I/O loops, one thread each with its own
+ * SoupServer on its own listening socket; the sockets share the address
+ * with SO_REUSEPORT and the kernel spreads connections over them.  The main
+ * thread only waits for signals. */
 #include "server/server.h"
 
 #include <errno.h>
@@ -22,20 +30,42 @@
 /* How long a stop waits for requests in flight. */
 #define STOP_GRACE_S 10
 
+/* At most this many I/O loops (one per CPU up to it). */
+#define IO_LOOPS_MAX 8
+
+/* One I/O loop: a thread, its context, its SoupServer and its connections.
+ * Everything here but @in_flight's reader in the stop message is touched
+ * only by the loop's own thread. */
+typedef struct srv_loop {
+    srv_server *server;
+    GMainContext *ctx;
+    GMainLoop *loop;
+    GThread *thread;
+    SoupServer *soup;
+    GSocket *listen_sock;   /* handed to libsoup, which accepts on it */
+    GHashTable *sockets;    /* the open connections' GSockets -> conn_state */
+    int in_flight;          /* requests read and not yet answered */
+} srv_loop;
+
 struct srv_server {
     srv_options o;
     char *scratch; /* private folder for renders an answer carries */
     char *exports; /* where exports go */
     gint64 max_upload;
-    GMainLoop *loop;
-    SoupServer *soup;
-    GSocket *listen_sock;   /* handed to libsoup, which accepts on it */
-    GHashTable *sockets;    /* the open connections' GSockets (main loop only) */
+    GMainLoop *main_loop;   /* the main thread's: signals and the stop's grace */
+    srv_loop loops[IO_LOOPS_MAX];
+    int n_loops;
+    int loops_running;      /* main thread only */
+    gint connections;       /* open connections over all loops (atomic) */
+    gint in_flight;         /* requests over all loops (atomic; the stop message) */
     GTlsCertificate *cert;
     GThreadPool *pool;      /* reads: metadata, thumbnails, stored images */
     GThreadPool *heavy;     /* uploads, renders, alignments, exports */
-    int in_flight;   /* main loop only */
-    bool stopping;
+    gint stopping;          /* atomic: no new connections, loops end when idle */
+    /* the loops' last duty (their answers drained, libsoup torn down) waits for this */
+    GMutex teardown_lock;
+    GCond teardown_cond;
+    bool teardown;
     /* the access log waiting to be written */
     GMutex log_lock;
     GCond log_cond;
@@ -212,8 +242,8 @@ static gpointer flusher_main(gpointer ud)
 
 /* Connections (below): admitted as libsoup accepts them, busy while a
  * request of theirs is handled. */
-static void admit_connection(srv_server *s, SoupServerMessage *msg);
-static void connection_busy(srv_server *s, GSocket *sock, int delta);
+static void admit_connection(srv_loop *l, SoupServerMessage *msg);
+static void connection_busy(srv_loop *l, GSocket *sock, int delta);
 
 /* ---- uploads streamed to a file ---------------------------------------------- */
 
@@ -306,10 +336,11 @@ static void on_got_chunk(SoupServerMessage *msg, GBytes *chunk, gpointer ud)
 
 static void on_got_headers(SoupServerMessage *msg, gpointer ud)
 {
-    srv_server *s = ud;
+    srv_loop *l = ud;
+    srv_server *s = l->server;
     /* From its headers to its answer a request keeps its connection busy:
      * the sweep never closes one whose upload is still coming in. */
-    connection_busy(s, soup_server_message_get_socket(msg), 1);
+    connection_busy(l, soup_server_message_get_socket(msg), 1);
     const char *method = soup_server_message_get_method(msg);
     const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
     char *params[3] = {NULL, NULL, NULL};
@@ -349,7 +380,7 @@ static void on_got_headers(SoupServerMessage *msg, gpointer ud)
 static void on_request_started(SoupServer *soup, SoupServerMessage *msg, gpointer ud)
 {
     (void)soup;
-    admit_connection(ud, msg);
+    admit_connection(ud, msg); /* ud: the srv_loop */
     g_signal_connect(msg, "got-headers", G_CALLBACK(on_got_headers), ud);
 }
 
@@ -357,6 +388,7 @@ static void on_request_started(SoupServer *soup, SoupServerMessage *msg, gpointe
 
 typedef struct job {
     srv_server *server;
+    srv_loop *loop; /* whose SoupServer the request came through */
     SoupServerMessage *msg;
     GSocket *sock; /* its connection's socket (no reference: looked up in server->sockets) */
     srv_request req;
@@ -399,13 +431,20 @@ static void security_headers(SoupMessageHeaders *h, bool https)
                                      "max-age=31536000; includeSubDomains");
 }
 
-static void maybe_quit(srv_server *s)
+/* On @l's thread: a stopping loop ends once its requests are answered. */
+static void maybe_quit(srv_loop *l)
 {
-    if (s->stopping && s->in_flight == 0)
-        g_main_loop_quit(s->loop);
+    if (g_atomic_int_get(&l->server->stopping) && l->in_flight == 0)
+        g_main_loop_quit(l->loop);
 }
 
-/* On the main loop: put the worker's answer on the message and let it go. */
+static gboolean loop_check_stop(gpointer ud)
+{
+    maybe_quit(ud);
+    return G_SOURCE_REMOVE;
+}
+
+/* On the request's I/O loop: put the worker's answer on the message and let it go. */
 static gboolean answer(gpointer ud)
 {
     job *j = ud;
@@ -429,11 +468,12 @@ static gboolean answer(gpointer ud)
                                        j->res.body);
     }
     soup_server_message_unpause(j->msg);
-    srv_server *s = j->server;
-    connection_busy(s, j->sock, -1);
+    srv_loop *l = j->loop;
+    connection_busy(l, j->sock, -1);
     job_free(j);
-    s->in_flight--;
-    maybe_quit(s);
+    l->in_flight--;
+    g_atomic_int_dec_and_test(&l->server->in_flight);
+    maybe_quit(l);
     return G_SOURCE_REMOVE;
 }
 
@@ -536,19 +576,35 @@ static void work(gpointer data, gpointer ud)
         srv_header(&c, "Set-Cookie", c.set_cookie);
         g_free(c.set_cookie);
     }
-    /* Always through the main loop (never run here, even when the loop has
-     * stopped and this thread could take its context): libsoup is not
-     * thread-safe. */
-    g_idle_add_full(G_PRIORITY_DEFAULT, answer, j, NULL);
+    /* Always through the request's own loop (never run here, even when the
+     * loop has stopped and this thread could take its context): libsoup is
+     * not thread-safe. */
+    GSource *src = g_idle_source_new();
+    g_source_set_callback(src, answer, j, NULL);
+    g_source_attach(src, j->loop->ctx);
+    g_source_unref(src);
 }
 
 static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *path,
                        GHashTable *query, gpointer ud)
 {
     (void)soup;
-    srv_server *s = ud;
+    srv_loop *l = ud;
+    srv_server *s = l->server;
+    if (g_atomic_int_get(&s->stopping)) {
+        /* A request on a kept-alive connection after the stop began: no
+         * worker takes new work (the pools may already be gone). */
+        SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+        security_headers(h, !s->o.insecure_http);
+        soup_message_headers_replace(h, "Connection", "close");
+        soup_message_headers_replace(h, "Cache-Control", "no-store");
+        soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+        connection_busy(l, soup_server_message_get_socket(msg), -1);
+        return;
+    }
     job *j = g_new0(job, 1);
     j->server = s;
+    j->loop = l;
     j->msg = g_object_ref(msg);
     j->sock = soup_server_message_get_socket(msg); /* busy since its headers came */
     j->req.method = g_strdup(soup_server_message_get_method(msg));
@@ -571,7 +627,8 @@ static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *pat
     }
     j->res.headers = g_ptr_array_new_with_free_func(g_free);
     soup_server_message_pause(msg);
-    s->in_flight++;
+    l->in_flight++;
+    g_atomic_int_inc(&s->in_flight);
     /* Reads never queue behind a 12 MP ingest or a render. */
     bool known = false;
     char *params[3] = {NULL, NULL, NULL};
@@ -583,7 +640,7 @@ static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *pat
 
 /* ---- connections ----------------------------------------------------------------- */
 
-/* What we know of an open connection (main loop only). */
+/* What we know of an open connection (its loop's thread only). */
 typedef struct conn_state {
     gint64 last_active; /* monotonic µs of its last answer or its start */
     int busy;           /* requests of it being handled */
@@ -591,8 +648,9 @@ typedef struct conn_state {
 
 static void connection_gone(gpointer ud, GObject *where)
 {
-    srv_server *s = ud;
-    g_hash_table_remove(s->sockets, where);
+    srv_loop *l = ud;
+    if (g_hash_table_remove(l->sockets, where))
+        g_atomic_int_dec_and_test(&l->server->connections);
 }
 
 /* libsoup 3.2 (Debian bookworm) never closes a keep-alive connection that
@@ -604,12 +662,13 @@ static void connection_gone(gpointer ud, GObject *where)
  * theirs is in flight.  libsoup has nothing pending on them then. */
 static gboolean sweep_connections(gpointer ud)
 {
-    srv_server *s = ud;
+    srv_loop *l = ud;
+    srv_server *s = l->server;
     gint64 now = g_get_monotonic_time();
     GHashTableIter it;
     gpointer key, value;
     GPtrArray *close_these = g_ptr_array_new();
-    g_hash_table_iter_init(&it, s->sockets);
+    g_hash_table_iter_init(&it, l->sockets);
     while (g_hash_table_iter_next(&it, &key, &value)) {
         GSocket *sock = key;
         conn_state *st = value;
@@ -626,8 +685,8 @@ static gboolean sweep_connections(gpointer ud)
     }
     for (guint i = 0; i < close_these->len; i++) {
         GSocket *sock = g_ptr_array_index(close_these, i);
-        g_object_weak_unref(G_OBJECT(sock), connection_gone, s);
-        g_hash_table_remove(s->sockets, sock);
+        g_object_weak_unref(G_OBJECT(sock), connection_gone, l);
+        connection_gone(l, G_OBJECT(sock));
         g_socket_close(sock, NULL);
     }
     g_ptr_array_free(close_these, TRUE);
@@ -635,9 +694,9 @@ static gboolean sweep_connections(gpointer ud)
 }
 
 /* A request of @sock starts being handled (@delta 1) or was answered (-1). */
-static void connection_busy(srv_server *s, GSocket *sock, int delta)
+static void connection_busy(srv_loop *l, GSocket *sock, int delta)
 {
-    conn_state *st = sock ? g_hash_table_lookup(s->sockets, sock) : NULL;
+    conn_state *st = sock ? g_hash_table_lookup(l->sockets, sock) : NULL;
     if (st) {
         st->busy += delta;
         st->last_active = g_get_monotonic_time();
@@ -648,20 +707,28 @@ static void connection_busy(srv_server *s, GSocket *sock, int delta)
  * it accepts, before the TLS handshake): the idle timeout from the first
  * byte (a slow-loris gets nothing), and the cap — a connection over it, or
  * one arriving while stopping, is shut down before a byte is read. */
-static void admit_connection(srv_server *s, SoupServerMessage *msg)
+static void admit_connection(srv_loop *l, SoupServerMessage *msg)
 {
+    srv_server *s = l->server;
     GSocket *sock = soup_server_message_get_socket(msg);
-    if (!sock || g_hash_table_contains(s->sockets, sock))
+    if (!sock || g_hash_table_contains(l->sockets, sock))
         return;
-    if (s->stopping || (int)g_hash_table_size(s->sockets) >= s->o.max_connections) {
+    /* The cap is over all loops: counted up first, so two loops admitting
+     * at once cannot both take the last place. */
+    bool over = g_atomic_int_get(&s->stopping);
+    if (!over && g_atomic_int_add(&s->connections, 1) >= s->o.max_connections) {
+        g_atomic_int_add(&s->connections, -1);
+        over = true;
+    }
+    if (over) {
         g_socket_shutdown(sock, TRUE, TRUE, NULL);
         return;
     }
     g_socket_set_timeout(sock, (guint)s->o.idle_timeout_s);
     conn_state *st = g_new0(conn_state, 1);
     st->last_active = g_get_monotonic_time();
-    g_hash_table_insert(s->sockets, sock, st);
-    g_object_weak_ref(G_OBJECT(sock), connection_gone, s);
+    g_hash_table_insert(l->sockets, sock, st);
+    g_object_weak_ref(G_OBJECT(sock), connection_gone, l);
 }
 
 /* ---- start and stop ------------------------------------------------------------------ */
@@ -669,21 +736,65 @@ static void admit_connection(srv_server *s, SoupServerMessage *msg)
 static gboolean on_grace_over(gpointer ud)
 {
     srv_server *s = ud;
-    if (s->stopping)
-        g_main_loop_quit(s->loop);
-    return s->stopping ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+    for (int i = 0; i < s->n_loops; i++)
+        g_main_loop_quit(s->loops[i].loop); /* thread-safe: wakes the loop */
+    return G_SOURCE_REMOVE;
 }
 
 static gboolean on_stop_signal(gpointer ud)
 {
     srv_server *s = ud;
-    if (!s->stopping) {
-        s->stopping = true; /* new connections are shut down as they come */
-        fprintf(stderr, "beforeafter serve: stopping (%d requests in flight)\n", s->in_flight);
+    if (!g_atomic_int_get(&s->stopping)) {
+        g_atomic_int_set(&s->stopping, 1); /* new connections are shut down as they come */
+        fprintf(stderr, "beforeafter serve: stopping (%d requests in flight)\n",
+                g_atomic_int_get(&s->in_flight));
         g_timeout_add_seconds(STOP_GRACE_S, on_grace_over, s);
-        maybe_quit(s);
+        for (int i = 0; i < s->n_loops; i++)
+            g_main_context_invoke(s->loops[i].ctx, loop_check_stop, &s->loops[i]);
     }
     return G_SOURCE_CONTINUE;
+}
+
+/* On the main thread: one more I/O loop has ended. */
+static gboolean on_loop_ended(gpointer ud)
+{
+    srv_server *s = ud;
+    if (--s->loops_running == 0)
+        g_main_loop_quit(s->main_loop);
+    return G_SOURCE_REMOVE;
+}
+
+/* An I/O loop's thread: run until stopped, then — once the workers are done
+ * and their last answers are queued here — answer those, and take libsoup
+ * down in the thread that drove it. */
+static gpointer loop_main(gpointer ud)
+{
+    srv_loop *l = ud;
+    srv_server *s = l->server;
+    g_main_context_push_thread_default(l->ctx);
+    GSource *sweep = g_timeout_source_new(250);
+    g_source_set_callback(sweep, sweep_connections, l, NULL);
+    g_source_attach(sweep, l->ctx);
+    g_main_loop_run(l->loop);
+    g_source_destroy(sweep);
+    g_source_unref(sweep);
+    g_main_context_invoke(NULL, on_loop_ended, s);
+    g_mutex_lock(&s->teardown_lock);
+    while (!s->teardown)
+        g_cond_wait(&s->teardown_cond, &s->teardown_lock);
+    g_mutex_unlock(&s->teardown_lock);
+    while (g_main_context_iteration(l->ctx, FALSE))
+        ;
+    soup_server_disconnect(l->soup);
+    g_clear_object(&l->soup);
+    /* Sockets libsoup still holds must not call back into a table that is gone. */
+    GHashTableIter it;
+    gpointer sock;
+    g_hash_table_iter_init(&it, l->sockets);
+    while (g_hash_table_iter_next(&it, &sock, NULL))
+        g_object_weak_unref(G_OBJECT(sock), connection_gone, l);
+    g_main_context_pop_thread_default(l->ctx);
+    return NULL;
 }
 
 /* Parse "ADDR:PORT" ("[v6]:PORT" too); NULL after saying why. */
@@ -715,6 +826,74 @@ static GSocketAddress *parse_listen(const char *listen, bool *loopback)
     return sa;
 }
 
+/* A listening socket on @addr with a backlog of 512 (GLib's default of 10
+ * drops connections under a burst, and clients retry after 1, 3, 7 s);
+ * @shared: SO_REUSEPORT, so that every I/O loop has one on the address. */
+static GSocket *listening_socket(GSocketAddress *addr, bool shared, GError **e)
+{
+    GSocket *sock = g_socket_new(g_socket_address_get_family(addr), G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, e);
+    if (!sock)
+        return NULL;
+    g_socket_set_listen_backlog(sock, 512);
+    /* bind(2) itself: g_socket_bind() turns SO_REUSEPORT off for TCP. */
+    struct sockaddr_storage native;
+    gssize len = g_socket_address_get_native_size(addr);
+    int fd = g_socket_get_fd(sock);
+    if (len < 0 || !g_socket_address_to_native(addr, &native, sizeof native, e) ||
+        !g_socket_set_option(sock, SOL_SOCKET, SO_REUSEADDR, 1, e) ||
+        (shared && !g_socket_set_option(sock, SOL_SOCKET, SO_REUSEPORT, 1, e))) {
+        g_clear_object(&sock);
+        return NULL;
+    }
+    if (bind(fd, (struct sockaddr *)&native, (socklen_t)len) != 0) {
+        int code = errno;
+        g_set_error(e, G_IO_ERROR, g_io_error_from_errno(code), "Error binding to address: %s",
+                    g_strerror(code));
+        g_clear_object(&sock);
+        return NULL;
+    }
+    if (!g_socket_listen(sock, e))
+        g_clear_object(&sock);
+    return sock;
+}
+
+/* The loops' listening sockets on @addr.  The address is first taken by a
+ * plain socket, which fails if anyone holds it — with SO_REUSEPORT alone a
+ * second server of the same user would silently share the port — and tells
+ * the port when @addr asks for any (port 0). */
+static bool listen_all(srv_server *s, GSocketAddress *addr, GError **e)
+{
+    GSocket *probe = listening_socket(addr, false, e);
+    if (!probe)
+        return false;
+    GSocketAddress *bound = g_socket_get_local_address(probe, e);
+    g_object_unref(probe);
+    if (!bound)
+        return false;
+    bool ok = true;
+    for (int i = 0; ok && i < s->n_loops; i++)
+        ok = (s->loops[i].listen_sock = listening_socket(bound, true, e)) != NULL;
+    g_object_unref(bound);
+    return ok;
+}
+
+/* Loop @l's SoupServer on its listening socket, made with the loop's
+ * context as the thread default so that libsoup attaches its sources there. */
+static bool loop_serve(srv_server *s, srv_loop *l, GError **e)
+{
+    g_main_context_push_thread_default(l->ctx);
+    l->soup = soup_server_new("server-header", "beforeafter", NULL);
+    g_signal_connect(l->soup, "request-started", G_CALLBACK(on_request_started), l);
+    soup_server_add_handler(l->soup, NULL, on_request, l, NULL);
+    if (!s->o.insecure_http)
+        soup_server_set_tls_certificate(l->soup, s->cert); /* no trust store: none needed */
+    bool ok = soup_server_listen_socket(l->soup, l->listen_sock,
+                                        s->o.insecure_http ? 0 : SOUP_SERVER_LISTEN_HTTPS, e);
+    g_main_context_pop_thread_default(l->ctx);
+    return ok;
+}
+
 static int start(srv_server *s)
 {
     bool loopback = false;
@@ -743,31 +922,17 @@ static int start(srv_server *s)
         fprintf(stderr, "beforeafter serve: %s certificate, SHA-256 fingerprint %s\n",
                 created ? "made a self-signed" : "using the", fp);
     }
-    s->soup = soup_server_new("server-header", "beforeafter", NULL);
-    g_signal_connect(s->soup, "request-started", G_CALLBACK(on_request_started), s);
-    soup_server_add_handler(s->soup, NULL, on_request, s, NULL);
-    /* libsoup listens and accepts (its own listener is what keeps
-     * connections alive and closes them when the client goes), on a socket
-     * we make so that the backlog is ours: GLib's default of 10 drops
-     * connections under a burst, and clients retry after 1, 3, 7 s. */
-    s->listen_sock = g_socket_new(g_socket_address_get_family(addr), G_SOCKET_TYPE_STREAM,
-                                  G_SOCKET_PROTOCOL_TCP, &e);
-    if (s->listen_sock) {
-        g_socket_set_listen_backlog(s->listen_sock, 512);
-        if (!s->o.insecure_http)
-            soup_server_set_tls_certificate(s->soup, s->cert); /* no trust store: none needed */
-    }
-    if (!s->listen_sock || !g_socket_bind(s->listen_sock, addr, TRUE, &e) ||
-        !g_socket_listen(s->listen_sock, &e) ||
-        !soup_server_listen_socket(s->soup, s->listen_sock,
-                                   s->o.insecure_http ? 0 : SOUP_SERVER_LISTEN_HTTPS, &e)) {
+    bool ok = listen_all(s, addr, &e);
+    for (int i = 0; ok && i < s->n_loops; i++)
+        ok = loop_serve(s, &s->loops[i], &e);
+    if (!ok) {
         fprintf(stderr, "beforeafter: serve: cannot listen on %s: %s\n", s->o.listen,
                 e ? e->message : "?");
         g_clear_error(&e);
         g_object_unref(addr);
         return 1;
     }
-    GSocketAddress *bound = g_socket_get_local_address(s->listen_sock, NULL);
+    GSocketAddress *bound = g_socket_get_local_address(s->loops[0].listen_sock, NULL);
     char *where = bound ? g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(bound))
                         : g_strdup(s->o.listen);
     fprintf(stderr, "beforeafter serve: listening on %s://%s/\n",
@@ -778,60 +943,94 @@ static int start(srv_server *s)
     return 0;
 }
 
+static void loops_init(srv_server *s)
+{
+    s->n_loops = CLAMP((int)g_get_num_processors(), 1, IO_LOOPS_MAX);
+    for (int i = 0; i < s->n_loops; i++) {
+        srv_loop *l = &s->loops[i];
+        l->server = s;
+        l->ctx = g_main_context_new();
+        l->loop = g_main_loop_new(l->ctx, FALSE);
+        l->sockets = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+    }
+}
+
+static void loops_free(srv_server *s)
+{
+    for (int i = 0; i < s->n_loops; i++) {
+        srv_loop *l = &s->loops[i];
+        if (l->soup) { /* started but never run: nothing of it is in flight */
+            soup_server_disconnect(l->soup);
+            g_clear_object(&l->soup);
+        }
+        g_clear_object(&l->listen_sock);
+        g_hash_table_destroy(l->sockets);
+        g_main_loop_unref(l->loop);
+        g_main_context_unref(l->ctx);
+    }
+}
+
+/* Run the I/O loops until a stop signal and the loops have ended; then the
+ * workers finish, the loops send what they answered, the log is flushed. */
+static void run(srv_server *s)
+{
+    s->pool = g_thread_pool_new(work, s, MAX(2, 2 * s->o.workers), FALSE, NULL);
+    s->heavy = g_thread_pool_new(work, s, s->o.workers, FALSE, NULL);
+    s->flusher = g_thread_new("access-log", flusher_main, s);
+    guint term = g_unix_signal_add(SIGTERM, on_stop_signal, s);
+    guint intr = g_unix_signal_add(SIGINT, on_stop_signal, s);
+    for (int i = 0; i < s->n_loops; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "io-%d", i);
+        s->loops[i].thread = g_thread_new(name, loop_main, &s->loops[i]);
+        s->loops_running++;
+    }
+    g_main_loop_run(s->main_loop);
+    g_source_remove(term);
+    g_source_remove(intr);
+    /* Requests still in the pools finish; their answers are queued on their loops. */
+    g_thread_pool_free(s->pool, FALSE, TRUE);
+    g_thread_pool_free(s->heavy, FALSE, TRUE);
+    g_mutex_lock(&s->teardown_lock);
+    s->teardown = true;
+    g_cond_broadcast(&s->teardown_cond);
+    g_mutex_unlock(&s->teardown_lock);
+    for (int i = 0; i < s->n_loops; i++)
+        g_thread_join(s->loops[i].thread);
+    g_mutex_lock(&s->log_lock);
+    s->log_stop = true;
+    g_cond_signal(&s->log_cond);
+    g_mutex_unlock(&s->log_lock);
+    g_thread_join(s->flusher);
+    fprintf(stderr, "beforeafter serve: stopped\n");
+}
+
 int srv_run(const srv_options *o)
 {
     srv_server s = {.o = *o};
     s.max_upload = (gint64)o->max_upload_mb * 1024 * 1024;
     s.log = g_ptr_array_new_with_free_func(entry_free);
-    s.sockets = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     g_mutex_init(&s.log_lock);
     g_cond_init(&s.log_cond);
-    s.loop = g_main_loop_new(NULL, FALSE);
+    g_mutex_init(&s.teardown_lock);
+    g_cond_init(&s.teardown_cond);
+    s.main_loop = g_main_loop_new(NULL, FALSE);
+    loops_init(&s);
     int rc = make_folders(&s);
     if (rc == 0)
         rc = start(&s);
-    if (rc == 0) {
-        s.pool = g_thread_pool_new(work, &s, MAX(2, 2 * o->workers), FALSE, NULL);
-        s.heavy = g_thread_pool_new(work, &s, o->workers, FALSE, NULL);
-        s.flusher = g_thread_new("access-log", flusher_main, &s);
-        guint sweep = g_timeout_add(250, sweep_connections, &s);
-        guint term = g_unix_signal_add(SIGTERM, on_stop_signal, &s);
-        guint intr = g_unix_signal_add(SIGINT, on_stop_signal, &s);
-        g_main_loop_run(s.loop);
-        g_source_remove(sweep);
-        g_source_remove(term);
-        g_source_remove(intr);
-        /* Requests still in the pool finish; their answers are not sent. */
-        g_thread_pool_free(s.pool, FALSE, TRUE);
-        g_thread_pool_free(s.heavy, FALSE, TRUE);
-        g_mutex_lock(&s.log_lock);
-        s.log_stop = true;
-        g_cond_signal(&s.log_cond);
-        g_mutex_unlock(&s.log_lock);
-        g_thread_join(s.flusher);
-        fprintf(stderr, "beforeafter serve: stopped\n");
-    }
-
-    if (s.soup) {
-        soup_server_disconnect(s.soup);
-        g_object_unref(s.soup);
-    }
+    if (rc == 0)
+        run(&s);
+    loops_free(&s);
     g_clear_object(&s.cert);
-    g_clear_object(&s.listen_sock);
-    /* Sockets libsoup still holds (answers in flight at the grace's end)
-     * must not call back into a table that is gone. */
-    GHashTableIter it;
-    gpointer sock;
-    g_hash_table_iter_init(&it, s.sockets);
-    while (g_hash_table_iter_next(&it, &sock, NULL))
-        g_object_weak_unref(G_OBJECT(sock), connection_gone, &s);
-    g_hash_table_destroy(s.sockets);
     remove_scratch(s.scratch);
     g_free(s.scratch);
     g_free(s.exports);
-    g_main_loop_unref(s.loop);
+    g_main_loop_unref(s.main_loop);
     g_ptr_array_free(s.log, TRUE);
     g_mutex_clear(&s.log_lock);
     g_cond_clear(&s.log_cond);
+    g_mutex_clear(&s.teardown_lock);
+    g_cond_clear(&s.teardown_cond);
     return rc;
 }

@@ -209,6 +209,14 @@ def main():
     check(fp in srv.text(), "fingerprint %s not printed: %s" % (fp, srv.text()))
     ok("self-signed certificate 0600, fingerprint printed")
 
+    # Its I/O loops share the port (SO_REUSEPORT) among themselves only: a
+    # second server on the same address is refused, never silently sharing.
+    p = subprocess.run([BA, "--library", LIB, "serve", "--listen", "127.0.0.1:%d" % srv.port],
+                       capture_output=True, text=True, timeout=20)
+    check(p.returncode == 1 and "cannot listen" in p.stderr and "in use" in p.stderr,
+          "a second server on the port: exit %d %s" % (p.returncode, p.stderr))
+    ok("a second server on the same port is refused")
+
     anon = Client(srv)
     for method, path in ROUTES:
         s, h, j = anon.json(method, path, {} if method != "GET" else None)

@@ -484,6 +484,7 @@ static int record(ba_catalog *cat, const int64_t *ids, int n, const ba_compose_o
     if (opts->logo && ba_ingest_logo_store(cat, opts->logo, logo_sha, err))
         return -1;
     rec.parameters = parameters_json(opts, opts->logo ? logo_sha : NULL);
+    rec.parameters = cp_parameters_add(rec.parameters, opts, out, n);
     comparison_identity(ids, n, rec.parameters, rec.identity);
     g_strlcpy(rec.output, output, sizeof rec.output);
     g_strlcpy(rec.sha256, out->sha256, sizeof rec.sha256);
@@ -546,6 +547,7 @@ static int compose_library(ba_catalog *cat, const int64_t *ids, int n, const ba_
             goto out;
         s[i].is_master = true;
     }
+    cp_area_sessions(cat, s, n);
     identity(s[0].m);
     for (int i = 1; i < n; i++) {
         if (!opts->align) {

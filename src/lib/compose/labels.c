@@ -1,4 +1,6 @@
-/* Text bands (labels under the panels, the caption) and the logo. */
+/* Labels that tell the truth (the catalogued stage, the session ordinal of
+ * the client and area, dates and plurals through the locale), text bands
+ * (labels under the panels, the caption) and the logo. */
 #include <glib.h>
 #include <math.h>
 #include <stdio.h>
@@ -6,79 +8,207 @@
 
 #include "compose/internal.h"
 
+/* Words and plurals go through gettext in this domain, so that a
+ * translation (beforeafter.mo in gettext's locale directory, chosen by
+ * LC_MESSAGES) can plug in; month names come from LC_TIME. */
+#define LABEL_DOMAIN "beforeafter"
+#define LT_(s) g_dgettext(LABEL_DOMAIN, s)
+#define LN_(one, many, n) g_dngettext(LABEL_DOMAIN, one, many, (gulong)(n))
+
+/* A YYYY-MM-DD date: false when it is not one. */
+static bool parse_date(const char *iso, GDate *d)
+{
+    unsigned y, m, day;
+    g_date_clear(d, 1);
+    if (!iso || sscanf(iso, "%4u-%2u-%2u", &y, &m, &day) != 3 || !g_date_valid_dmy(day, m, y))
+        return false;
+    g_date_set_dmy(d, (GDateDay)day, (GDateMonth)m, (GDateYear)y);
+    return true;
+}
+
+/* "2 March 2026", the month named by the locale (LC_TIME). */
 static void pretty_date(const char *iso, char *out, size_t size)
 {
-    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    unsigned y, m, d;
-    if (sscanf(iso, "%4u-%2u-%2u", &y, &m, &d) == 3 && m >= 1 && m <= 12)
-        snprintf(out, size, "%u %s %u", d, months[m - 1], y);
-    else
-        g_strlcpy(out, "", size);
+    GDate d;
+    out[0] = '\0';
+    if (!parse_date(iso, &d))
+        return;
+    GDateTime *dt = g_date_time_new_utc((gint)g_date_get_year(&d), (gint)g_date_get_month(&d),
+                                        (gint)g_date_get_day(&d), 12, 0, 0);
+    char *text = dt ? g_date_time_format(dt, "%-d %B %Y") : NULL;
+    g_strlcpy(out, text ? text : iso, size);
+    g_free(text);
+    if (dt)
+        g_date_time_unref(dt);
 }
 
-static int days_between(const char *a, const char *b)
+/* Days from @a to @b; false when either is not a date. */
+static bool days_between(const char *a, const char *b, int *days)
 {
     GDate da, db;
-    unsigned y, m, d;
-    if (sscanf(a, "%4u-%2u-%2u", &y, &m, &d) != 3 || !g_date_valid_dmy(d, m, y))
-        return -1;
-    g_date_clear(&da, 1);
-    g_date_set_dmy(&da, (GDateDay)d, (GDateMonth)m, (GDateYear)y);
-    if (sscanf(b, "%4u-%2u-%2u", &y, &m, &d) != 3 || !g_date_valid_dmy(d, m, y))
-        return -1;
-    g_date_clear(&db, 1);
-    g_date_set_dmy(&db, (GDateDay)d, (GDateMonth)m, (GDateYear)y);
-    return g_date_days_between(&da, &db);
+    if (!parse_date(a, &da) || !parse_date(b, &db))
+        return false;
+    *days = g_date_days_between(&da, &db);
+    return true;
 }
 
-static void elapsed(int days, char *out, size_t size)
+/* "12 weeks", "5 months": what a reader takes in at a glance. */
+static char *elapsed(int days)
 {
-    if (days < 0)
-        out[0] = '\0';
-    else if (days < 14)
-        snprintf(out, size, "%d day%s", days, days == 1 ? "" : "s");
-    else if (days < 120)
-        snprintf(out, size, "%d weeks", (days + 3) / 7);
-    else
-        snprintf(out, size, "%d months", (int)floor(days / 30.44 + 0.5));
-}
-
-char *cp_label_text(const cp_source *s, int i, int n, ba_layout layout, ba_label_style style)
-{
-    const char *stage;
-    char buf[32];
-    if (layout == BA_LAYOUT_TIMELINE || n > 2) {
-        snprintf(buf, sizeof buf, "Session %d",
-                 s[i].has_photo && s[i].photo.session_number ? s[i].photo.session_number : i + 1);
-        stage = buf;
-    } else if (s[0].has_photo && s[n - 1].has_photo &&
-               strcmp(s[0].photo.stage, s[n - 1].photo.stage) != 0 &&
-               strcmp(s[i].photo.stage, "progress") != 0) {
-        snprintf(buf, sizeof buf, "%s", s[i].photo.stage);
-        buf[0] = g_ascii_toupper(buf[0]);
-        stage = buf;
-    } else {
-        stage = i == 0 ? "Before" : "After";
+    if (days < 14)
+        return g_strdup_printf(LN_("%d day", "%d days", days), days);
+    if (days < 120) {
+        int weeks = (days + 3) / 7;
+        return g_strdup_printf(LN_("%d week", "%d weeks", weeks), weeks);
     }
-    char date[32], since[32] = "";
-    pretty_date(s[i].date, date, sizeof date);
-    if (i > 0 && s[0].date[0] && s[i].date[0])
-        elapsed(days_between(s[0].date, s[i].date), since, sizeof since);
-    switch (style) {
-    case BA_LABEL_STAGE:
-        return g_strdup(stage);
-    case BA_LABEL_DATE:
-        return g_strdup(date[0] ? date : stage);
-    case BA_LABEL_FULL:
-        if (!date[0])
-            return g_strdup(stage);
-        if (since[0])
-            return g_strdup_printf("%s  \xc2\xb7  %s  \xc2\xb7  %s", stage, date, since);
-        return g_strdup_printf("%s  \xc2\xb7  %s", stage, date);
-    default:
+    int months = (int)floor(days / 30.44 + 0.5);
+    return g_strdup_printf(LN_("%d month", "%d months", months), months);
+}
+
+/* The session ordinal of panel @i for its client and area (the catalog's
+ * client-wide number when the area's is not known). */
+static int ordinal(const cp_source *s, int i)
+{
+    return s[i].area_session ? s[i].area_session : s[i].photo.session_number;
+}
+
+/* The stage word of panel @i: the caller's text for the first or the last
+ * panel, else the catalogued stage — a progress photo is never "After". */
+static char *stage_word(const cp_source *s, int i, int n, const ba_compose_options *o)
+{
+    if (i == 0 && o->label_before && *o->label_before)
+        return g_strdup(o->label_before);
+    if (i == n - 1 && o->label_after && *o->label_after)
+        return g_strdup(o->label_after);
+    if (!s[i].has_photo) /* plain files: only their order is known */
+        return n == 2 ? g_strdup(i == 0 ? LT_("Before") : LT_("After"))
+                      : g_strdup_printf(LT_("Session %d"), i + 1);
+    if (strcmp(s[i].photo.stage, "before") == 0)
+        return g_strdup(LT_("Before"));
+    if (strcmp(s[i].photo.stage, "after") == 0)
+        return g_strdup(LT_("After"));
+    /* U+00B7 MIDDLE DOT between the words */
+    return g_strdup_printf(LT_("Progress \xc2\xb7 session %d"), ordinal(s, i));
+}
+
+/* "3 sessions, 12 weeks" from panel 0 to panel @i ("" for panel 0 or when
+ * the dates are unknown or out of order). */
+static char *since_first(const cp_source *s, int i)
+{
+    int days;
+    if (i == 0 || !days_between(s[0].date, s[i].date, &days) || days < 0)
         return g_strdup("");
+    char *time = elapsed(days);
+    int sessions = s[0].has_photo && s[i].has_photo && s[0].area_session && s[i].area_session
+                       ? s[i].area_session - s[0].area_session
+                       : 0;
+    if (sessions <= 0)
+        return time;
+    char *count = g_strdup_printf(LN_("%d session", "%d sessions", sessions), sessions);
+    char *both = g_strdup_printf("%s, %s", count, time);
+    g_free(count);
+    g_free(time);
+    return both;
+}
+
+static char *label_text(const cp_source *s, int i, int n, const ba_compose_options *o)
+{
+    if (o->labels == BA_LABEL_NONE)
+        return g_strdup("");
+    char *stage = stage_word(s, i, n, o);
+    char date[64];
+    pretty_date(s[i].date, date, sizeof date);
+    if (o->labels == BA_LABEL_STAGE || !date[0])
+        return stage;
+    if (o->labels == BA_LABEL_DATE) {
+        g_free(stage);
+        return g_strdup(date);
     }
+    char *since = since_first(s, i);
+    char *text = since[0] ? g_strdup_printf("%s  \xc2\xb7  %s  \xc2\xb7  %s", stage, date, since)
+                          : g_strdup_printf("%s  \xc2\xb7  %s", stage, date);
+    g_free(since);
+    g_free(stage);
+    return text;
+}
+
+/* Two years between sessions of one course, or a later panel dated before
+ * the first, is more often a wrong date than a real course. */
+#define PLAUSIBLE_DAYS 730
+
+void cp_labels(const cp_source *s, int n, const ba_compose_options *o, ba_comparison *out)
+{
+    for (int i = 0; i < n; i++) {
+        char *text = label_text(s, i, n, o);
+        g_strlcpy(out->labels[i], text, sizeof out->labels[i]);
+        g_free(text);
+        int days;
+        if (i == 0 || !days_between(s[0].date, s[i].date, &days))
+            continue;
+        if (days < 0)
+            cp_warn(out, "elapsed time: %s (%s) is dated %d days before %s (%s); check the dates",
+                    s[i].name, s[i].date, -days, s[0].name, s[0].date);
+        else if (days > PLAUSIBLE_DAYS)
+            cp_warn(out,
+                    "elapsed time: %s is %.1f years after %s (%s to %s), more than the 2 a course "
+                    "of treatment plausibly spans; check the dates",
+                    s[i].name, days / 365.25, s[0].name, s[0].date, s[i].date);
+    }
+}
+
+int cp_labels_font(const ba_comparison *out, int n, int w, int font_px)
+{
+    int best = font_px;
+    char *font = g_strdup_printf("DejaVu Sans %d", font_px);
+    for (int i = 0; i < n; i++) {
+        VipsImage *mask = NULL;
+        char *escaped = g_markup_escape_text(out->labels[i], -1);
+        if (out->labels[i][0] && vips_text(&mask, escaped, "font", font, "dpi", 72, NULL) == 0 &&
+            mask->Xsize > w - 8)
+            best = MIN(best, (int)floor(font_px * (double)(w - 8) / mask->Xsize));
+        if (mask)
+            g_object_unref(mask);
+        g_free(escaped);
+    }
+    g_free(font);
+    vips_error_clear();
+    return best >= 6 ? best : font_px;
+}
+
+typedef struct session_list {
+    GArray *ids;      /* session ids in date order, each once */
+    GHashTable *seen; /* of those ids */
+} session_list;
+
+static int collect_session(const ba_photo *p, void *ud)
+{
+    session_list *l = ud;
+    gint64 *key = g_new(gint64, 1);
+    *key = p->session_id;
+    if (g_hash_table_add(l->seen, key))
+        g_array_append_val(l->ids, p->session_id);
+    return 0;
+}
+
+void cp_area_sessions(ba_catalog *cat, cp_source *s, int n)
+{
+    if (n < 1 || !s[0].has_photo)
+        return;
+    session_list l = {g_array_new(FALSE, FALSE, sizeof(int64_t)),
+                      g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL)};
+    ba_photo_filter f = {.client = s[0].photo.client, .area = s[0].photo.area};
+    ba_error err;
+    if (ba_catalog_photo_list(cat, &f, collect_session, &l, &err) == 0) {
+        for (int i = 0; i < n; i++) {
+            if (!s[i].has_photo || strcmp(s[i].photo.client, s[0].photo.client) != 0)
+                continue;
+            for (guint k = 0; k < l.ids->len; k++)
+                if (g_array_index(l.ids, int64_t, k) == s[i].photo.session_id)
+                    s[i].area_session = (int)k + 1;
+        }
+    }
+    g_array_free(l.ids, TRUE);
+    g_hash_table_destroy(l.seen);
 }
 
 /* A w x h band of @bg with @text centred in a contrasting colour. */
@@ -96,11 +226,28 @@ VipsImage *cp_text_band(const char *text, int w, int h, const unsigned char bg[3
     band->Type = VIPS_INTERPRETATION_sRGB;
     if (text && *text && font_px >= 6) {
         VipsImage *mask = NULL, *placed = NULL, *out = NULL;
-        char *font = g_strdup_printf("DejaVu Sans %d", font_px);
         char *escaped = g_markup_escape_text(text, -1);
-        int rc = vips_text(&mask, escaped, "font", font, "dpi", 72, "width", w - 8, NULL);
+        int rc = 0;
+        /* One line when it fits at 6 px or more (a label that wraps crowds
+         * its band), the font shrunk to the panel's width; else wrapped. */
+        for (int pass = 0; pass < 3 && rc == 0; pass++) {
+            char *font = g_strdup_printf("DejaVu Sans %d", font_px);
+            if (mask)
+                g_object_unref(mask);
+            mask = NULL;
+            rc = pass < 2 ? vips_text(&mask, escaped, "font", font, "dpi", 72, NULL)
+                          : vips_text(&mask, escaped, "font", font, "dpi", 72, "width", w - 8,
+                                      NULL);
+            g_free(font);
+            if (rc || mask->Xsize <= w - 8)
+                break;
+            int fit = (int)floor(font_px * (double)(w - 8) / mask->Xsize);
+            if (pass == 0 && fit >= 6)
+                font_px = fit;
+            else
+                pass = 1; /* wrap at the size asked for */
+        }
         g_free(escaped);
-        g_free(font);
         if (rc)
             goto fail;
         int x = MAX(0, (w - mask->Xsize) / 2), y = MAX(0, (h - mask->Ysize) / 2);

@@ -215,7 +215,9 @@ int cp_render(cp_source *s, int n, const ba_compose_options *o, const char *outp
             goto out;
         }
     }
-    cp_comparability(s, n, panels, out);
+    cp_comparability(s, n, &crop, out);
+    cp_labels(s, n, o, out);
+    int label_font = cp_labels_font(out, n, g.pw, (int)(g.label_h * 0.5));
     if (o->strict && out->n_warnings) {
         ba_error_set(err, BA_ERR_REFUSED, "%s: refused for a comparability warning: %s", output,
                      out->warnings[0]);
@@ -224,10 +226,8 @@ int cp_render(cp_source *s, int n, const ba_compose_options *o, const char *outp
     }
     for (int i = 0; i < n; i++) {
         if (g.label_h) {
-            char *text = cp_label_text(s, i, n, o->layout, o->labels);
-            VipsImage *band = cp_text_band(text, g.pw, g.label_h, o->background,
-                                        (int)(g.label_h * 0.5));
-            g_free(text);
+            VipsImage *band = cp_text_band(out->labels[i], g.pw, g.label_h, o->background,
+                                           label_font);
             if (!band || vips_join(panels[i], band, &cells[i], VIPS_DIRECTION_VERTICAL, NULL)) {
                 if (band)
                     g_object_unref(band);

@@ -1,5 +1,5 @@
-/* One photo into a panel: warp and resample once, hide the redactions, and
- * the comparability warnings measured on the panels. */
+/* One photo into a panel: warp and resample once, hide the redactions.
+ * The comparability measures are in comparability.c. */
 #include <glib.h>
 #include <math.h>
 #include <stdarg.h>
@@ -8,18 +8,6 @@
 
 #include "compose/internal.h"
 #include "ingest/load.h"
-
-static void warn(ba_comparison *out, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void warn(ba_comparison *out, const char *fmt, ...)
-{
-    if (out->n_warnings >= BA_COMPOSE_MAX_WARNINGS)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out->warnings[out->n_warnings++], sizeof out->warnings[0], fmt, ap);
-    va_end(ap);
-}
 
 /* Warp source @s so that reference rect @crop fills a pw x ph panel: one
  * antialiased shrink (vips_resize) then one bicubic affine. */
@@ -162,47 +150,4 @@ int cp_redact(VipsImage **panel, const cp_rect *crop, const ba_compose_options *
         }
     }
     return 0;
-}
-
-/* Mean relative luminance (CIE Y) of a panel. */
-static double mean_luminance(VipsImage *panel)
-{
-    VipsImage *xyz = NULL, *y = NULL;
-    double avg = -1;
-    if (vips_colourspace(panel, &xyz, VIPS_INTERPRETATION_XYZ, NULL) == 0 &&
-        vips_extract_band(xyz, &y, 1, NULL) == 0)
-        vips_avg(y, &avg, NULL);
-    if (xyz)
-        g_object_unref(xyz);
-    if (y)
-        g_object_unref(y);
-    return avg;
-}
-
-void cp_comparability(const cp_source *s, int n, VipsImage **panels, ba_comparison *out)
-{
-    double y0 = mean_luminance(panels[0]); /* the reference, measured once */
-    for (int i = 1; i < n; i++) {
-        const ba_capture *a = &s[0].capture, *b = &s[i].capture;
-        if (a->flash_fired >= 0 && b->flash_fired >= 0 && a->flash_fired != b->flash_fired)
-            warn(out, "flash: fired in %s but not in %s", a->flash_fired ? s[0].name : s[i].name,
-                 a->flash_fired ? s[i].name : s[0].name);
-        if (a->focal_length_35mm > 0 && b->focal_length_35mm > 0) {
-            double lo = MIN(a->focal_length_35mm, b->focal_length_35mm);
-            double hi = MAX(a->focal_length_35mm, b->focal_length_35mm);
-            if (hi > lo * 1.15)
-                warn(out, "focal length: %.0f mm vs %.0f mm (35 mm equivalent) in %s and %s",
-                     a->focal_length_35mm, b->focal_length_35mm, s[0].name, s[i].name);
-        }
-        if (s[0].has_photo && s[i].has_photo && strcmp(s[0].photo.view, s[i].photo.view) != 0)
-            warn(out, "view: %s is %s, %s is %s", s[0].name, s[0].photo.view, s[i].name,
-                 s[i].photo.view);
-        double yi = mean_luminance(panels[i]);
-        if (y0 > 0 && yi > 0) {
-            double stops = fabs(log2(yi / y0));
-            if (stops > 1.0)
-                warn(out, "exposure: %s is %.1f stops %s than %s on the aligned overlap",
-                     s[i].name, stops, yi > y0 ? "brighter" : "darker", s[0].name);
-        }
-    }
 }

@@ -36,6 +36,8 @@ static void item_free(gpointer p)
     g_free(it->tmp);
     ba_comparison_record_clear(&it->rec);
     g_free(it);
+    g_free(it->label_before);
+    g_free(it->label_after);
 }
 
 /* ---- selecting ---------------------------------------------------------- */

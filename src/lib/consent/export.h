@@ -42,6 +42,8 @@ typedef struct item {
     ba_compose_options opts;  /* how it was re-rendered */
     char *caption;            /* owned; the footer text, or NULL */
     char *logo;               /* owned; the recorded logo file, or NULL */
+    char *label_before;       /* owned; the recorded --label-before text, or NULL */
+    char *label_after;        /* owned; the recorded --label-after text, or NULL */
     ba_comparison out;        /* what the render produced */
     char *tmp;                /* rendered file in the temporary folder */
     char file[64];            /* <export-id>-<n>.png */

@@ -83,6 +83,15 @@ static bool logo_member(ba_catalog *cat, JsonObject *obj, char **path, double *o
 }
 
 /* Read @params into @o and @it->caption; false with @why when they cannot be. */
+/* The string member @name of @obj (g_free it), or NULL when absent or null. */
+static char *label_member(JsonObject *obj, const char *name)
+{
+    JsonNode *n = json_object_get_member(obj, name);
+    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+               ? g_strdup(json_node_get_string(n))
+               : NULL;
+}
+
 static bool read_parameters(ba_catalog *cat, const char *params, ba_compose_options *o,
                             item *it, const char **why)
 {
@@ -120,6 +129,11 @@ static bool read_parameters(ba_catalog *cat, const char *params, ba_compose_opti
     else if (!JSON_NODE_HOLDS_NULL(cap))
         goto out;
     char *logo = NULL;
+    /* The labels' own texts (absent before they were recorded). */
+    it->label_before = label_member(obj, "label_before");
+    it->label_after = label_member(obj, "label_after");
+    o->label_before = it->label_before;
+    o->label_after = it->label_after;
     if (!logo_member(cat, obj, &logo, &o->logo_opacity, why))
         goto out;
     it->logo = logo;

@@ -331,5 +331,6 @@ def exif_groups(path):
                        text=True)
     tags = json.loads(p.stdout)[0]
     groups = set(k.split(":", 1)[0] for k in tags if ":" in k)
+    # JFIF and PNG-pHYs carry only the pixel density, part of the format
     return sorted(groups - {"System", "File", "ExifTool", "Composite", "JFIF", "PNG",
-                            "SourceFile"})
+                            "PNG-pHYs", "SourceFile"})

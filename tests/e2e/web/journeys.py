@@ -57,7 +57,7 @@ def nav(b, role, shown, hidden):
     b.find("button", "Log out")
     extra = [n for n in hidden if b.has("link", n)]
     check(not extra, "a %s is shown the links %r" % (role, extra))
-    ok("navigation of a %s: %s, Log out%s" % (role, ", ".join(shown),
+    ok("navigation of %s: %s, Log out%s" % ({"admin": "an admin"}.get(role, "a " + role), ", ".join(shown),
                                               "; not " + ", ".join(hidden) if hidden else ""))
 
 
@@ -362,7 +362,7 @@ def main():
         s, _ = b.fetch(h)
         check(s == 404, "marketing GET %s without consent: %d" % (h, s))
     b.shoot("marketing-empty")
-    nav(b, "marketing", ("Marketing",), ("Capture", "Users", "Audit"))
+    nav(b, "marketing", ("Clients", "Marketing"), ("Capture", "Users", "Audit"))
     logout(b)
     ok("marketing: a client without consent is not listed and its URLs answer 404")
 
@@ -400,7 +400,7 @@ def main():
     b.shoot("marketing")
     b.click("button", "Export")
     b.find("combobox", "Format")
-    b.pick("De-identification", "eye-bars")
+    b.pick("De-identification", "eyes")
     b.wait(lambda: images_decoded(b), "the export's live preview")
     b.shoot("marketing-export")
     b.click("button", "Export image")
@@ -423,6 +423,23 @@ def main():
     check(black(data) > black(render) + 0.002,
           "no eye bars in the export: %.4f black vs %.4f in the render" %
           (black(data), black(render)))
+    # ... and they lie on the eyes: where the detector finds eyes in the
+    # render, the export is black (and it finds none in the export).
+    rpath = os.path.join(ART, "comparison-render")
+    with open(rpath, "wb") as f:
+        f.write(render)
+    found = LIB.json("detect", rpath)[0]
+    eyes = found.get("eyes") or []
+    soft(eyes, "the detector finds no eyes in the render: %r" % found)
+    g = Image.open(io.BytesIO(data)).convert("L")
+    rw, rh = Image.open(io.BytesIO(render)).size
+    for e in eyes:
+        x, y = int(e["x"] * g.width / rw), int(e["y"] * g.height / rh)
+        v = g.getpixel((x, y))
+        soft(v < 24, "the eye at (%d, %d) of the render is not under a bar in the export "
+             "(grey %d there)" % (x, y, v))
+    left = LIB.json("detect", out)[0].get("eyes") or []
+    soft(not left, "the detector still finds eyes in the marketing export: %r" % left)
     b.shoot("marketing-exported")
     logout(b)
     ok("marketing: consented comparison listed, exported with eye bars (export %d)" % ex[-1][0])
