@@ -33,9 +33,9 @@ typedef enum ba_layout {
 /** What the label under each panel says. */
 typedef enum ba_label_style {
     BA_LABEL_NONE = 0, /**< no labels */
-    BA_LABEL_STAGE,    /**< "Before" / "After" (timeline: "Session N") */
+    BA_LABEL_STAGE,    /**< the catalogued stage: "Before", "After", "Progress · session 3" */
     BA_LABEL_DATE,     /**< the session date */
-    BA_LABEL_FULL      /**< stage, date and the time since the first session */
+    BA_LABEL_FULL      /**< stage, date, and the sessions and time since the first */
 } ba_label_style;
 
 /** Most panels in one comparison. */
@@ -154,7 +154,8 @@ typedef struct ba_comparability {
     double delta_a;         /**< mean a* difference: + is redder, - greener */
     double delta_b;         /**< mean b* difference: + is yellower (warmer), - bluer */
     double cast;            /**< colour cast: hypot(delta_a, delta_b), a chroma shift in ΔE units */
-    /** variance of the Laplacian of L* over the reference's: < 1 is softer, > 1 sharper */
+    /** variance of the Laplacian of L* per unit of L* variance, over the
+     *  reference's: < 1 is softer, > 1 sharper */
     double sharpness_ratio;
     int flash_fired;        /**< this photo: 1 fired, 0 not, -1 unknown */
     double focal_length_35mm; /**< this photo, mm (35 mm equivalent), 0 unknown */

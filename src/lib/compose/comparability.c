@@ -14,13 +14,13 @@
 
 /* A colour cast (chroma shift of the mean, ΔE units) a viewer notices side
  * by side: a just-noticeable difference is ΔE ≈ 2.3; 3 leaves room for the
- * drift of two sessions under the same light (samples: 0.9). */
+ * drift of two sessions under the same light (sample pair: 0.4). */
 #define CAST_MAX 3.0
-/* Exposure: mean ΔL* over the overlap.  6 is about 0.4 stop at mid-grey,
- * clearly visible side by side (samples: 1.6). */
+/* Exposure: mean ΔL* over the overlap.  6 is about a third of a stop at
+ * skin tones, clearly visible side by side (sample pair: 5.4). */
 #define EXPOSURE_MAX 6.0
-/* Sharpness: one panel's Laplacian variance this many times the other's
- * (a Gaussian blur of σ ≈ 1 px at the measured size halves it). */
+/* Sharpness: one panel's contrast-normalised Laplacian variance this many
+ * times the other's (a Gaussian blur of σ = 1 px of the sample halves it). */
 #define SHARPNESS_MAX 2.0
 /* Focal lengths (35 mm equivalent) further apart than this factor change
  * the perspective of a face visibly. */
@@ -150,8 +150,8 @@ static void pixel_warnings(const cp_source *s, int i, const ba_comparability *c,
     if (c->sharpness_ratio > 0 &&
         (c->sharpness_ratio < 1.0 / SHARPNESS_MAX || c->sharpness_ratio > SHARPNESS_MAX))
         cp_warn(out,
-                "sharpness: %s is %s than %s (Laplacian variance ratio %.2f; the limit is "
-                "%.2f..%.2f)",
+                "sharpness: %s is %s than %s (Laplacian variance ratio %.2f per unit of "
+                "contrast; the limit is %.2f..%.2f)",
                 s[i].name, c->sharpness_ratio < 1 ? "softer" : "sharper", s[0].name,
                 c->sharpness_ratio, 1.0 / SHARPNESS_MAX, SHARPNESS_MAX);
 }
