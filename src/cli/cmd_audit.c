@@ -30,6 +30,7 @@ static JsonBuilder *export_json(const char *kind, const ba_export_record *e,
     for (int i = 0; i < n; i++)
         json_builder_add_string_value(b, items[i].file);
     json_builder_add_string_value(b, "export.json");
+    json_builder_add_string_value(b, "export.json.sig");
     json_builder_end_array(b);
     return b;
 }
@@ -44,7 +45,7 @@ static GString *export_text(const char *prefix, const char *state, const ba_expo
                     e->destination);
     for (int i = 0; i < n; i++)
         g_string_append_printf(t, " %s", items[i].file);
-    g_string_append(t, " export.json");
+    g_string_append(t, " export.json export.json.sig");
     return t;
 }
 

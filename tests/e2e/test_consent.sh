@@ -7,8 +7,9 @@
 #   marketing / with a revoked one -> refused, exit 1, naming client and scope,
 #   nothing in the destination, a refusal row in audit_log;
 # - a valid export writes <id>-<n>.png (exiftool: file structure only) and an
-#   export.json without client code, name, file names or session dates, and
-#   appends an audit row;
+#   export.json (and its signature) without client code, name, file names or
+#   camera, and appends an audit row (capture and session dates are in it:
+#   the signed provenance of issue 13 dates the photos);
 # - --deidentify eyes blackens exactly the documented eye region and changes
 #   nothing else; half-letterbox half its height, on the eye line; a consent's allowed list
 #   is enforced;
@@ -123,11 +124,11 @@ ba --library "$L" consent grant C-7 --scope marketing --evidence "$F/form.pdf" -
 W1=$T/web1
 ba --library "$L" --json export "$C1" --purpose marketing --to "$W1" --caption "Unretouched. Results vary."
 X1=$(json_field export_id <"$T/out")
-assert_eq "export 1 files" "$X1-1.png export.json" "$(ls -A "$W1" | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "export 1 files" "$X1-1.png export.json export.json.sig" "$(ls -A "$W1" | tr '\n' ' ' | sed 's/ $//')"
 exiftool -a -G1 -s "$W1/$X1-1.png" >"$T/x.txt"
 extra=$(awk '{ g = $1; gsub(/[][]/, "", g) } g !~ /^(ExifTool|System|File|PNG|PNG-pHYs|Composite)$/ { print }' "$T/x.txt")
 [ -z "$extra" ] || fail "exported image: expected only file-structure tags, got: $extra"
-for s in "C-7" "Jane" "Testperson" "jane-before" "jane-after" "2026-01-10" "2026-03-10" "TestMake"; do
+for s in "C-7" "Jane" "Testperson" "jane-before" "jane-after" "TestMake" "TestModel"; do
     assert_not_contains "export.json" "$W1/export.json" "$s"
 done
 $PY - "$W1" "$L" <<'EOF' || fail "export.json content"
@@ -241,11 +242,11 @@ assert_contains "names C-2" "$T/err" "C-2"
 run_ba --library "$L" --json export "$C1" "$C2" --purpose education --to "$T/edu" --skip-refused
 expect_rc "education export --skip-refused" 1
 grep '"kind":"refused"' "$T/out" | grep -q '"client":"C-2"' || fail "--skip-refused: expected C-2 refused, got: $(cat "$T/out")"
-assert_eq "--skip-refused: files" 2 "$(nfiles "$T/edu")"
+assert_eq "--skip-refused: files (image, manifest, signature)" 3 "$(nfiles "$T/edu")"
 assert_eq "refusal rows for C-2 (all or nothing, then skipped)" $((r0 + 2)) \
     "$(audit_rows "client='C-2' AND result='refused'")"
 ba --library "$L" export "$C2" --purpose clinical --to "$T/clin"
-assert_eq "clinical export files" 2 "$(nfiles "$T/clin")"
+assert_eq "clinical export files (image, manifest, signature)" 3 "$(nfiles "$T/clin")"
 ok "all or nothing by default; --skip-refused exports the rest (exit 1); clinical needs no consent"
 
 # --- the audit log is append-only -------------------------------------------------

@@ -163,6 +163,19 @@ assert_contains "wrong .pub named" "$T/err" "export-ed25519.pub: is not the publ
 cp "$T/pub.saved" "$L/keys/export-ed25519.pub"
 ok "a .pub that is not the key's half refuses the export, nothing written"
 
+# ---- backup and restore carry the key
+B -q backup --to "$T/bk"
+"$BA" -q restore --from "$T/bk" --to "$T/restored"
+run_ba --library "$T/restored" export verify "$T/e1"
+expect_rc "a restored library vouches for an earlier export" 0
+assert_eq "restored key files" 600 "$(stat -c %a "$T/restored/keys/export-ed25519.key")"
+ok "backup and restore keep the export key: earlier exports verify against the restored library"
+
+# ---- the take-down lists name the signature too
+B consent revoke A --scope marketing >"$T/revoke" 2>&1
+assert_contains "take-down lists the .sig" "$T/revoke" "export.json.sig"
+ok "take-down lists name export.json.sig"
+
 # ---- JSON
 fresh
 rm "$T/x/export.json.sig"

@@ -181,6 +181,25 @@ static void put(const char *dir, const char *name, const void *data, gssize len)
     g_free(p);
 }
 
+/* DIR/export.json naming the public key @pk64 and listing one image @file
+ * (@sha, @bytes), and DIR/export.json.sig signed with @sk. */
+static void sign_manifest(const char *dir, const char *pk64, const unsigned char *sk,
+                          const char *file, const char *sha, int bytes)
+{
+    char *manifest = g_strdup_printf(
+        "{\"format\":\"beforeafter-export\",\"export_id\":7,\"signature\":{\"algorithm\":"
+        "\"Ed25519\",\"public_key\":\"%s\"},\"images\":[{\"file\":\"%s\",\"sha256\":\"%s\","
+        "\"bytes\":%d}]}\n",
+        pk64, file, sha, bytes);
+    put(dir, "export.json", manifest, -1);
+    unsigned char sig[crypto_sign_BYTES];
+    crypto_sign_detached(sig, NULL, (const unsigned char *)manifest, strlen(manifest), sk);
+    char *b64 = g_base64_encode(sig, sizeof sig);
+    put(dir, "export.json.sig", b64, -1);
+    g_free(b64);
+    g_free(manifest);
+}
+
 /* DIR/7-1.png ("pixels"), export.json listing it, export.json.sig. */
 static char *signed_folder(fixture *f, ba_export_key *k)
 {
@@ -190,19 +209,9 @@ static char *signed_folder(fixture *f, ba_export_key *k)
     assert_int_equal(g_mkdir(dir, 0755), 0);
     put(dir, "7-1.png", "pixels", 6);
     char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, "pixels", 6);
-    char *manifest = g_strdup_printf(
-        "{\"format\":\"beforeafter-export\",\"export_id\":7,\"signature\":{\"algorithm\":"
-        "\"Ed25519\",\"public_key\":\"%s\"},\"images\":[{\"file\":\"7-1.png\",\"sha256\":\"%s\","
-        "\"bytes\":6}]}\n",
-        k->public_key_base64, sha);
-    put(dir, "export.json", manifest, -1);
-    unsigned char sk[crypto_sign_SECRETKEYBYTES], sig[crypto_sign_BYTES];
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
     secret_key(f, sk);
-    crypto_sign_detached(sig, NULL, (const unsigned char *)manifest, strlen(manifest), sk);
-    char *b64 = g_base64_encode(sig, sizeof sig);
-    put(dir, "export.json.sig", b64, -1);
-    g_free(b64);
-    g_free(manifest);
+    sign_manifest(dir, k->public_key_base64, sk, "7-1.png", sha, 6);
     g_free(sha);
     return dir;
 }
@@ -282,27 +291,16 @@ static void test_resigned_manifest(void **state)
     fixture *f = *state;
     ba_export_key k;
     char *dir = signed_folder(f, &k);
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES],
-        sig[crypto_sign_BYTES];
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
     crypto_sign_keypair(pk, sk);
     char *pk64 = g_base64_encode(pk, sizeof pk);
     put(dir, "7-1.png", "forged", 6);
     char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, "forged", 6);
-    char *manifest = g_strdup_printf(
-        "{\"format\":\"beforeafter-export\",\"export_id\":7,\"signature\":{\"algorithm\":"
-        "\"Ed25519\",\"public_key\":\"%s\"},\"images\":[{\"file\":\"7-1.png\",\"sha256\":\"%s\","
-        "\"bytes\":6}]}\n",
-        pk64, sha);
-    put(dir, "export.json", manifest, -1);
-    crypto_sign_detached(sig, NULL, (const unsigned char *)manifest, strlen(manifest), sk);
-    char *b64 = g_base64_encode(sig, sizeof sig);
-    put(dir, "export.json.sig", b64, -1);
+    sign_manifest(dir, pk64, sk, "7-1.png", sha, 6);
     ba_export_verify_result r;
     ba_error err;
     assert_int_equal(ba_consent_export_verify(dir, NULL, &r, &err), 0);
     expect_failure(dir, k.public_key, "not the library's own");
-    g_free(b64);
-    g_free(manifest);
     g_free(sha);
     g_free(pk64);
     tu_rmtree(dir);
@@ -315,24 +313,14 @@ static void test_listed_names_stay_in_the_folder(void **state)
     ba_export_key k;
     ba_error err;
     assert_int_equal(ba_consent_export_key(f->cat, true, &k, &err), 0);
-    unsigned char sk[crypto_sign_SECRETKEYBYTES], sig[crypto_sign_BYTES];
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
     secret_key(f, sk);
     const char *names[] = {"../7-1.png", "export.json", "a/b.png"};
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         char *dir = g_build_filename(f->work, "names", NULL);
         assert_int_equal(g_mkdir(dir, 0755), 0);
-        char *manifest = g_strdup_printf(
-            "{\"format\":\"beforeafter-export\",\"export_id\":7,\"signature\":{\"algorithm\":"
-            "\"Ed25519\",\"public_key\":\"%s\"},\"images\":[{\"file\":\"%s\",\"sha256\":\"00\","
-            "\"bytes\":0}]}",
-            k.public_key_base64, names[i]);
-        put(dir, "export.json", manifest, -1);
-        crypto_sign_detached(sig, NULL, (const unsigned char *)manifest, strlen(manifest), sk);
-        char *b64 = g_base64_encode(sig, sizeof sig);
-        put(dir, "export.json.sig", b64, -1);
+        sign_manifest(dir, k.public_key_base64, sk, names[i], "00", 0);
         expect_failure(dir, NULL, "without a plain file name");
-        g_free(b64);
-        g_free(manifest);
         tu_rmtree(dir);
         g_free(dir);
     }

@@ -309,6 +309,7 @@ static int collect(erase_job *j, ba_error *err)
         }
         g_strfreev(list);
         json_builder_add_string_value(j->exports, "export.json");
+        json_builder_add_string_value(j->exports, "export.json.sig");
         json_builder_end_array(j->exports);
         json_builder_end_object(j->exports);
     }

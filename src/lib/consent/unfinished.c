@@ -12,6 +12,7 @@
 #include "beforeafter/beforeafter.h"
 #include "catalog/writers.h"
 #include "consent/export.h"
+#include "consent/signature.h"
 
 typedef struct unfinished {
     ba_catalog *cat;
@@ -31,9 +32,10 @@ static int mark_interrupted(unfinished *u, ba_export_record *e, const ba_export_
     GString *present = g_string_new(NULL);
     const char *names[BA_COMPOSE_MAX_PANELS + 64];
     int n_names = 0;
-    for (int i = 0; i < n_items && n_names < (int)G_N_ELEMENTS(names) - 1; i++)
+    for (int i = 0; i < n_items && n_names < (int)G_N_ELEMENTS(names) - 2; i++)
         names[n_names++] = items[i].file;
     names[n_names++] = MANIFEST;
+    names[n_names++] = MANIFEST_SIG;
     for (int i = 0; i < n_names; i++) {
         char *p = g_build_filename(e->destination, names[i], NULL);
         if (g_file_test(p, G_FILE_TEST_EXISTS))

@@ -83,6 +83,24 @@ static int backup_into(ba_catalog *cat, const char *stage, ba_record_backup_resu
         g_free(from);
     }
     g_ptr_array_free(files, TRUE);
+    /* The export-signing key: a restored library signs, and vouches for its
+     * earlier exports (export verify --library), with the same key. */
+    static const char *const KEYS[] = {BA_PATH_EXPORT_KEY, BA_PATH_EXPORT_PUB};
+    for (size_t k = 0; r == 0 && k < G_N_ELEMENTS(KEYS); k++) {
+        char *from = g_build_filename(ba_catalog_dir(cat), KEYS[k], NULL);
+        char *to = g_build_filename(stage, KEYS[k], NULL);
+        if (g_file_test(from, G_FILE_TEST_IS_REGULAR)) {
+            r = hash_path(from, sha, NULL, err) || ba_tree_copy_checked(from, to, sha, &out->bytes, err)
+                    ? -1
+                    : 0;
+            if (r == 0) {
+                out->files++;
+                g_string_append_printf(manifest, "%s  %s\n", sha, KEYS[k]);
+            }
+        }
+        g_free(to);
+        g_free(from);
+    }
     if (r == 0)
         r = make_layout(stage, err) || write_manifest(stage, manifest, err) ? -1 : 0;
     g_string_free(manifest, TRUE);

@@ -392,7 +392,7 @@ static int on_unfinished_export(const ba_export_record *e, const ba_export_item 
     GString *files = g_string_new(NULL);
     for (int i = 0; i < n; i++)
         g_string_append_printf(files, "%s ", items[i].file);
-    g_string_append(files, "export.json");
+    g_string_append(files, "export.json export.json.sig");
     bool repaired = strcmp(e->status, "interrupted") == 0;
     report(c, BA_PROBLEM_PENDING_EXPORT, 0, e->destination, repaired,
            "export %" G_GINT64_FORMAT " (%s) was interrupted before it finished: check %s for "
