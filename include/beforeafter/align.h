@@ -64,6 +64,16 @@ typedef struct ba_align_details {
     double seconds;           /**< wall time of the call */
 } ba_align_details;
 
+/** Whether to align on the face found on the reference (ba_align_options.face_roi). */
+typedef enum ba_align_face {
+    BA_ALIGN_FACE_OFF = 0,  /**< the whole image (or the ROI given) */
+    BA_ALIGN_FACE_REQUIRED, /**< on the face; refused (BA_ERR_REFUSED) when none is found */
+    BA_ALIGN_FACE_IF_FOUND  /**< on the face when one is found, else the whole image */
+} ba_align_face;
+
+/** How much the detected face box is grown (each dimension) to make the ROI. */
+#define BA_ALIGN_FACE_GROW 0.15
+
 /** How to align. */
 typedef struct ba_align_options {
     int work_size;          /**< long edge of the feature working copy in px; 0 = default
@@ -78,6 +88,10 @@ typedef struct ba_align_options {
                                  Only reference features and pixels inside it count. */
     double max_megapixels;  /**< pixel limit for plain files; <= 0 = ingest's default */
     ba_align_details *details; /**< optional, filled with diagnostics (also on refusal) */
+    ba_align_face face_roi; /**< when no @c roi and no @c points are given: the region of
+                                 interest is the face found on the reference (detect.h),
+                                 grown by BA_ALIGN_FACE_GROW; the method then ends in
+                                 "+face-roi" */
 } ba_align_options;
 
 /** Fill @p o with the defaults. */

@@ -11,8 +11,12 @@
  * kept.  The eyes are then searched in the upper part of that face at a
  * working scale where the face is 300 px wide, and the pair is chosen by
  * geometry: similar size, roughly level (within about 20 degrees), a
- * distance of 0.25-0.65 face widths, one on each side of the face's centre.
- * When no face is found, no eyes are searched.
+ * distance of 0.25-0.65 face widths, one on each side of the face's centre,
+ * each 0.13-0.4 face widths wide.  Without a plausible pair, a single eye is
+ * reported only in a face of confidence >= 0.5.  A weakly supported face
+ * (fewer than 12 neighbours, see below) is reported only when a pair of eyes
+ * with eyes_confidence >= 0.03 is found in it.  When no face is found, no
+ * eyes are searched.
  *
  * Coordinates: x right, y down, in the pixels of the image given (for a
  * photo: its full-resolution master, upright), pixel centres at
@@ -100,6 +104,16 @@ BA_API int ba_detect_file(const char *path, double max_megapixels, ba_detection 
  */
 BA_API bool ba_detect_face_box(const ba_detection *d, double grow, int width, int height,
                                double box[4]);
+
+/**
+ * True when treatment area @p area is on the face, where alignment on the
+ * face (and an eye bar) make sense: the seeded forehead, glabella,
+ * crows-feet, cheeks and lips, and the names clinics commonly add (face,
+ * frown-lines, under-eyes, tear-troughs, nose, chin, jawline,
+ * nasolabial-folds, marionette-lines, temples, eyebrows, eyelids, perioral);
+ * case-insensitive.
+ */
+BA_API bool ba_detect_area_is_facial(const char *area);
 
 #ifdef __cplusplus
 }

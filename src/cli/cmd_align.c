@@ -18,7 +18,8 @@ static const GOptionEntry ENTRIES[] = {
      "Landmark pairs instead of automatic alignment: reference points, a colon, photo points",
      "\"RX,RY RX,RY : PX,PY PX,PY\""},
     {"roi", 0, 0, G_OPTION_ARG_STRING, &opt_roi,
-     "Only the treatment area of the reference counts (full-resolution pixels)", "X,Y,W,H"},
+     "Only the treatment area of the reference counts (full-resolution pixels), or the face "
+     "found on it", "X,Y,W,H|face"},
     {"work-size", 0, 0, G_OPTION_ARG_INT, &opt_work_size,
      "Long edge of the feature working copy in px (default 560)", "PX"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -32,6 +33,9 @@ static const char DESCRIPTION[] =
     "full resolution) to REFERENCE.  Score 0..1: 0.5 and above means trust it.\n"
     "Photos that cannot be aligned honestly are refused (exit code 1) with the\n"
     "reason; give landmark points with --points for those.\n\n"
+    "--roi face aligns on the face detected on REFERENCE (its box grown by 15 percent);\n"
+    "a reference without a face found is refused.  The method then ends in\n"
+    "\"+face-roi\".\n\n"
     "Exit codes: 0 aligned, 1 refused or unreadable image, 2 usage error or\n"
     "unknown photo, 3 library unusable.";
 
@@ -77,6 +81,8 @@ static void print_json(const ba_alignment *a, gboolean ids, gint64 pid, gint64 r
     cli_json_real(b, "score", a->score, 3);
     json_builder_set_member_name(b, "method");
     json_builder_add_string_value(b, a->method);
+    if (g_str_has_suffix(a->method, "+face-roi"))
+        cli_json_str(b, "roi", "face");
     json_builder_end_object(b);
     cli_json_line(b);
 }
@@ -121,7 +127,9 @@ int cmd_align(ba_catalog *cat, int argc, char **argv)
         }
         o.points = points;
     }
-    if (opt_roi && ba_align_parse_roi(opt_roi, o.roi, &err)) {
+    if (g_strcmp0(opt_roi, "face") == 0)
+        o.face_roi = BA_ALIGN_FACE_REQUIRED;
+    else if (opt_roi && ba_align_parse_roi(opt_roi, o.roi, &err)) {
         rc = cli_usage("align", "%s", err.message);
         goto out;
     }

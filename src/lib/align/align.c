@@ -19,6 +19,7 @@
 
 #include "align/internal.h"
 #include "align/loaded.h"
+#include "detect/loaded.h"
 #include "catalog/writers.h"
 #include "ingest/load.h"
 
@@ -242,7 +243,7 @@ static int work_size(const ba_align_options *opts)
 }
 
 /* The core: align @pimg onto @rimg (sRGB images). */
-static int align_images(const source *pimg, const source *rimg, const char *pname,
+static int align_core(const source *pimg, const source *rimg, const char *pname,
                         const char *rname, const ba_align_options *opts, ba_alignment *out,
                         ba_error *err)
 {
@@ -390,6 +391,32 @@ done:
     al_view_clear(&ref);
     det->seconds = (g_get_monotonic_time() - t0) / 1e6;
     return rc;
+}
+
+/* align_core() on the face found on the reference when @opts asks for it. */
+static int align_images(const source *pimg, const source *rimg, const char *pname,
+                        const char *rname, const ba_align_options *opts, ba_alignment *out,
+                        ba_error *err)
+{
+    if (!opts || opts->face_roi == BA_ALIGN_FACE_OFF || opts->points ||
+        (opts->roi[2] > 0 && opts->roi[3] > 0))
+        return align_core(pimg, rimg, pname, rname, opts, out, err);
+    ba_detection d;
+    ba_align_options o = *opts;
+    if (dt_detect_image(rimg->img, rimg->w, rimg->h, rname, &d, err))
+        return -1;
+    bool found = ba_detect_face_box(&d, BA_ALIGN_FACE_GROW, rimg->w, rimg->h, o.roi);
+    if (!found && opts->face_roi == BA_ALIGN_FACE_REQUIRED) {
+        if (opts->details)
+            memset(opts->details, 0, sizeof *opts->details);
+        ba_error_set(err, BA_ERR_REFUSED, "%s: no face found to align on", rname);
+        return -1;
+    }
+    if (align_core(pimg, rimg, pname, rname, &o, out, err))
+        return -1;
+    if (found)
+        g_strlcat(out->method, "+face-roi", sizeof out->method);
+    return 0;
 }
 
 int al_align_images(VipsImage *reference, const char *rname, VipsImage *photo,

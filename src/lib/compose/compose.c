@@ -15,6 +15,7 @@
 
 #include "align/loaded.h"
 #include "beforeafter/align.h"
+#include "beforeafter/detect.h"
 #include "beforeafter/library.h"
 #include "catalog/writers.h"
 #include "library/paths.h"
@@ -464,6 +465,10 @@ static int alignment_of(ba_catalog *cat, const cp_source *s, int i,
     }
     ba_align_options ao;
     ba_align_options_init(&ao);
+    /* A facial area aligns on the face when one is found on the reference
+     * (the method then ends in "+face-roi"), not on the background. */
+    if (ba_detect_area_is_facial(s[0].photo.area))
+        ao.face_roi = BA_ALIGN_FACE_IF_FOUND;
     if (al_align_masters(&s[i].photo, s[i].img, &s[0].photo, s[0].img, &ao, a, err))
         return -1;
     return o->store_alignment ? ba_catalog_alignment_put(cat, a, err) : 0;

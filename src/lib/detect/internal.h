@@ -4,7 +4,7 @@
 #define BA_DETECT_INTERNAL_H
 
 #include "beforeafter/detect.h"
-#include "detect/cascade.h"
+#include "cascade.h"
 
 /* Where Debian's opencv-data puts the cascades. */
 #define DT_CASCADE_DIR "/usr/share/opencv4/haarcascades"
