@@ -60,7 +60,7 @@ _beforeafter()
     --view) COMPREPLY=($(compgen -W "frontal left-45 right-45 left-90 right-90 other" -- "$cur")); return 0 ;;
     --scope | --purpose) COMPREPLY=($(compgen -W "clinical education marketing" -- "$cur")); return 0 ;;
     --label-style) COMPREPLY=($(compgen -W "none stage date full" -- "$cur")); return 0 ;;
-    --deidentify) COMPREPLY=($(compgen -W "eyes half-letterbox blur-face" -- "$cur")); return 0 ;;
+    --deidentify) COMPREPLY=($(compgen -W "eyes half-letterbox blur-face crop-to-area blur-outside" -- "$cur")); return 0 ;;
     --format) COMPREPLY=($(compgen -W "png jpg webp" -- "$cur")); return 0 ;;
     --layout)
         if [[ $cmd == compare || $cmd == batch ]]; then

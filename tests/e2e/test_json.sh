@@ -76,6 +76,7 @@ j consent grant C-1 --scope education
 j consent list
 j export "$C1" --purpose marketing --to "$T/exp1"
 j export "$C2" --purpose clinical --to "$T/exp2"
+j export "$C1" --purpose clinical --deidentify eyes --to "$T/exp-deid" # eyes detected per panel
 j export verify "$T/exp1"
 j export key
 printf 'x' >>"$T/exp2/export.json"

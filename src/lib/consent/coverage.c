@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <vips/vips.h>
@@ -178,7 +179,7 @@ static int render_source(job *j, item *it, pixels *src, ba_error *err)
         rc = decode(path, src, err);
     g_unlink(path);
     g_free(path);
-    if (rc == 0 && (src->w != 0) && memcmp(out.panels, it->out.panels, sizeof out.panels) != 0) {
+    if (rc == 0 && memcmp(out.panels, it->out.panels, sizeof out.panels) != 0) {
         ba_error_set(err, BA_ERR_INTERNAL, "the unredacted render of comparison %" G_GINT64_FORMAT
                      " has another layout", it->rec.id);
         rc = -1;
@@ -201,6 +202,25 @@ static int refuse(const item *it, int p, ba_error *err, const char *fmt, ...)
     return -1;
 }
 
+/* Eye @e of panel @p in output px (@x, @y): 1 when the panel shows it; 0
+ * when it was detected on the master outside what is shown (nothing to
+ * hide); given eyes outside it are refused (-1): they cannot be the eyes in
+ * the photo, and hiding them would hide nothing. */
+static int eye_shown(const item *it, int p, int e, const panel_map *m, double *x, double *y,
+                     ba_error *err)
+{
+    const panel_deid *pd = &it->deid[p];
+    to_output(m, pd->eyes[e][0], pd->eyes[e][1], x, y);
+    if (inside(m->rect, *x, *y))
+        return 1;
+    if (pd->detected)
+        return 0;
+    return refuse(it, p, err,
+                  "the eyes are not covered: eye %d (%g,%g) lies outside the part of the photo "
+                  "shown, so these cannot be the eyes in it",
+                  e + 1, pd->eyes[e][0], pd->eyes[e][1]);
+}
+
 /* The eyes of panel @p under the bar. */
 static int check_bar(const job *j, item *it, int p, const pixels *c, ba_error *err)
 {
@@ -213,14 +233,11 @@ static int check_bar(const job *j, item *it, int p, const pixels *c, ba_error *e
     pd->measured = 1;
     for (int e = 0; e < 2; e++) {
         double x, y;
-        to_output(&m, pd->eyes[e][0], pd->eyes[e][1], &x, &y);
-        if (!inside(m.rect, x, y)) {
-            if (pd->detected)
-                continue; /* found on the master, outside what is shown */
-            return refuse(it, p, err,
-                          "the eyes are not covered: eye %d (%g,%g) lies outside the part of "
-                          "the photo shown, so these cannot be the eyes in it",
-                          e + 1, pd->eyes[e][0], pd->eyes[e][1]);
+        int shown = eye_shown(it, p, e, &m, &x, &y, err);
+        if (shown <= 0) {
+            if (shown < 0)
+                return -1;
+            continue;
         }
         double f = bar_fraction(c, around(x, y, hx, hy, m.rect));
         pd->measured = MIN(pd->measured, f);
@@ -276,14 +293,11 @@ static int check_blur(const job *j, item *it, int p, const pixels *c, const pixe
     double d = hypot(pd->eyes[1][0] - pd->eyes[0][0], pd->eyes[1][1] - pd->eyes[0][1]) * m.kx;
     for (int e = 0; e < 2; e++) {
         double x, y;
-        to_output(&m, pd->eyes[e][0], pd->eyes[e][1], &x, &y);
-        if (!inside(m.rect, x, y)) {
-            if (pd->detected)
-                continue;
-            return refuse(it, p, err,
-                          "the eyes are not covered: eye %d (%g,%g) lies outside the part of "
-                          "the photo shown, so these cannot be the eyes in it",
-                          e + 1, pd->eyes[e][0], pd->eyes[e][1]);
+        int shown = eye_shown(it, p, e, &m, &x, &y, err);
+        if (shown <= 0) {
+            if (shown < 0)
+                return -1;
+            continue;
         }
         box b = around(x, y, MAX(2.0, EYE_BOX_HALF_W * d), MAX(2.0, EYE_BOX_HALF_H * d), m.rect);
         double ratio = blur_ratio(c, src, b);
