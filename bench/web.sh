@@ -57,6 +57,7 @@ WORK=$(cd "$WORK" && pwd)
 rm -rf "$WORK/run"
 mkdir -p "$WORK/run"
 export VIPS_WARNING=0 KEEP
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ in the source tree
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 echo "web benchmark: $PHOTOS photos over $CLIENTS clients, a $PAGE-photo page, a $SIZE capture"
 echo "  host: ${cpu:-?}, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start; $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"

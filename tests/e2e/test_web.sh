@@ -6,6 +6,7 @@
 # BA_WEB_ARTIFACTS (default: test-artifacts/web/ next to the binary).
 set -eu
 . "$(dirname "$0")/lib.sh"
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ in the source tree
 for tool in /usr/bin/chromium /usr/bin/chromedriver exiftool openssl; do
     command -v "$tool" >/dev/null || fail "$tool missing (scripts/install-deps.sh)"
 done

@@ -57,8 +57,9 @@ def nav(b, role, shown, hidden):
     b.find("button", "Log out")
     extra = [n for n in hidden if b.has("link", n)]
     check(not extra, "a %s is shown the links %r" % (role, extra))
-    ok("navigation of %s: %s, Log out%s" % ({"admin": "an admin"}.get(role, "a " + role), ", ".join(shown),
-                                              "; not " + ", ".join(hidden) if hidden else ""))
+    who = "an admin" if role == "admin" else "a " + role
+    ok("navigation of %s: %s, Log out%s" % (who, ", ".join(shown),
+                                            "; not " + ", ".join(hidden) if hidden else ""))
 
 
 SOFT = []
