@@ -8,7 +8,8 @@
 #   options      the --long options of 'beforeafter COMMAND --help'
 #   values       --area: 'beforeafter area list'; --client: 'beforeafter
 #                client list'; --stage, --view, --scope, --purpose, --layout,
-#                --label-style, --deidentify, --format: their fixed words;
+#                --label-style, --deidentify, --format, --preset, --rules: their
+#                fixed words;
 #                file options: file names.
 
 _beforeafter_words()
@@ -62,6 +63,8 @@ _beforeafter()
     --label-style) COMPREPLY=($(compgen -W "none stage date full" -- "$cur")); return 0 ;;
     --deidentify) COMPREPLY=($(compgen -W "eyes half-letterbox blur-face crop-to-area blur-outside" -- "$cur")); return 0 ;;
     --format) COMPREPLY=($(compgen -W "png jpg webp" -- "$cur")); return 0 ;;
+    --preset) COMPREPLY=($(compgen -W "square portrait story" -- "$cur")); return 0 ;;
+    --rules) COMPREPLY=($(compgen -W "uk au us none" -- "$cur")); return 0 ;;
     --layout)
         if [[ $cmd == compare || $cmd == batch ]]; then
             COMPREPLY=($(compgen -W "side-by-side stacked timeline" -- "$cur"))

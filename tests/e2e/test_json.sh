@@ -88,6 +88,8 @@ j audit --access
 j verify
 j settings
 j settings retention-years 0
+j settings rules uk
+j settings disclosure "Individual results vary."
 j backup --to "$T/backup"
 j restore --from "$T/backup" --to "$T/restored"
 j comparison delete "$C2"
