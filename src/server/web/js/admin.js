@@ -1,5 +1,5 @@
 // Users and the access audit (admin).
-import {get, post, q, enc} from './api.js';
+import {get, post, q, enc, session} from './api.js';
 import {h, clear, field, select, alertBox, statusBox, say, page} from './dom.js';
 
 const when = (s) => (s || '').replace('T', ' ').replace('Z', ' UTC');
@@ -31,7 +31,8 @@ export function renderUsers(root) {
   });
   root.append(page('Users', form, err, status,
     h('div', {class: 'table-wrap'}, h('table', {},
-      h('thead', {}, h('tr', {}, ['User', 'Role', 'Added', 'Status', 'Sessions', ''].map((t) => h('th', {scope: 'col'}, t)))),
+      h('thead', {}, h('tr', {}, ['User', 'Role', 'Added', 'Status', 'Sessions', ''].map((t) =>
+        h('th', {scope: 'col', class: t === 'Added' || t === 'Sessions' ? 'wide-only' : null}, t)))),
       body))));
 
   async function load() {
@@ -39,11 +40,12 @@ export function renderUsers(root) {
       const r = await get('/api/v1/users');
       clear(body);
       for (const u of r.users) {
-        const act = u.disabled_at ? '' : h('button', {type: 'button', class: 'danger small',
+        // No button to lock oneself out.
+        const act = u.disabled_at || u.user === session.user ? '' : h('button', {type: 'button', class: 'danger small',
           'aria-label': `Disable ${u.user}`, onclick: () => disable(u)}, 'Disable');
-        body.append(h('tr', {}, h('td', {}, u.user), h('td', {}, u.role), h('td', {}, when(u.created_at)),
+        body.append(h('tr', {}, h('td', {}, u.user), h('td', {}, u.role), h('td', {class: 'wide-only'}, when(u.created_at)),
           h('td', {}, u.disabled_at ? `disabled ${when(u.disabled_at)}` : 'active'),
-          h('td', {}, String(u.active_sessions)), h('td', {}, act)));
+          h('td', {class: 'wide-only'}, String(u.active_sessions)), h('td', {}, act)));
       }
     } catch (x) {
       say(err, x.message);

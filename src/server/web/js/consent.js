@@ -74,7 +74,9 @@ export async function renderConsent(root, [code]) {
     clear(takedown);
     try {
       const r = await post(`/api/v1/consents/${k.consent_id}/revoke`);
-      say(status, `Revoked ${r.revoked === 1 ? 'the' : r.revoked} ${r.scope} consent${r.revoked === 1 ? '' : 's'} of ${r.client}.`);
+      const n = r.takedown.length;
+      say(status, `Revoked ${r.revoked === 1 ? 'the' : r.revoked} ${r.scope} consent${r.revoked === 1 ? '' : 's'} of ${r.client}` +
+        (n ? ` — ${n} export${n === 1 ? '' : 's'} to take down, listed below.` : '; no export used it.'));
       takedown.append(h('h2', {}, 'Exports to take down'));
       if (!r.takedown.length) takedown.append(h('p', {}, 'No export used this consent.'));
       const ul = h('ul', {class: 'takedown-list'});
@@ -83,6 +85,7 @@ export async function renderConsent(root, [code]) {
           e.files.join(', ')));
       }
       takedown.append(ul);
+      takedown.scrollIntoView({block: 'nearest'});
       load();
     } catch (x) {
       say(err, x.message);

@@ -6,10 +6,9 @@ import {h, clear, field, select, alertBox, statusBox, say, page, day} from './do
 
 const FORMATS = [['stage', 'Labels: stage'], ['date', 'Labels: date'], ['full', 'Labels: stage and date'],
                  ['none', 'No labels']];
-// GET /api/v1/photos/{id}/detect (helper A's detector route) proposes the
-// eye markers; until the server has that route, asking would only log a 404,
-// so the user places them.  Turn this on when the route is in routes.c.
-const DETECTOR = false;
+// GET /api/v1/photos/{id}/detect proposes the eye markers (false: never ask,
+// for a server without the detector, where asking would only log a 404).
+const DETECTOR = true;
 
 const MODES = [['eyes', 'Eye bar'], ['half-letterbox', 'Half letterbox'], ['blur-face', 'Blurred face'],
                ['none', 'None']];
@@ -47,7 +46,8 @@ function card(c) {
     h('img', {src: `/api/v1/comparisons/${c.comparison_id}/image`, alt: `Comparison ${c.comparison_id} of ${c.client}`,
               loading: 'lazy'}),
     h('div', {class: 'meta', id: `cmp-${c.comparison_id}`},
-      h('strong', {}, c.client), ` · ${c.areas.join(', ')} · ${c.layout} · ${day(c.created_at)}`),
+      h('strong', {}, c.client), ` · ${c.areas.join(', ')} · ${c.layout} · `,
+      h('span', {class: 'nowrap'}, day(c.created_at))),
     can('marketing') ? h('div', {class: 'actions'}, btn) : null, panel);
 }
 
@@ -60,11 +60,16 @@ async function exportPanel(panel, c) {
   const img = h('img', {alt: 'Reference photo of the comparison', draggable: 'false'});
   const bar = h('div', {class: 'bar', 'aria-hidden': 'true'});
   const eyes = [{x: 0.4, y: 0.4, name: 'Left eye'}, {x: 0.6, y: 0.4, name: 'Right eye'}];
+  // Until the user moves a marker, the export sends no eye points: the
+  // library then finds the eyes on every panel itself (and refuses, with its
+  // reason shown, when it finds none); the markers only preview that.
+  let moved = false;
   const handles = eyes.map((e) => h('button', {type: 'button', class: 'eye', 'aria-label': e.name,
     title: `${e.name}: drag, or use the arrow keys`}));
   const stage = h('div', {class: 'redact-stage'}, img, bar, ...handles);
   const exportBtn = h('button', {type: 'button', class: 'primary'}, 'Export image');
-  const hint = h('p', {class: 'muted small'}, 'Place the two markers on the eye centres; the bar follows.');
+  const hint = h('p', {role: 'status', class: 'hint-box'},
+    'No eyes were found on this photo: drag the two markers onto the eye centres (or use the arrow keys), or export to have each panel searched again.');
   panel.append(h('div', {class: 'row'}, field('Format', format), field('De-identification', mode)),
     stage, hint, h('div', {class: 'actions'}, exportBtn), err, status, download);
 
@@ -83,7 +88,7 @@ async function exportPanel(panel, c) {
               : Array.isArray(d.eyes) && d.eyes.length === 2 ? d.eyes.map((e) => [e.x ?? e[0], e.y ?? e[1]]) : null;
     if (pts && photo) {
       pts.forEach(([x, y], i) => { eyes[i].x = x / photo.width; eyes[i].y = y / photo.height; });
-      hint.textContent = 'The eye markers are where the detector found the eyes; drag them to correct.';
+      hint.textContent = 'The markers are where the eyes were found; check them, and drag to correct.';
     }
   } catch (x) { /* no detector: the user places the markers */ }
 
@@ -118,6 +123,7 @@ async function exportPanel(panel, c) {
       const r = stage.getBoundingClientRect();
       eyes[i].x = Math.min(1, Math.max(0, (e.clientX - r.left) / r.width));
       eyes[i].y = Math.min(1, Math.max(0, (e.clientY - r.top) / r.height));
+      moved = true;
       draw();
     });
     el.addEventListener('keydown', (e) => {
@@ -127,6 +133,7 @@ async function exportPanel(panel, c) {
       e.preventDefault();
       eyes[i].x = Math.min(1, Math.max(0, eyes[i].x + dx));
       eyes[i].y = Math.min(1, Math.max(0, eyes[i].y + dy));
+      moved = true;
       draw();
     });
   });
@@ -139,7 +146,7 @@ async function exportPanel(panel, c) {
     const body = {comparisons: [c.comparison_id], purpose: 'marketing', label_style: format.value};
     if (mode.value !== 'none') {
       body.deidentify = mode.value;
-      if (photo) body.eyes = eyes.flatMap((e) => [Math.round(e.x * photo.width), Math.round(e.y * photo.height)]);
+      if (photo && moved) body.eyes = eyes.flatMap((e) => [Math.round(e.x * photo.width), Math.round(e.y * photo.height)]);
     }
     exportBtn.disabled = true;
     say(status, 'Exporting…');
