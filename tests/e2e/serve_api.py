@@ -208,6 +208,11 @@ def main():
                         capture_output=True, text=True).stdout.strip().split("=", 1)[1]
     check(fp in srv.text(), "fingerprint %s not printed: %s" % (fp, srv.text()))
     ok("self-signed certificate 0600, fingerprint printed")
+    p = subprocess.run([BA, "--library", LIB, "serve", "--print-fingerprint"],
+                       capture_output=True, text=True, timeout=20)
+    check(p.returncode == 0 and p.stdout.strip() == fp,
+          "serve --print-fingerprint: exit %d %r, want %s" % (p.returncode, p.stdout, fp))
+    ok("serve --print-fingerprint prints the same fingerprint")
 
     # Its I/O loops share the port (SO_REUSEPORT) among themselves only: a
     # second server on the same address is refused, never silently sharing.
