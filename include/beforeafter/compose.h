@@ -191,6 +191,16 @@ typedef struct ba_comparison {
 } ba_comparison;
 
 /**
+ * The panels of @p c as compact JSON text (free it with g_free()): an array
+ * of {"photo_id" (null for plain files), "label" (null without labels),
+ * "comparability"} in panel order, comparability null for the first panel,
+ * else {"delta_l", "delta_a", "delta_b", "cast" (0.1), "sharpness_ratio"
+ * (0.01), "flash", "focal_length_35mm", "view"} with null where unknown;
+ * what compare --json prints as "panels" (docs/COMPARE.md).
+ */
+BA_API char *ba_comparison_panels_json(const ba_comparison *c);
+
+/**
  * Render photos @p ids (the first is the reference, the rest in the given
  * order) of @p cat to @p output (.png, .jpg/.jpeg or .webp) and record it in
  * the catalog's comparisons (unless no_record; when the same photos were

@@ -1,50 +1,16 @@
 /* beforeafter compare: side-by-side, stacked and timeline comparisons. */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
-/* "panels": each panel's label and its comparability with the first
- * (null for the first), docs/JSON.md. */
+/* "panels": each panel's label and its comparability with the first. */
 static void panels_json(JsonBuilder *b, const ba_comparison *c)
 {
+    char *text = ba_comparison_panels_json(c);
     json_builder_set_member_name(b, "panels");
-    json_builder_begin_array(b);
-    for (int i = 0; i < c->n_photos; i++) {
-        const ba_comparability *m = &c->comparability[i];
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "photo_id");
-        if (c->id)
-            json_builder_add_int_value(b, c->photos[i]);
-        else
-            json_builder_add_null_value(b);
-        cli_json_str(b, "label", c->labels[i]);
-        json_builder_set_member_name(b, "comparability");
-        if (i == 0) {
-            json_builder_add_null_value(b);
-            json_builder_end_object(b);
-            continue;
-        }
-        json_builder_begin_object(b);
-        cli_json_real(b, "delta_l", m->measured ? m->delta_l : NAN, 1);
-        cli_json_real(b, "delta_a", m->measured ? m->delta_a : NAN, 1);
-        cli_json_real(b, "delta_b", m->measured ? m->delta_b : NAN, 1);
-        cli_json_real(b, "cast", m->measured ? m->cast : NAN, 1);
-        cli_json_real(b, "sharpness_ratio",
-                      m->measured && m->sharpness_ratio > 0 ? m->sharpness_ratio : NAN, 2);
-        json_builder_set_member_name(b, "flash");
-        if (m->flash_fired >= 0)
-            json_builder_add_boolean_value(b, m->flash_fired != 0);
-        else
-            json_builder_add_null_value(b);
-        cli_json_real(b, "focal_length_35mm",
-                      m->focal_length_35mm > 0 ? m->focal_length_35mm : NAN, 0);
-        cli_json_str(b, "view", m->view);
-        json_builder_end_object(b);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
+    json_builder_add_value(b, json_from_string(text, NULL));
+    g_free(text);
 }
 
 static void print_result(const char *output, const ba_comparison *c)

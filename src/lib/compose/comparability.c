@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog/json_detail.h"
 #include "compose/internal.h"
 
 /* A colour cast (chroma shift of the mean, ΔE units) a viewer notices side
@@ -262,14 +263,28 @@ char *cp_parameters_add(char *params, const ba_compose_options *o, const ba_comp
         comparability_json(b, &out->comparability[i], i == 0);
     json_builder_end_array(b);
     json_builder_end_object(b);
-    JsonGenerator *g = json_generator_new();
-    JsonNode *root = json_builder_get_root(b);
-    json_generator_set_root(g, root);
-    char *text = json_generator_to_data(g, NULL);
-    json_node_unref(root);
-    g_object_unref(g);
-    g_object_unref(b);
+    char *text = ba_db_json_text(b);
     g_object_unref(p);
     g_free(params);
     return text;
+}
+
+char *ba_comparison_panels_json(const ba_comparison *c)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_array(b);
+    for (int i = 0; i < c->n_photos && i < BA_COMPOSE_MAX_PANELS; i++) {
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "photo_id");
+        if (c->id)
+            json_builder_add_int_value(b, c->photos[i]);
+        else
+            json_builder_add_null_value(b);
+        string_or_null(b, "label", c->labels[i]);
+        json_builder_set_member_name(b, "comparability");
+        comparability_json(b, &c->comparability[i], i == 0);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    return ba_db_json_text(b);
 }
