@@ -342,9 +342,11 @@ static int find_file(const ba_export_record *e, const ba_export_item *items, int
             f->path = g_build_filename(e->destination, items[i].file, NULL);
             f->sha = g_strdup(items[i].sha256);
         }
-    if (!f->found && strcmp(f->name, "export.json") == 0) {
+    /* The manifest and its signature: verified as a pair by whoever downloads them. */
+    if (!f->found && (strcmp(f->name, "export.json") == 0 ||
+                      strcmp(f->name, "export.json.sig") == 0)) {
         f->found = true;
-        f->path = g_build_filename(e->destination, "export.json", NULL);
+        f->path = g_build_filename(e->destination, f->name, NULL);
     }
     return 1;
 }
@@ -382,6 +384,7 @@ void api_export_file(srv_ctx *c)
                       "the exported file is missing or no longer what was exported");
         } else {
             const char *type = g_str_has_suffix(f.name, ".json")   ? "application/json"
+                               : g_str_has_suffix(f.name, ".sig")  ? "text/plain"
                                : g_str_has_suffix(f.name, ".png")  ? "image/png"
                                : g_str_has_suffix(f.name, ".webp") ? "image/webp"
                                                                    : "image/jpeg";
