@@ -91,6 +91,18 @@ new_library() {
     done
 }
 
+# before_after_library DIR: new_library DIR, then photo 1 (before, 2026-01-10) and
+# photo 2 (after, 2026-03-10) of C-1's cheeks, two slightly shifted astronaut crops.
+before_after_library() {
+    new_library "$1"
+    make_jpeg "$T/ba-before.jpg" 100 50 320 240 "2026:01:10 10:00:00"
+    make_jpeg "$T/ba-after.jpg" 104 52 320 240 "2026:03:10 10:00:00"
+    "$BA" --library "$1" -q ingest --client C-1 --area cheeks --stage before "$T/ba-before.jpg" \
+        >/dev/null || fail "ingest before into $1"
+    "$BA" --library "$1" -q ingest --client C-1 --area cheeks --stage after "$T/ba-after.jpg" \
+        >/dev/null || fail "ingest after into $1"
+}
+
 # JSON field of a one-line object (numbers, strings, true/false/null).
 json_field() {
     # json_field FIELD < line

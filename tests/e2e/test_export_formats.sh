@@ -18,12 +18,8 @@ set -eu
 L=$T/lib
 F=$T/in
 mkdir -p "$F"
-new_library "$L"
+before_after_library "$L"
 B() { "$BA" --library "$L" "$@"; }
-make_jpeg "$F/b.jpg" 100 50 320 240 "2026:01:10 10:00:00"
-make_jpeg "$F/a.jpg" 104 52 320 240 "2026:03:10 10:00:00"
-B -q ingest --client C-1 --area cheeks --stage before "$F/b.jpg" >/dev/null
-B -q ingest --client C-1 --area cheeks --stage after "$F/a.jpg" >/dev/null
 ba --library "$L" --json compare 1 2 --no-align --caption "Individual results vary" -o "$T/c.png"
 C=$(json_field comparison_id <"$T/out")
 

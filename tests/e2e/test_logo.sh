@@ -14,12 +14,8 @@ set -eu
 L=$T/lib
 F=$T/in
 mkdir -p "$F"
-new_library "$L"
+before_after_library "$L"
 B() { "$BA" --library "$L" "$@"; }
-make_jpeg "$F/b.jpg" 100 50 320 240 "2026:01:10 10:00:00"
-make_jpeg "$F/a.jpg" 104 52 320 240 "2026:03:10 10:00:00"
-B -q ingest --client C-1 --area cheeks --stage before "$F/b.jpg" >/dev/null
-B -q ingest --client C-1 --area cheeks --stage after "$F/a.jpg" >/dev/null
 
 # 200 x 100, transparent but for an opaque red block in its middle (50..150 x 25..75);
 # with EXIF/XMP text the library must not keep.

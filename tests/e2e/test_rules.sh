@@ -19,13 +19,9 @@ set -eu
 L=$T/lib
 F=$T/in
 mkdir -p "$F"
-new_library "$L"
+before_after_library "$L"
 B() { "$BA" --library "$L" "$@"; }
-make_jpeg "$F/b.jpg" 100 50 320 240 "2026:01:10 10:00:00"
-make_jpeg "$F/a.jpg" 104 52 320 240 "2026:03:10 10:00:00"
 make_jpeg "$F/scan.jpg" 0 0 200 150
-B -q ingest --client C-1 --area cheeks --stage before "$F/b.jpg" >/dev/null
-B -q ingest --client C-1 --area cheeks --stage after "$F/a.jpg" >/dev/null
 B -q consent grant C-1 --scope marketing --evidence "$F/scan.jpg" >/dev/null
 CMP="--no-align --label-style none --gutter 0 --width 640"
 # shellcheck disable=SC2086
