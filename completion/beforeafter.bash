@@ -8,7 +8,7 @@
 #   options      the --long options of 'beforeafter COMMAND --help'
 #   values       --area: 'beforeafter area list'; --client: 'beforeafter
 #                client list'; --stage, --view, --scope, --purpose, --layout,
-#                --label-style, --deidentify, --format, --preset, --rules: their
+#                --label-style, --deidentify, --format, --preset, --rules, --roi: their
 #                fixed words;
 #                file options: file names.
 
@@ -65,6 +65,7 @@ _beforeafter()
     --format) COMPREPLY=($(compgen -W "png jpg webp" -- "$cur")); return 0 ;;
     --preset) COMPREPLY=($(compgen -W "square portrait story" -- "$cur")); return 0 ;;
     --rules) COMPREPLY=($(compgen -W "uk au us none" -- "$cur")); return 0 ;;
+    --roi) COMPREPLY=($(compgen -W "face" -- "$cur")); return 0 ;;
     --layout)
         if [[ $cmd == compare || $cmd == batch ]]; then
             COMPREPLY=($(compgen -W "side-by-side stacked timeline" -- "$cur"))

@@ -21,6 +21,7 @@ static const srv_route ROUTES[] = {
     {"GET", "/api/v1/comparisons/*/image", true, false, false, api_comparison_image},
     {"POST", "/api/v1/alignments", true, false, true, api_alignments_create},
     {"GET", "/api/v1/photos/*/ghost", true, false, true, api_photo_ghost},
+    {"GET", "/api/v1/photos/*/detect", true, false, true, api_photo_detect},
     {"POST", "/api/v1/comparisons", true, false, true, api_comparisons_create},
     {"POST", "/api/v1/clients/*/consents", true, true, true, api_consents_create},
     {"POST", "/api/v1/consents/*/revoke", true, false, false, api_consent_revoke},

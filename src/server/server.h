@@ -182,6 +182,7 @@ void api_consents_list(srv_ctx *c);
 void api_audit(srv_ctx *c);
 void api_alignments_create(srv_ctx *c);
 void api_photo_ghost(srv_ctx *c);
+void api_photo_detect(srv_ctx *c); /* api_detect.c */
 void api_comparisons_create(srv_ctx *c);
 void api_consents_create(srv_ctx *c);
 void api_consent_revoke(srv_ctx *c);

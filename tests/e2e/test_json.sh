@@ -71,6 +71,9 @@ j compare "$P1" "$P2" -o "$T/cmp2.jpg" --layout stacked --no-align
 C2=$(first_field comparison_id)
 j list --comparisons
 j ghost "$P1" -o "$T/ghost.png"
+j detect "$P1"
+j detect "$S/before-cheeks.jpg"
+j align "$P2" --to "$P1" --roi face
 j consent grant C-1 --scope marketing --evidence "$S/before-cheeks.jpg" --allow-deidentify none,eyes,blur-face
 j consent grant C-1 --scope education
 j consent list
