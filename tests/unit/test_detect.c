@@ -14,10 +14,10 @@
  * coordinates: pixel i covers [i, i+1)); the same numbers as
  * bench/detect_accuracy.py.  Inter-ocular distance 42 px. */
 static const double EYE_L[2] = {203.5, 101.5}, EYE_R[2] = {245.5, 103.5};
-/* The bench's worst eye-centre error on the untransformed astronaut is
- * 1.5 px and its 95th percentile over every generated variant 0.09 of the
- * inter-ocular distance; 4 px (0.095 IOD) fails a detector that lands on an
- * eyebrow or an eye corner (>= 6 px away). */
+/* bench/README.md: 1.6 px on the astronaut itself, 2.8 px the worst at 1x
+ * over every generated variant (95th percentile 2.4 px); 4 px (0.095 IOD)
+ * still fails a detector that lands on an eyebrow or an eye corner
+ * (>= 6 px away). */
 #define EYE_TOLERANCE_PX 4.0
 
 typedef struct pixels {
