@@ -23,7 +23,7 @@ for t in build/tests/test_*; do
 done
 
 echo "== ASan + UBSan build"
-CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBA_SANITIZE=ON >/dev/null
+CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBA_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$JOBS"
 # Leaks are valgrind's job above (libvips' and GLib's process-lifetime
 # allocations make LeakSanitizer noisy); ASan/UBSan check every access here.
@@ -41,7 +41,7 @@ for f in build-release/beforeafter build-release/libbeforeafter.so; do
     echo "ok - $f carries no test hook"
 done
 echo "== fuzzing: regression inputs, then every target for ${BA_FUZZ_SECONDS:-60} s"
-CC=clang cmake -S . -B build-fuzz -DBA_FUZZ=ON -DBA_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DBA_FUZZ=ON -DBA_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$JOBS" >/dev/null
 for f in fuzz/regressions/*; do
     [ -f "$f" ] || continue
