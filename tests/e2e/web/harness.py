@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import re
-import ssl
+import signal
 import subprocess
 import sys
 import time
@@ -38,6 +38,11 @@ def ok(msg):
 def check(cond, msg):
     if not cond:
         fail(msg)
+
+
+# A SIGTERM (a timeout, a kill of the test) must stop them too: exit
+# through atexit rather than die with the server and Chromium left running.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 @atexit.register
