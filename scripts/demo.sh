@@ -61,16 +61,10 @@ PROVIDER_PW=$(pw)
 MARKETING_PW=$(pw)
 printf '%s\n' "$PROVIDER_PW" | "$BA" --library "$LIB" user add provider --role provider --password-stdin
 printf '%s\n' "$MARKETING_PW" | "$BA" --library "$LIB" user add marketing --role marketing --password-stdin
-# The server makes its self-signed certificate on first start and prints its
-# fingerprint: start it on loopback for a moment to make it, then stop it.
-"$BA" --library "$LIB" serve --listen 127.0.0.1:18449 2>"$OUT/serve.log" &
-serve_pid=$!
-i=0
-until grep -q "listening on" "$OUT/serve.log" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-kill -TERM "$serve_pid"
-wait "$serve_pid" || true
-fp=$(sed -n 's/.*SHA-256 fingerprint \([0-9A-Fa-f:]*\).*/\1/p' "$OUT/serve.log")
-[ -n "$fp" ] || { echo "demo: serve did not print its fingerprint: $(cat "$OUT/serve.log")" >&2; exit 1; }
+# The certificate the server will use (self-signed, made now if there is none):
+# its fingerprint is what people compare with the browser's before trusting it.
+fp=$("$BA" --library "$LIB" serve --print-fingerprint)
+[ -n "$fp" ] || { echo "demo: serve did not print its fingerprint" >&2; exit 1; }
 echo
 echo "== the web app"
 echo "  provider  / $PROVIDER_PW   (capture, clients, compare, consent)"
