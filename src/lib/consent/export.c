@@ -33,11 +33,11 @@ static void item_free(gpointer p)
         g_ptr_array_free(it->clients, TRUE);
     g_free(it->caption);
     g_free(it->logo);
+    g_free(it->label_before);
+    g_free(it->label_after);
     g_free(it->tmp);
     ba_comparison_record_clear(&it->rec);
     g_free(it);
-    g_free(it->label_before);
-    g_free(it->label_after);
 }
 
 /* ---- selecting ---------------------------------------------------------- */

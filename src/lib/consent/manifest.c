@@ -9,8 +9,8 @@
 #include "beforeafter/beforeafter.h"
 #include "common/sha256.h"
 #include "consent/export.h"
-#include "ingest/logo.h"
 #include "consent/rules.h"
+#include "ingest/logo.h"
 #include "consent/signature.h"
 
 /* Integer member @name of @obj into @out: false when absent or not an integer. */
@@ -82,7 +82,6 @@ static bool logo_member(ba_catalog *cat, JsonObject *obj, char **path, double *o
     return true;
 }
 
-/* Read @params into @o and @it->caption; false with @why when they cannot be. */
 /* The string member @name of @obj (g_free it), or NULL when absent or null. */
 static char *label_member(JsonObject *obj, const char *name)
 {
@@ -92,6 +91,7 @@ static char *label_member(JsonObject *obj, const char *name)
                : NULL;
 }
 
+/* Read @params into @o and @it->caption; false with @why when they cannot be. */
 static bool read_parameters(ba_catalog *cat, const char *params, ba_compose_options *o,
                             item *it, const char **why)
 {
@@ -128,12 +128,12 @@ static bool read_parameters(ba_catalog *cat, const char *params, ba_compose_opti
         it->caption = g_strdup(json_node_get_string(cap));
     else if (!JSON_NODE_HOLDS_NULL(cap))
         goto out;
-    char *logo = NULL;
     /* The labels' own texts (absent before they were recorded). */
     it->label_before = label_member(obj, "label_before");
     it->label_after = label_member(obj, "label_after");
     o->label_before = it->label_before;
     o->label_after = it->label_after;
+    char *logo = NULL;
     if (!logo_member(cat, obj, &logo, &o->logo_opacity, why))
         goto out;
     it->logo = logo;
