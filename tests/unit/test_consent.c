@@ -666,7 +666,7 @@ static void test_export_refused_then_done(void **state)
         fail_msg("%s", err.message);
     assert_true(r.export_id > 0);
     assert_int_equal(r.n_items, 1);
-    assert_int_equal(tu_count_files(dest), 2); /* <id>-1.png, export.json; no temp folder */
+    assert_int_equal(tu_count_files(dest), 3); /* <id>-1.png, export.json(.sig); no temp folder */
     char *png = g_strdup_printf("%s/%" G_GINT64_FORMAT "-1.png", dest, r.export_id);
     assert_true(g_file_test(png, G_FILE_TEST_IS_REGULAR));
     char *manifest = g_build_filename(dest, "export.json", NULL);
@@ -675,7 +675,8 @@ static void test_export_refused_then_done(void **state)
     assert_null(strstr(text, "C-1"));
     assert_null(strstr(text, "Test Client"));
     assert_null(strstr(text, "p0.png"));
-    assert_null(strstr(text, "2026-01-01")); /* session dates stay home */
+    /* Capture dates are part of the provenance the manifest signs (issue 13). */
+    assert_non_null(strstr(text, "\"captured_at\""));
     assert_non_null(strstr(text, "\"redact\""));
     assert_non_null(strstr(text, "Individual results vary."));
     assert_non_null(strstr(text, ba_version()));
@@ -690,7 +691,7 @@ static void test_export_refused_then_done(void **state)
     assert_int_equal(err.code, BA_ERR_EXISTS);
     assert_int_equal(count(f, "exports"), 1);
     assert_int_equal(count(f, "audit_log"), audits);
-    assert_int_equal(tu_count_files(dest), 2);
+    assert_int_equal(tu_count_files(dest), 3);
 
     g_free(manifest);
     g_free(png);

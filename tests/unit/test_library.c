@@ -113,7 +113,10 @@ static void test_tmp_writer(void **state)
     assert_int_equal(ba_path_tmp_writer("consent-77-XYZ.pdf"), 77);
     assert_int_equal(ba_path_tmp_writer("ingest-9-consent-0badf00d.png"), 9); /* older name */
     assert_int_equal(ba_path_tmp_writer("notes.txt"), 0);
-    assert_int_equal(ba_path_tmp_writer(".ingest-1-x.tmp-abc"), 0);
+    /* the hidden sibling an atomic writer makes first is that writer's */
+    assert_int_equal(ba_path_tmp_writer(".ingest-1-x.tmp-abc"), 1);
+    assert_int_equal(ba_path_tmp_writer(".preview-14536-AbC123.jpg.tmp-SQD8Y3"), 14536);
+    assert_int_equal(ba_path_tmp_writer(".notes.tmp-abc"), 0);
     assert_int_equal(ba_path_tmp_writer("ingest--5-x"), 0);
     assert_true(ba_pid_alive(getpid()));
     assert_false(ba_pid_alive(0));

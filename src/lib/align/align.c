@@ -403,20 +403,40 @@ static int align_images(const source *pimg, const source *rimg, const char *pnam
         return align_core(pimg, rimg, pname, rname, opts, out, err);
     ba_detection d;
     ba_align_options o = *opts;
-    if (dt_detect_image(rimg->img, rimg->w, rimg->h, rname, &d, err))
+    /* The reference is read twice (detection, then alignment) and may be a
+     * sequential decode (shrink-on-load): both read one decoded copy. */
+    source ref = *rimg;
+    ref.img = vips_image_copy_memory(rimg->img);
+    if (!ref.img) {
+        ba_error_set(err, BA_ERR_CORRUPT, "%s: cannot decode it: %s", rname, vips_error_buffer());
+        vips_error_clear();
         return -1;
-    bool found = ba_detect_face_box(&d, BA_ALIGN_FACE_GROW, rimg->w, rimg->h, o.roi);
+    }
+    int rc = -1;
+    if (dt_detect_image(ref.img, ref.w, ref.h, rname, &d, err))
+        goto out;
+    bool found = ba_detect_face_box(&d, BA_ALIGN_FACE_GROW, ref.w, ref.h, o.roi);
     if (!found && opts->face_roi == BA_ALIGN_FACE_REQUIRED) {
         if (opts->details)
             memset(opts->details, 0, sizeof *opts->details);
         ba_error_set(err, BA_ERR_REFUSED, "%s: no face found to align on", rname);
-        return -1;
+        goto out;
     }
-    if (align_core(pimg, rimg, pname, rname, &o, out, err))
-        return -1;
+    if (align_core(pimg, &ref, pname, rname, &o, out, err)) {
+        /* Where the face is only preferred, a photo that does not show the
+         * reference's face (a close-up of one cheek) aligns on everything. */
+        if (!found || opts->face_roi == BA_ALIGN_FACE_REQUIRED || err->code != BA_ERR_REFUSED)
+            goto out;
+        found = false;
+        if (align_core(pimg, &ref, pname, rname, opts, out, err))
+            goto out;
+    }
     if (found)
         g_strlcat(out->method, "+face-roi", sizeof out->method);
-    return 0;
+    rc = 0;
+out:
+    g_object_unref(ref.img);
+    return rc;
 }
 
 int al_align_images(VipsImage *reference, const char *rname, VipsImage *photo,

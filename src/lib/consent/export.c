@@ -862,14 +862,16 @@ int ba_consent_export(ba_catalog *cat, const ba_export_options *o, ba_export_res
     }
     if (n_refused)
         refusal_audits(&j, "skipped: ");
-    /* The key that signs the manifest, made by the first export. */
-    if (ex_key_ensure(cat, &j.key, err))
-        goto out;
     if (check_rules(&j, err))
         goto out;
     /* Whatever killed exports left behind goes first. */
     ba_consent_exports_stale_tmp(cat, true, NULL, NULL);
     if (ex_prepare_destination(&j, err))
+        goto out;
+    /* The key that signs the manifest, made by the first export — once the
+     * destination is known to be a place an export may go (a refused one
+     * leaves the library as it was). */
+    if (ex_key_ensure(cat, &j.key, err))
         goto out;
     if (render_items(&j, err) || check_coverage(&j, err)) {
         audit_failure(&j, err, err->code == BA_ERR_REFUSED ? "refused" : "failed");

@@ -83,7 +83,11 @@ int ba_path_tmp_writer(const char *name)
     if (other_host(name))
         return 0;
     /* <kind> is letters; older versions named consent evidence
-     * ingest-<pid>-consent-..., which this reads the same way. */
+     * ingest-<pid>-consent-..., which this reads the same way.  A writer
+     * that places its file atomically writes a hidden sibling first
+     * (.<name>.tmp-XXXXXX, e.g. a preview's JPEG): the same writer's. */
+    if (name[0] == '.')
+        name++;
     if (sscanf(name, "%*[a-z]-%d-", &pid) != 1 || pid <= 0)
         return 0;
     return pid;
