@@ -260,17 +260,29 @@ void api_exports_create(srv_ctx *c)
     JsonParser *p = srv_body_json(c, &o);
     if (!p)
         return;
-    double ids_d[64], eyes[4], face[4];
+    double ids_d[64], eyes[4], face[4], roi[4], size[2] = {0, 0};
     int n = member_numbers(o, "comparisons", ids_d, 64);
     int ne = member_numbers(o, "eyes", eyes, 4), nf = member_numbers(o, "face", face, 4);
+    int nr = member_numbers(o, "roi", roi, 4);
+    /* width and height as one-number arrays would be odd; plain members */
+    for (int i = 0; i < 2; i++) {
+        JsonNode *v = json_object_get_member(o, i ? "height" : "width");
+        if (v && JSON_NODE_HOLDS_VALUE(v) && json_node_get_value_type(v) == G_TYPE_INT64)
+            size[i] = (double)json_node_get_int(v);
+        else if (v)
+            size[i] = -1;
+    }
     const char *purpose = srv_member_str(o, "purpose");
     int scope = ba_consent_scope_parse(purpose);
     int64_t ids[64];
     char client[BA_CODE_MAX] = "";
     bool ok = true;
-    if (n < 1 || scope < 0 || (ne != 0 && ne != 4) || (nf != 0 && nf != 4)) {
+    if (n < 1 || scope < 0 || (ne != 0 && ne != 4) || (nf != 0 && nf != 4) ||
+        (nr != 0 && nr != 4) || size[0] < 0 || size[1] < 0 || size[0] > BA_COMPOSE_MAX_SIDE ||
+        size[1] > BA_COMPOSE_MAX_SIDE) {
         srv_error(c, SOUP_STATUS_BAD_REQUEST, "bad-request",
-                  "give comparisons (ids), a purpose, and eyes/face as 4 numbers");
+                  "give comparisons (ids), a purpose, eyes/face/roi as 4 numbers and a width "
+                  "and height in px");
         ok = false;
     }
     for (int i = 0; ok && i < n; i++) {
@@ -295,6 +307,12 @@ void api_exports_create(srv_ctx *c)
         eo.face = nf == 4 ? face : NULL;
         eo.caption = srv_member_str(o, "caption");
         eo.label_style = srv_member_str(o, "label_style");
+        eo.roi = nr == 4 ? roi : NULL;
+        eo.preset = srv_member_str(o, "preset");
+        eo.format = srv_member_str(o, "format");
+        eo.rules = srv_member_str(o, "rules");
+        eo.width = (int)size[0];
+        eo.height = (int)size[1];
         ba_export_result r;
         ba_error err;
         if (ba_consent_export(c->cat, &eo, &r, &err)) {

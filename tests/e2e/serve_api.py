@@ -470,6 +470,24 @@ def main():
     check(not os.path.commonpath([LIB, os.path.realpath(LIB + "-exports")]) == LIB,
           "exports inside the library")
     ok("exports: roles' purposes enforced, files served as exported, metadata-free")
+    # The export options of the CLI: a preset in JPEG; bad sizes refused.
+    s, h, j = mkt.json("POST", "/api/v1/exports", {"comparisons": [cid], "purpose": "marketing",
+                                                   "preset": "square", "format": "jpg"})
+    check(s == 201, "square JPEG export: %d %r" % (s, j))
+    sq_eid = j["export_id"]
+    name = [f for f in j["export"]["files"] if f.endswith(".jpg")]
+    check(name, "no .jpg in the square export: %r" % j)
+    s, h, data = mkt.req("GET", "/api/v1/exports/%d/files/%s" % (j["export_id"], name[0]))
+    sq = os.path.join(T, "square.jpg")
+    open(sq, "wb").write(data)
+    size = subprocess.run(["identify", "-format", "%w %h %m", sq], capture_output=True,
+                          text=True).stdout.split()
+    check(size == ["1080", "1080", "JPEG"], "square export is %r" % size)
+    for bad in ({"width": -5}, {"width": "wide"}, {"roi": [1, 2]}, {"preset": "poster"}):
+        body = dict({"comparisons": [cid], "purpose": "marketing"}, **bad)
+        s, h, j = mkt.json("POST", "/api/v1/exports", body)
+        check(s == 400, "export with %r: %d %r" % (bad, s, j))
+    ok("exports through the API take the preset and format; bad sizes answer 400")
 
     # Consents through the API: grant with the signed form, revoke lists take-downs.
     form = os.path.join(T, "form2.pdf")
@@ -493,7 +511,8 @@ def main():
     s, h, j = mkt.json("POST", "/api/v1/consents/%d/revoke" % mc)
     check(s == 403, "marketing revoke: %d" % s)
     s, h, j = prov.json("POST", "/api/v1/consents/%d/revoke" % mc)
-    check(s == 200 and j["revoked"] == 1 and [e["export_id"] for e in j["takedown"]] == [eid],
+    check(s == 200 and j["revoked"] == 1 and
+          [e["export_id"] for e in j["takedown"]] == [eid, sq_eid],
           "revoke: %d %r" % (s, j))
     s, h, j = mkt.json("GET", "/api/v1/clients")
     check(j["clients"] == [], "marketing after revocation: %r" % j)

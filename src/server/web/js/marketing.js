@@ -4,8 +4,13 @@
 import {get, post, enc, can} from './api.js';
 import {h, clear, field, select, alertBox, statusBox, say, page, day} from './dom.js';
 
-const FORMATS = [['stage', 'Labels: stage'], ['date', 'Labels: date'], ['full', 'Labels: stage and date'],
-                 ['none', 'No labels']];
+// What marketing posts: the comparison at full size, or filling a social
+// preset (the library stacks tall presets and centres the content).
+const FORMATS = [['png', 'Full size · PNG'], ['square', 'Square 1080 × 1080 · JPEG'],
+                 ['portrait', 'Portrait 1080 × 1350 · JPEG'], ['story', 'Story 1080 × 1920 · JPEG'],
+                 ['webp', 'Full size · WebP']];
+const PRESETS = ['square', 'portrait', 'story'];
+const LABELS = [['stage', 'Stage'], ['date', 'Date'], ['full', 'Stage and date'], ['none', 'None']];
 // GET /api/v1/photos/{id}/detect proposes the eye markers (false: never ask,
 // for a server without the detector, where asking would only log a 404).
 const DETECTOR = true;
@@ -52,7 +57,8 @@ function card(c) {
 }
 
 async function exportPanel(panel, c) {
-  const format = select(FORMATS, 'stage');
+  const format = select(FORMATS, 'png');
+  const labels = select(LABELS, 'stage');
   const mode = select(MODES, 'eyes');
   const err = alertBox();
   const status = statusBox();
@@ -70,7 +76,7 @@ async function exportPanel(panel, c) {
   const exportBtn = h('button', {type: 'button', class: 'primary'}, 'Export image');
   const hint = h('p', {role: 'status', class: 'hint-box'},
     'No eyes were found on this photo: drag the two markers onto the eye centres (or use the arrow keys), or export to have each panel searched again.');
-  panel.append(h('div', {class: 'row'}, field('Format', format), field('De-identification', mode)),
+  panel.append(h('div', {class: 'row'}, field('Format', format), field('Labels', labels), field('De-identification', mode)),
     stage, hint, h('div', {class: 'actions'}, exportBtn), err, status, download);
 
   const ref = c.photos[0];
@@ -143,7 +149,9 @@ async function exportPanel(panel, c) {
   exportBtn.addEventListener('click', async () => {
     say(err, '');
     clear(download);
-    const body = {comparisons: [c.comparison_id], purpose: 'marketing', label_style: format.value};
+    const body = {comparisons: [c.comparison_id], purpose: 'marketing', label_style: labels.value};
+    if (PRESETS.includes(format.value)) Object.assign(body, {preset: format.value, format: 'jpg'});
+    else body.format = format.value;
     if (mode.value !== 'none') {
       body.deidentify = mode.value;
       if (photo && moved) body.eyes = eyes.flatMap((e) => [Math.round(e.x * photo.width), Math.round(e.y * photo.height)]);
