@@ -233,21 +233,6 @@ static void upload_answer(srv_ctx *c, const ba_ingest_result *r)
     srv_json(c, r->status == BA_INGEST_INGESTED ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, b);
 }
 
-/* The gallery shows a photo as soon as it is uploaded: its thumbnail is
- * made now, on this worker, while the master's bytes are in the page cache
- * (a thumbnail that cannot be made now is made when first asked for). */
-static void warm_thumbnail(srv_ctx *c, const ba_ingest_result *r)
-{
-    if (r->status != BA_INGEST_INGESTED)
-        return;
-    unsigned char *data = NULL;
-    size_t len = 0;
-    ba_error err;
-    if (ba_compose_photo_preview(c->cat, r->photo_id, BA_PREVIEW_THUMB, &data, &len, NULL, 0,
-                                 &err) == 0)
-        free(data);
-}
-
 void api_photos_upload(srv_ctx *c)
 {
     if (!srv_allow(c, BA_ACCESS_PHOTO_UPLOAD, NULL, "photo", "photos", NULL))
@@ -284,12 +269,10 @@ void api_photos_upload(srv_ctx *c)
             ba_ingest_result r;
             gsize len = 0;
             const unsigned char *data = g_bytes_get_data(f.file, &len);
-            if (ba_ingest_buffer(c->cat, f.file_name, data, len, &opts, &r, &err)) {
+            if (ba_ingest_buffer(c->cat, f.file_name, data, len, &opts, &r, &err))
                 srv_fail(c, &err);
-            } else {
-                warm_thumbnail(c, &r);
+            else
                 upload_answer(c, &r);
-            }
         }
     }
     fields_clear(&f);

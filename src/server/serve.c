@@ -174,7 +174,10 @@ void srv_access(srv_ctx *c, const char *action, const char *object, const char *
     srv_server *s = c->server;
     g_mutex_lock(&s->log_lock);
     g_ptr_array_add(s->log, e);
-    g_cond_signal(&s->log_cond);
+    /* The flusher waits for a first entry, then gathers for a second:
+     * waking it for every read (thousands a second) would only cost. */
+    if (s->log->len == 1)
+        g_cond_signal(&s->log_cond);
     g_mutex_unlock(&s->log_lock);
 }
 
