@@ -206,6 +206,12 @@ static int refuse(const item *it, int p, ba_error *err, const char *fmt, ...)
  * when it was detected on the master outside what is shown (nothing to
  * hide); given eyes outside it are refused (-1): they cannot be the eyes in
  * the photo, and hiding them would hide nothing. */
+/* The distance between panel @pd's eyes in output pixels (the measuring boxes scale with it). */
+static double eye_distance(const panel_deid *pd, const panel_map *m)
+{
+    return hypot(pd->eyes[1][0] - pd->eyes[0][0], pd->eyes[1][1] - pd->eyes[0][1]) * m->kx;
+}
+
 static int eye_shown(const item *it, int p, int e, const panel_map *m, double *x, double *y,
                      ba_error *err)
 {
@@ -226,7 +232,7 @@ static int check_bar(const job *j, item *it, int p, const pixels *c, ba_error *e
 {
     panel_deid *pd = &it->deid[p];
     panel_map m = panel_of(it, p);
-    double d = hypot(pd->eyes[1][0] - pd->eyes[0][0], pd->eyes[1][1] - pd->eyes[0][1]) * m.kx;
+    double d = eye_distance(pd, &m);
     bool half = j->deid == BA_DEID_HALF_LETTERBOX;
     double hx = MAX(1.0, (half ? PUPIL_BOX_HALF : EYE_BOX_HALF_W) * d);
     double hy = MAX(1.0, (half ? PUPIL_BOX_HALF : EYE_BOX_HALF_H) * d);
@@ -290,7 +296,7 @@ static int check_blur(const job *j, item *it, int p, const pixels *c, const pixe
     }
     if (pd->n_eyes != 2)
         return 0;
-    double d = hypot(pd->eyes[1][0] - pd->eyes[0][0], pd->eyes[1][1] - pd->eyes[0][1]) * m.kx;
+    double d = eye_distance(pd, &m);
     for (int e = 0; e < 2; e++) {
         double x, y;
         int shown = eye_shown(it, p, e, &m, &x, &y, err);
@@ -318,8 +324,7 @@ static int check_crop(item *it, int p, const pixels *c, ba_error *err)
     panel_map m = panel_of(it, p);
     pd->measured = 0;
     if (pd->n_eyes == 2) {
-        double d = hypot(pd->eyes[1][0] - pd->eyes[0][0], pd->eyes[1][1] - pd->eyes[0][1]) *
-                   m.kx;
+        double d = eye_distance(pd, &m);
         for (int e = 0; e < 2; e++) {
             double x, y;
             to_output(&m, pd->eyes[e][0], pd->eyes[e][1], &x, &y);
