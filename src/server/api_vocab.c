@@ -10,20 +10,9 @@ static int add_area(const char *name, void *ud)
 
 void api_areas_list(srv_ctx *c)
 {
-    /* Not a client's record: answered without an access-log row. */
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    srv_add_str(b, "kind", "areas");
-    json_builder_set_member_name(b, "areas");
-    json_builder_begin_array(b);
+    JsonBuilder *b = srv_list_begin("areas");
     ba_error err;
     int rc = ba_catalog_area_list(c->cat, add_area, b, &err);
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    if (rc) {
-        g_object_unref(b);
-        srv_fail(c, &err);
-        return;
-    }
-    srv_json(c, SOUP_STATUS_OK, b);
+    /* Not a client's record: answered without an access-log row. */
+    srv_list_end(c, b, rc, &err, NULL, NULL);
 }

@@ -222,6 +222,7 @@ void srv_list_end(srv_ctx *c, JsonBuilder *b, int rc, const ba_error *err, const
     }
     json_builder_end_array(b);
     json_builder_end_object(b);
-    srv_access(c, action, NULL, client, "ok");
+    if (action)
+        srv_access(c, action, NULL, client, "ok");
     srv_json(c, SOUP_STATUS_OK, b);
 }

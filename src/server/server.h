@@ -123,7 +123,8 @@ void srv_lookup_failed(srv_ctx *c, const ba_error *err, const char *noun);
 
 /* A list answer {"kind": @kind, @kind: [ … ]}: begin it (add the items to
  * the open array), then end it: answered 200 and logged as @action about
- * @client, or — when the listing failed (@rc != 0) — @err is answered. */
+ * @client (no access row when @action is NULL: not a client's record), or —
+ * when the listing failed (@rc != 0) — @err is answered. */
 JsonBuilder *srv_list_begin(const char *kind);
 void srv_list_end(srv_ctx *c, JsonBuilder *b, int rc, const ba_error *err, const char *action,
                   const char *client);
