@@ -234,6 +234,16 @@ BA_API int ba_access_login(ba_catalog *cat, const char *name, const char *passwo
 BA_API int ba_access_session_check(ba_catalog *cat, const char *token, ba_web_session *out,
                                    ba_error *err);
 
+/**
+ * ba_access_session_check() that never writes: the same answer, but a
+ * session due to be marked used sets @p *touch_due and is not marked, so
+ * the caller must check it again with ba_access_session_check() where a
+ * write may wait (a server answers from its I/O thread only when this
+ * finds nothing to write).
+ */
+BA_API int ba_access_session_peek(ba_catalog *cat, const char *token, ba_web_session *out,
+                                  bool *touch_due, ba_error *err);
+
 /** End the session of @p token (logout).  Ending an ended one is not an error. */
 BA_API int ba_access_logout(ba_catalog *cat, const char *token, ba_error *err);
 

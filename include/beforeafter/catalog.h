@@ -257,6 +257,14 @@ BA_API int ba_catalog_photo_find_original(ba_catalog *cat, const char *original_
 /** Load photo @p id into @p out; BA_ERR_NOT_FOUND when absent. */
 BA_API int ba_catalog_photo_get(ba_catalog *cat, int64_t id, ba_photo *out, ba_error *err);
 
+/**
+ * Only the master's SHA-256 of photo @p id into @p sha (#BA_SHA_MAX): one
+ * indexed read, for paths that name the master's derived files (previews).
+ * BA_ERR_NOT_FOUND when absent.
+ */
+BA_API int ba_catalog_photo_master_sha(ba_catalog *cat, int64_t id, char sha[BA_SHA_MAX],
+                                       ba_error *err);
+
 /** Callback for ba_catalog_photo_list(); return non-zero to stop. */
 typedef int (*ba_photo_fn)(const ba_photo *photo, void *ud);
 

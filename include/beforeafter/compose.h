@@ -290,6 +290,18 @@ BA_API int ba_compose_photo_preview(ba_catalog *cat, int64_t id, int long_edge,
                                     unsigned char **data, size_t *len, char *etag,
                                     size_t etag_size, ba_error *err);
 
+/**
+ * As ba_compose_photo_preview() for a @p long_edge > 0, but only when that
+ * preview has already been made: it never decodes, writes or waits on
+ * anything but the catalog's read and one small file, so a server can answer
+ * it on its I/O thread.  Returns 0 with the bytes, 1 (and no bytes) when the
+ * preview is not made yet (ba_compose_photo_preview() makes it), -1 on
+ * error (unknown photo, unreadable file).
+ */
+BA_API int ba_compose_photo_preview_kept(ba_catalog *cat, int64_t id, int long_edge,
+                                         unsigned char **data, size_t *len, char *etag,
+                                         size_t etag_size, ba_error *err);
+
 #ifdef __cplusplus
 }
 #endif

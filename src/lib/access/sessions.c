@@ -131,13 +131,13 @@ out:
     return rc;
 }
 
-int ba_access_session_check(ba_catalog *cat, const char *token, ba_web_session *out,
-                            ba_error *err)
+/* The open session of @token into @row, or BA_ERR_AUTH. */
+static int session_open_row(ba_catalog *cat, const char *token, ba_db_session_row *row,
+                            int64_t now, ba_error *err)
 {
     char th[BA_TOKEN_HEX + 1];
-    ba_db_session_row row;
     ba_error lookup;
-    if (!token_hash(token, th) || ba_db_session_find(cat, th, &row, &lookup)) {
+    if (!token_hash(token, th) || ba_db_session_find(cat, th, row, &lookup)) {
         if (token_hash(token, th) && lookup.code != BA_ERR_NOT_FOUND) {
             ba_error_copy(err, &lookup);
             return -1;
@@ -145,16 +145,43 @@ int ba_access_session_check(ba_catalog *cat, const char *token, ba_web_session *
         ba_error_set(err, BA_ERR_AUTH, "not signed in");
         return -1;
     }
-    int64_t now = ba_access_now_unix();
-    if (row.ended || row.user_disabled || now - row.last_seen_unix >= BA_SESSION_IDLE_S ||
-        now - row.created_unix >= BA_SESSION_ABSOLUTE_S || now < row.created_unix) {
+    if (row->ended || row->user_disabled || now - row->last_seen_unix >= BA_SESSION_IDLE_S ||
+        now - row->created_unix >= BA_SESSION_ABSOLUTE_S || now < row->created_unix) {
         ba_error_set(err, BA_ERR_AUTH, "the session has ended: sign in again");
         return -1;
     }
-    /* At most one write a minute per session: reads must not each become a
-     * write transaction. */
-    if (now - row.last_seen_unix >= 60 && ba_db_session_touch(cat, row.s.session_id, now, err))
+    return 0;
+}
+
+/* At most one write a minute per session: reads must not each become a
+ * write transaction. */
+static bool touch_due(const ba_db_session_row *row, int64_t now)
+{
+    return now - row->last_seen_unix >= 60;
+}
+
+int ba_access_session_check(ba_catalog *cat, const char *token, ba_web_session *out,
+                            ba_error *err)
+{
+    ba_db_session_row row;
+    int64_t now = ba_access_now_unix();
+    if (session_open_row(cat, token, &row, now, err))
         return -1;
+    if (touch_due(&row, now) && ba_db_session_touch(cat, row.s.session_id, now, err))
+        return -1;
+    *out = row.s;
+    return 0;
+}
+
+int ba_access_session_peek(ba_catalog *cat, const char *token, ba_web_session *out,
+                           bool *due, ba_error *err)
+{
+    ba_db_session_row row;
+    int64_t now = ba_access_now_unix();
+    *due = false;
+    if (session_open_row(cat, token, &row, now, err))
+        return -1;
+    *due = touch_due(&row, now);
     *out = row.s;
     return 0;
 }

@@ -376,6 +376,21 @@ int ba_catalog_photo_get(ba_catalog *cat, int64_t id, ba_photo *out, ba_error *e
                            "a photo", err);
 }
 
+static int read_master_sha(ba_catalog *cat, sqlite3_stmt *st, void *out, ba_error *err)
+{
+    (void)cat;
+    (void)err;
+    const unsigned char *text = sqlite3_column_text(st, 0);
+    g_strlcpy(out, text ? (const char *)text : "", BA_SHA_MAX);
+    return 0;
+}
+
+int ba_catalog_photo_master_sha(ba_catalog *cat, int64_t id, char sha[BA_SHA_MAX], ba_error *err)
+{
+    return ba_db_get_by_id(cat, "SELECT master_sha256 FROM photos WHERE id = ?", id,
+                           read_master_sha, sha, "photo", "a photo", err);
+}
+
 int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *f, ba_photo_fn fn, void *ud,
                           ba_error *err)
 {
