@@ -179,6 +179,7 @@ class Browser:
         self.d.set_script_timeout(WAIT)
         self.console = []     # (screen, entry) of every message seen
         self.allowed = []     # (regex) messages a step provoked on purpose
+        self.layout = []      # what overflowed the viewport in a screenshot
         self.viewport(1024, 768)
 
     def stop(self):
@@ -197,13 +198,40 @@ class Browser:
                                 "mobile": w < 600})
 
     def shoot(self, screen):
-        """Screenshots of the current screen at 1024x768 and 390x844."""
+        """Screenshots of the current screen at 1024x768 and 390x844, and at
+        each size the layout checked: nothing wider than the screen."""
         for w, h in ((1024, 768), (390, 844)):
             self.viewport(w, h)
-            time.sleep(0.3)  # a relayout, for the picture only; nothing is asserted on it
+            time.sleep(0.3)  # a relayout
             self.d.save_screenshot(os.path.join(self.artifacts, "%s-%dx%d.png" % (screen, w, h)))
+            for p in self.overflow():
+                self.layout.append("%s at %dx%d: %s" % (screen, w, h, p))
         self.viewport(1024, 768)
         self.collect(screen)
+
+    def overflow(self):
+        """What sticks out of the viewport sideways: the page scrolling
+        horizontally, or a control, heading, cell or photo beyond the left or
+        right edge that no scrolling box of its own (a table's) holds."""
+        return self.d.execute_script(
+            "const W = innerWidth, out = [];"
+            "const sw = document.documentElement.scrollWidth;"
+            "if (sw > W) out.push('the page is ' + sw + ' px wide (viewport ' + W + ')');"
+            "const held = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {"
+            "  const o = getComputedStyle(p).overflowX;"
+            "  if (o === 'auto' || o === 'scroll') return true; } return false; };"
+            "for (const el of document.querySelectorAll('a, button, input, select, textarea,"
+            "    [role], [tabindex], h1, h2, h3, p, td, th, img, video, figure')) {"
+            "  if (el.classList.contains('skip')) continue;"
+            "  const r = el.getBoundingClientRect();"
+            "  if (!r.width || !r.height) continue;"
+            "  if ((r.left < -1 || r.right > W + 1) && !held(el)) {"
+            "    const t = (el.getAttribute('aria-label') || el.textContent || el.src || '')"
+            "      .trim().slice(0, 30);"
+            "    out.push(el.tagName.toLowerCase() + ' ' + JSON.stringify(t) + ' spans x ' +"
+            "      Math.round(r.left) + '..' + Math.round(r.right)); }"
+            "  if (out.length >= 5) break; }"
+            "return out;")
 
     # -- navigation and waiting
     def go(self, route=""):

@@ -8,8 +8,10 @@ import io
 import os
 import sqlite3
 import sys
+import time
 
 from PIL import Image
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -100,6 +102,84 @@ def registered(b):
           ([round(x) for x in v], [round(x) for x in f]))
     if off <= 2 and inside:
         ok("capture: the ghost lies on the live picture and the whole frame is visible")
+
+
+def rect(b, css):
+    """The first CSS match's rectangle on screen and the viewport's size."""
+    return b.d.execute_script(
+        "const el = document.querySelector(arguments[0]);"
+        "if (!el) return null; const r = el.getBoundingClientRect();"
+        "return {x: r.left, y: r.top, w: r.width, h: r.height, right: r.right, bottom: r.bottom,"
+        "        vw: innerWidth, vh: innerHeight};", css)
+
+
+def on_screen(r):
+    return r is not None and r["w"] > 0 and r["x"] >= -1 and r["y"] >= -1 and \
+        r["right"] <= r["vw"] + 1 and r["bottom"] <= r["vh"] + 1
+
+
+def show(r):
+    return "%dx%d at (%d, %d) in %dx%d" % (r["w"], r["h"], r["x"], r["y"], r["vw"], r["vh"]) \
+        if r else "absent"
+
+
+def compare_fits(b):
+    """At both sizes, the whole slider (both photos and the handle) is on the
+    first screen, with the photo's proportions, and on a tablet it is not a
+    postage stamp: at least 70 % of the screen's height."""
+    before = len(SOFT)
+    for w, h in ((1024, 768), (390, 844)):
+        b.viewport(w, h)
+        b.d.execute_script("window.scrollTo(0, 0)")
+        time.sleep(0.3)
+        r = rect(b, "[role=slider][aria-label='Before/after']")
+        nat = b.d.execute_script("const i = document.querySelector('.slider img');"
+                                 "return [i.naturalWidth, i.naturalHeight]")
+        soft(on_screen(r), "compare at %dx%d: the slider is not all on the first screen: %s" %
+             (w, h, show(r)))
+        if r and nat[1]:
+            soft(abs(r["w"] / r["h"] - nat[0] / nat[1]) < 0.03,
+                 "compare at %dx%d: the slider is %dx%d for a %dx%d photo" %
+                 (w, h, r["w"], r["h"], nat[0], nat[1]))
+        if w > h:
+            soft(r and r["h"] >= 0.7 * h, "compare at %dx%d: the slider is only %s" %
+                 (w, h, show(r)))
+    b.viewport(1024, 768)
+    if len(SOFT) == before:
+        ok("compare: the whole before/after slider on the first screen at 1024x768 and 390x844")
+
+
+def export_fits(b):
+    """The export's live preview (the photo with the bars) is on screen when
+    the panel opens: beside the controls on a tablet, within the width on a
+    phone."""
+    before = len(SOFT)
+    r = rect(b, ".redact-stage")
+    f = rect(b, ".export-controls")
+    soft(on_screen(r), "marketing export at 1024x768: the live preview is not on the screen: %s"
+         % show(r))
+    soft(r and f and r["x"] >= f["right"] - 1 and r["y"] < f["bottom"],
+         "marketing export at 1024x768: the preview (%s) is not beside the controls (%s)" %
+         (show(r), show(f)))
+    b.viewport(390, 844)
+    time.sleep(0.3)
+    r = rect(b, ".redact-stage")
+    soft(r and r["x"] >= -1 and r["right"] <= r["vw"] + 1,
+         "marketing export at 390x844: the preview is wider than the phone: %s" % show(r))
+    b.viewport(1024, 768)
+    if len(SOFT) == before:
+        ok("marketing export: the live preview beside the controls at 1024x768, within a phone's width")
+
+
+def tables_kept(b, name):
+    """A table that scrolls on a phone is still a table to a screen reader
+    (its own role), in a focusable region named NAME."""
+    t = b.d.find_element(By.CSS_SELECTOR, "table")
+    soft(t.aria_role == "table", "the %s table's role is %r, not table" % (name, t.aria_role))
+    w = b.d.execute_script("const w = document.querySelector('table').parentElement;"
+                           "return [w.getAttribute('role'), w.tabIndex, w.getAttribute('aria-label')]")
+    soft(w == ["region", 0, name], "the %s table's scroller is %r, not a focusable region named "
+         "%r" % (name, w, name))
 
 
 def video_live(b):
@@ -252,6 +332,7 @@ def main():
     p1 = photo_id(st1)
     logout(b)
     first_errors = b.console_errors()
+    layout = b.layout
     b.stop()
     ok("session 1 captured through the fake camera: %s" % st1)
 
@@ -300,6 +381,7 @@ def main():
     sl = b.find("slider", "Before/after")
     b.wait(lambda: images_decoded(b), "the compare screen's images")
     b.shoot("compare")
+    compare_fits(b)
     sl.send_keys(Keys.HOME)
     b.wait(lambda: sl.get_attribute("aria-valuenow") == "0", "Home -> aria-valuenow 0")
     sl.send_keys(Keys.ARROW_RIGHT)
@@ -403,6 +485,7 @@ def main():
     b.find("combobox", "Format")
     b.pick("De-identification", "eyes")
     b.wait(lambda: images_decoded(b), "the export's live preview")
+    export_fits(b)
     b.shoot("marketing-export")
     b.click("button", "Export image")
     dl = b.find("link", "Download", what="the Download link of the export")
@@ -473,9 +556,11 @@ def main():
     b.click("link", "Users")
     b.wait(lambda: "ann" in b.text() and "mia" in b.text(), "the users listed")
     b.shoot("users")
+    tables_kept(b, "Users")
     b.click("link", "Audit")
     b.wait(lambda: "ann" in b.text(), "the access log naming ann")
     b.shoot("audit")
+    tables_kept(b, "Access log")
     logout(b)
     ok("admin: Users and Audit screens")
 
@@ -483,6 +568,10 @@ def main():
     errs = first_errors + b.console_errors()
     check(not errs, "console errors:\n  " + "\n  ".join(errs[:20]))
     ok("no console errors or warnings on any screen")
+    layout += b.layout
+    soft(not layout, "wider than the screen:\n  " + "\n  ".join(layout[:30]))
+    if not layout:
+        ok("no screen is wider than 1024x768 or 390x844, nothing sticks out sideways")
     b.stop()
     check(srv.stop() == 0, "serve did not exit 0 on SIGTERM")
     ok("screenshots in %s" % ART)

@@ -1,8 +1,17 @@
 // Users and the access audit (admin).
 import {get, post, q, enc, session} from './api.js';
-import {h, clear, field, select, alertBox, statusBox, say, page} from './dom.js';
+import {h, clear, field, select, alertBox, statusBox, say, page, day} from './dom.js';
 
 const when = (s) => (s || '').replace('T', ' ').replace('Z', ' UTC');
+// A stamp in a table cell: the date and the time as two unbreakable lines
+// (the column's header says UTC), so a phone-width column stays narrow.
+const stamp = (s) => {
+  const [d, t] = (s || '').replace('Z', '').split('T');
+  return [h('span', {class: 'nowrap'}, d || ''), t ? h('span', {class: 'nowrap stamp-time'}, t) : null];
+};
+// A table too wide for a phone scrolls inside its own focusable region
+// (keyboard users scroll it with the arrow keys), never the page.
+const scroller = (label, table) => h('div', {class: 'table-wrap', role: 'region', tabindex: 0, 'aria-label': label}, table);
 
 export function renderUsers(root) {
   const err = alertBox();
@@ -30,9 +39,10 @@ export function renderUsers(root) {
     }
   });
   root.append(page('Users', form, err, status,
-    h('div', {class: 'table-wrap'}, h('table', {},
-      h('thead', {}, h('tr', {}, ['User', 'Role', 'Added', 'Status', 'Sessions', ''].map((t) =>
-        h('th', {scope: 'col', class: t === 'Added' || t === 'Sessions' ? 'wide-only' : null}, t)))),
+    scroller('Users', h('table', {'aria-label': 'Users'},
+      h('thead', {}, h('tr', {}, ['User', 'Role', 'Added (UTC)', 'Status', 'Sessions', ''].map((t) =>
+        h('th', {scope: 'col', class: t.startsWith('Added') || t === 'Sessions' ? 'wide-only' : null},
+          t || h('span', {class: 'sr-only'}, 'Action'))))),
       body))));
 
   async function load() {
@@ -41,10 +51,11 @@ export function renderUsers(root) {
       clear(body);
       for (const u of r.users) {
         // No button to lock oneself out.
-        const act = u.disabled_at || u.user === session.user ? '' : h('button', {type: 'button', class: 'danger small',
+        const act = u.user === session.user ? h('span', {class: 'muted small'}, 'you')
+          : u.disabled_at ? '' : h('button', {type: 'button', class: 'danger small',
           'aria-label': `Disable ${u.user}`, onclick: () => disable(u)}, 'Disable');
-        body.append(h('tr', {}, h('td', {}, u.user), h('td', {}, u.role), h('td', {class: 'wide-only'}, when(u.created_at)),
-          h('td', {}, u.disabled_at ? `disabled ${when(u.disabled_at)}` : 'active'),
+        body.append(h('tr', {}, h('td', {}, u.user), h('td', {}, u.role), h('td', {class: 'wide-only stamp'}, stamp(u.created_at)),
+          h('td', {}, u.disabled_at ? h('span', {title: when(u.disabled_at)}, 'disabled ', h('span', {class: 'nowrap'}, day(u.disabled_at))) : 'active'),
           h('td', {class: 'wide-only'}, String(u.active_sessions)), h('td', {}, act)));
       }
     } catch (x) {
@@ -66,7 +77,7 @@ export function renderUsers(root) {
 
 export function renderAudit(root, params, query) {
   const err = alertBox();
-  const count = statusBox();
+  const count = h('p', {role: 'status', class: 'muted'});
   const user = h('input', {type: 'text', value: query.get('user') || '', spellcheck: 'false'});
   const client = h('input', {type: 'text', value: query.get('client') || '', spellcheck: 'false'});
   const body = h('tbody');
@@ -75,8 +86,9 @@ export function renderAudit(root, params, query) {
       h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Filter'))));
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   root.append(page('Audit', form, err, count,
-    h('div', {class: 'table-wrap'}, h('table', {'aria-label': 'Access log'},
-      h('thead', {}, h('tr', {}, ['Time', 'User', 'Action', 'Object', 'Client', 'From', 'Result'].map((t) => h('th', {scope: 'col'}, t)))),
+    scroller('Access log', h('table', {'aria-label': 'Access log'},
+      h('thead', {}, h('tr', {}, ['Time (UTC)', 'User', 'Action', 'Object', 'Client', 'From', 'Result'].map((t) =>
+        h('th', {scope: 'col', class: t === 'From' ? 'wide-only' : null}, t)))),
       body))));
   async function load() {
     say(err, '');
@@ -86,8 +98,9 @@ export function renderAudit(root, params, query) {
       const rows = r.access.slice().reverse().slice(0, 500);
       for (const a of rows) {
         body.append(h('tr', {class: a.result === 'ok' ? '' : 'refused'},
-          h('td', {}, when(a.at)), h('td', {}, a.user || ''), h('td', {}, a.action || ''),
-          h('td', {}, a.object || ''), h('td', {}, a.client || ''), h('td', {}, a.remote || ''),
+          h('td', {class: 'stamp'}, stamp(a.at)), h('td', {}, a.user || ''), h('td', {class: 'nowrap'}, a.action || ''),
+          h('td', {class: 'nowrap'}, a.object || ''), h('td', {class: 'nowrap'}, a.client || ''),
+          h('td', {class: 'wide-only'}, a.remote || ''),
           h('td', {}, a.result || '')));
       }
       count.textContent = `${r.access.length} access entr${r.access.length === 1 ? 'y' : 'ies'}` +

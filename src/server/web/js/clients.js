@@ -49,7 +49,7 @@ export function renderClients(root) {
           h('span', {class: 'count muted'}, `${c.photos} photo${c.photos === 1 ? '' : 's'}`)));
       }
       count.textContent = r.clients.length ? `${r.clients.length} client${r.clients.length === 1 ? '' : 's'}`
-                                            : 'No clients match.';
+                                            : search.value.trim() ? 'No clients match.' : 'No clients yet: add the first with New client.';
     } catch (x) {
       say(err, x.message);
     }

@@ -64,10 +64,13 @@ export async function renderCompare(root, [code, area], query, mode) {
   const download = h('p', {class: 'download'});
   if (!can('provider')) renderBtn.hidden = true;
 
-  sec.append(h('div', {class: 'compare-tools card'},
+  // The tools beside the viewer on a tablet, under it on a phone: the photos
+  // are what the provider came for, so they get the height of the screen.
+  sec.append(h('div', {class: 'compare-layout'},
+    h('div', {class: 'compare-tools card'},
       field('Before', beforeSel), field('After', afterSel),
-      h('div', {class: 'actions'}, sideBtn, timeBtn, renderBtn)),
-    h('div', {class: 'viewer'}, slider, sideBySide, timeline), note, status, download,
+      h('div', {class: 'actions'}, sideBtn, timeBtn, renderBtn), note, status, download),
+    h('div', {class: 'viewer'}, slider, sideBySide, timeline)),
     h('h2', {}, 'All sessions'), sessions);
 
   // The slider's value: where the divider stands, 0 (left edge) to 100

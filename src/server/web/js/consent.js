@@ -13,6 +13,10 @@ export async function renderConsent(root, [code]) {
     h('p', {class: 'crumbs'}, h('a', {href: link('clients', code)}, code), ' › consent'),
     h('h1', {}, `Consent · ${code}`), err, status);
   root.append(sec);
+  // The form and the consents side by side on a tablet (stacked on a phone),
+  // so a revocation's take-down list shows next to what was revoked.
+  const layout = h('div', {class: 'consent-layout'});
+  sec.append(layout);
 
   if (can('provider')) {
     const scope = select([['marketing', 'Marketing'], ['education', 'Education'], ['clinical', 'Clinical']], 'marketing');
@@ -43,9 +47,9 @@ export async function renderConsent(root, [code]) {
         button.disabled = false;
       }
     });
-    sec.append(f);
+    layout.append(f);
   }
-  sec.append(h('h2', {}, 'Consents'), list, takedown);
+  layout.append(h('div', {class: 'consent-side'}, h('h2', {}, 'Consents'), list, takedown));
 
   async function load() {
     try {
@@ -56,9 +60,9 @@ export async function renderConsent(root, [code]) {
         const row = h('li', {class: `consent state-${k.state}`},
           h('span', {class: 'scope'}, k.scope),
           h('span', {class: 'badge'}, k.state),
-          h('span', {class: 'muted'}, `granted ${day(k.granted_at)}` +
-            (k.expires_at ? ` · expires ${day(k.expires_at)}` : '') +
-            (k.revoked_at ? ` · revoked ${day(k.revoked_at)}` : '')));
+          // each date on one line: "2026-" / "12-01" reads as two numbers
+          h('span', {class: 'muted'}, [['granted', k.granted_at], ['expires', k.expires_at], ['revoked', k.revoked_at]]
+            .filter(([, at]) => at).flatMap(([what, at], i) => [i ? ' · ' : '', h('span', {class: 'nowrap'}, `${what} ${day(at)}`)])));
         if (!k.revoked_at && can('provider')) {
           row.append(h('button', {type: 'button', class: 'danger', onclick: () => revoke(k)}, 'Revoke'));
         }
@@ -75,8 +79,11 @@ export async function renderConsent(root, [code]) {
     try {
       const r = await post(`/api/v1/consents/${k.consent_id}/revoke`);
       const n = r.takedown.length;
-      say(status, `Revoked ${r.revoked === 1 ? 'the' : r.revoked} ${r.scope} consent${r.revoked === 1 ? '' : 's'} of ${r.client}` +
-        (n ? ` — ${n} export${n === 1 ? '' : 's'} to take down, listed below.` : '; no export used it.'));
+      say(status, '');
+      status.hidden = false;
+      status.append(`Revoked ${r.revoked === 1 ? 'the' : r.revoked} ${r.scope} consent${r.revoked === 1 ? '' : 's'} of `,
+        h('span', {class: 'nowrap'}, r.client),
+        n ? ` — ${n} export${n === 1 ? '' : 's'} to take down, listed under the consents.` : '; no export used it.');
       takedown.append(h('h2', {}, 'Exports to take down'));
       if (!r.takedown.length) takedown.append(h('p', {}, 'No export used this consent.'));
       const ul = h('ul', {class: 'takedown-list'});

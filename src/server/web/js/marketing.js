@@ -45,15 +45,20 @@ function card(c) {
     const open = panel.hidden;
     panel.hidden = !open;
     btn.setAttribute('aria-expanded', String(open));
+    // Open, the card takes the whole row: controls on the left, the live
+    // preview with the bars beside them (stacked on a phone).
+    li.classList.toggle('exporting', open);
     if (open && !panel.firstChild) exportPanel(panel, c);
+    if (open) li.scrollIntoView({block: 'start'});
   });
-  return h('li', {class: 'card comparison'},
+  const li = h('li', {class: 'card comparison'},
     h('img', {src: `/api/v1/comparisons/${c.comparison_id}/image`, alt: `Comparison ${c.comparison_id} of ${c.client}`,
               loading: 'lazy'}),
     h('div', {class: 'meta', id: `cmp-${c.comparison_id}`},
       h('strong', {}, c.client), ` · ${c.areas.join(', ')} · ${c.layout} · `,
       h('span', {class: 'nowrap'}, day(c.created_at))),
     can('marketing') ? h('div', {class: 'actions'}, btn) : null, panel);
+  return li;
 }
 
 async function exportPanel(panel, c) {
@@ -76,8 +81,10 @@ async function exportPanel(panel, c) {
   const exportBtn = h('button', {type: 'button', class: 'primary'}, 'Export image');
   const hint = h('p', {role: 'status', class: 'hint-box'},
     'No eyes were found on this photo: drag the two markers onto the eye centres (or use the arrow keys), or export to have each panel searched again.');
-  panel.append(h('div', {class: 'row'}, field('Format', format), field('Labels', labels), field('De-identification', mode)),
-    stage, hint, h('div', {class: 'actions'}, exportBtn), err, status, download);
+  panel.append(h('div', {class: 'export-controls'},
+      field('Format', format), field('Labels', labels), field('De-identification', mode),
+      hint, h('div', {class: 'actions'}, exportBtn), err, status, download),
+    h('div', {class: 'export-preview'}, stage));
 
   const ref = c.photos[0];
   let photo = null;
