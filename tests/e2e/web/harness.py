@@ -204,17 +204,19 @@ class Browser:
             self.viewport(w, h)
             time.sleep(0.3)  # a relayout
             self.d.save_screenshot(os.path.join(self.artifacts, "%s-%dx%d.png" % (screen, w, h)))
-            for p in self.overflow():
+            for p in self.overflow(w):
                 self.layout.append("%s at %dx%d: %s" % (screen, w, h, p))
         self.viewport(1024, 768)
         self.collect(screen)
 
-    def overflow(self):
-        """What sticks out of the viewport sideways: the page scrolling
-        horizontally, or a control, heading, cell or photo beyond the left or
-        right edge that no scrolling box of its own (a table's) holds."""
+    def overflow(self, width):
+        """What sticks out of a viewport WIDTH px wide sideways: the page
+        scrolling horizontally, or a control, heading, cell or photo beyond the
+        left or right edge that no scrolling box of its own (a table's) holds.
+        (A mobile viewport widens to fit what overflows, so WIDTH, not
+        innerWidth, is the phone's width.)"""
         return self.d.execute_script(
-            "const W = innerWidth, out = [];"
+            "const W = arguments[0], out = [];"
             "const sw = document.documentElement.scrollWidth;"
             "if (sw > W) out.push('the page is ' + sw + ' px wide (viewport ' + W + ')');"
             "const held = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {"
@@ -231,7 +233,7 @@ class Browser:
             "    out.push(el.tagName.toLowerCase() + ' ' + JSON.stringify(t) + ' spans x ' +"
             "      Math.round(r.left) + '..' + Math.round(r.right)); }"
             "  if (out.length >= 5) break; }"
-            "return out;")
+            "return out;", width)
 
     # -- navigation and waiting
     def go(self, route=""):
