@@ -144,5 +144,20 @@ print("inf" if mse == 0 else "%.2f" % (10 * np.log10(255.0 ** 2 / mse)))
 EOF
 }
 
+# metadata_tags FILE: the exiftool tags of FILE beyond its file structure
+# (System, File, JFIF, ExifTool's version, the image size), one a line, with
+# anything naming GPS, a serial, owner, artist, creator, thumbnail, copyright
+# or profile; empty for an image that carries no metadata (invariant 1).
+metadata_tags() {
+    exiftool -a -G1 -s "$1" | awk '
+        { g = $1; gsub(/[][]/, "", g); t = $2 }
+        g !~ /^(System|File|Composite|ExifTool|JFIF)$/ { print; next }
+        g == "ExifTool" && t != "ExifToolVersion" { print; next }
+        g == "Composite" && t !~ /^(ImageSize|Megapixels)$/ { print; next }
+        t ~ /^(Comment|ExifByteOrder|CurrentIPTCDigest|Warning)$/ { print; next }
+        t ~ /GPS|Serial|Owner|Artist|Creator|Thumbnail|Copyright|Profile/ { print }
+    '
+}
+
 # Time in milliseconds (GNU date).
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -351,8 +351,10 @@ def main():
     check(s == 304, "If-None-Match: %d" % s)
     s, h, data = prov.req("GET", "/api/v1/photos/%d/image?size=preview" % p1)
     check(s == 200, "preview: %d" % s)
+    # The uploads' thumbnails were made at ingest, the preview on this request.
     kept = [f for r_, d_, fs in os.walk(os.path.join(LIB, "previews")) for f in fs]
-    check(len(kept) == 2, "previews kept in the library: %r" % kept)
+    thumbs = [f for r_, d_, fs in os.walk(os.path.join(LIB, "previews", "320")) for f in fs]
+    check(len(kept) == 3 and len(thumbs) == 2, "previews kept in the library: %r" % kept)
     s, h, data = prov.req("GET", "/api/v1/photos/%d/image?size=huge" % p1)
     check(s == 400, "size=huge: %d" % s)
     s, h, data = prov.req("GET", "/api/v1/photos/999/image?size=thumb")

@@ -100,7 +100,7 @@ static void test_erase(void **state)
     assert_int_equal(ba_record_client_erase(f->cat, "C-2", "C-2", "test", &r, &err), 0);
     assert_int_equal(r.photos, 1);
     assert_int_equal(r.sessions, 1);
-    assert_int_equal(r.files_removed, 1);
+    assert_int_equal(r.files_removed, 2); /* the master and its thumbnail (made at ingest) */
     assert_true(r.compacted);
     assert_true(r.tombstone_id > 0);
     assert_int_not_equal(ba_catalog_client_get(f->cat, "C-2", &c, &err), 0);

@@ -11,6 +11,7 @@
 
 #include "compose/internal.h"
 #include "compose/output.h"
+#include "compose/preview.h"
 #include "ingest/load.h"
 #include "library/paths.h"
 #include "library/place.h"
@@ -38,13 +39,12 @@ static int read_whole(const char *path, unsigned char **data, size_t *len, ba_er
     return 0;
 }
 
-/* Make the preview of @p at @edge px and place it at @path. */
-static int make_preview(ba_catalog *cat, const ba_photo *p, int edge, const char *path,
-                        ba_error *err)
+int ba_compose_preview_write_tmp(const char *library_dir, VipsImage *master, int edge,
+                                 const char *what, char **tmp_path, ba_error *err)
 {
-    VipsImage *img = NULL, *small = NULL;
-    if (cp_open_master(cat, p, &img, err))
-        return -1;
+    *tmp_path = NULL;
+    VipsImage *img = master, *small = NULL;
+    g_object_ref(img);
     int rc = -1;
     double f = (double)edge / MAX(img->Xsize, img->Ysize);
     /* A 12 MP master for a 320 px thumbnail: libjpeg decodes it at 1/8
@@ -63,33 +63,65 @@ static int make_preview(ba_catalog *cat, const ba_photo *p, int edge, const char
         small = img; /* never enlarged */
         g_object_ref(small);
     } else if (vips_resize(img, &small, f, NULL)) {
-        ba_error_set(err, BA_ERR_INTERNAL, "photo %" G_GINT64_FORMAT ": preview: %s", p->id,
-                     vips_error_buffer());
+        ba_error_set(err, BA_ERR_INTERNAL, "%s: preview: %s", what, vips_error_buffer());
         vips_error_clear();
         goto out;
     }
     /* Written in the library's tmp/ as a 0600 file (ba_output_write keeps
-     * the mode of the file it replaces), then moved into place: a preview is
-     * as private as its master, and a reader never sees half of one. */
-    char *tmp_dir = ba_path_tmp_dir(ba_catalog_dir(cat));
+     * the mode of the file it replaces): a preview is as private as its
+     * master.  The caller moves it into place, so a reader never sees half
+     * of one. */
+    char *tmp_dir = ba_path_tmp_dir(library_dir);
     char *tmp = ba_path_tmp_template(tmp_dir, "preview", ".jpg");
+    g_free(tmp_dir);
     int fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, BA_MODE_FILE);
     if (fd < 0) {
         ba_error_set(err, BA_ERR_IO, "%s: %s", tmp, g_strerror(errno));
-    } else {
-        close(fd);
-        if (ba_place_make_parent(path, BA_MODE_DIR, err) == 0 &&
-            ba_output_write(small, tmp, BA_OUT_JPEG, 85, NULL, err) == 0 &&
-            ba_place_move(tmp, path, BA_PLACE_KEEP_EXISTING, NULL, err) == 0)
-            rc = 0;
-        g_unlink(tmp);
+        g_free(tmp);
+        goto out;
     }
-    g_free(tmp);
-    g_free(tmp_dir);
+    close(fd);
+    if (ba_output_write(small, tmp, BA_OUT_JPEG, 85, NULL, err) == 0) {
+        *tmp_path = tmp;
+        rc = 0;
+    } else {
+        g_unlink(tmp);
+        g_free(tmp);
+    }
 out:
     if (small)
         g_object_unref(small);
     g_object_unref(img);
+    return rc;
+}
+
+int ba_compose_preview_place(const char *library_dir, const char *tmp_path,
+                             const char *sha256, int edge, ba_error *err)
+{
+    char *path = ba_path_preview(library_dir, sha256, edge);
+    int rc = ba_place_make_parent(path, BA_MODE_DIR, err) == 0 &&
+                     ba_place_move(tmp_path, path, BA_PLACE_KEEP_EXISTING, NULL, err) == 0
+                 ? 0
+                 : -1;
+    g_unlink(tmp_path); /* gone already when moved */
+    g_free(path);
+    return rc;
+}
+
+/* Make the preview of @p at @edge px and place it. */
+static int make_preview(ba_catalog *cat, const ba_photo *p, int edge, ba_error *err)
+{
+    VipsImage *img = NULL;
+    if (cp_open_master(cat, p, &img, err))
+        return -1;
+    char what[32], *tmp = NULL;
+    snprintf(what, sizeof what, "photo %" G_GINT64_FORMAT, p->id);
+    const char *dir = ba_catalog_dir(cat);
+    int rc = ba_compose_preview_write_tmp(dir, img, edge, what, &tmp, err);
+    g_object_unref(img);
+    if (rc == 0)
+        rc = ba_compose_preview_place(dir, tmp, p->master_sha256, edge, err);
+    g_free(tmp);
     return rc;
 }
 
@@ -125,7 +157,7 @@ int ba_compose_photo_preview(ba_catalog *cat, int64_t photo_id, int long_edge,
     char *path = ba_path_preview(ba_catalog_dir(cat), p.master_sha256, long_edge);
     int rc = 0;
     if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
-        rc = make_preview(cat, &p, long_edge, path, err);
+        rc = make_preview(cat, &p, long_edge, err);
     if (rc == 0)
         rc = read_whole(path, data, len, err);
     g_free(path);

@@ -2,7 +2,8 @@
  *
  *   BA_FAULT_KILL=STEP   the process kills itself with SIGKILL at STEP, one of
  *                        start, after-tmp-create, after-master-write,
- *                        after-master-rename, after-commit; or, in an export,
+ *                        after-thumbnail, after-master-rename, after-commit;
+ *                        or, in an export,
  *                        export-recorded, export-image-placed, export-manifest-placed,
  *                        export-placed
  *   BA_FAULT_WRITE=enospc  every write of a master fails with ENOSPC

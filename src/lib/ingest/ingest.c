@@ -12,6 +12,7 @@
 #include "catalog/writers.h"
 #include "common/error_prefix.h"
 #include "common/sha256.h"
+#include "compose/preview.h"
 #include "ingest/fault.h"
 #include "ingest/internal.h"
 #include "library/paths.h"
@@ -38,6 +39,10 @@ void ba_ingest_job_free(ba_ingest_job *jb)
     if (jb->j.tmp_path) {
         g_unlink(jb->j.tmp_path);
         g_free(jb->j.tmp_path);
+    }
+    if (jb->j.thumb_tmp) { /* not placed: refused, a duplicate, a repair, cancelled */
+        g_unlink(jb->j.thumb_tmp);
+        g_free(jb->j.thumb_tmp);
     }
     ingest_drop_note(&jb->j); /* committed, refused or undone: the note has served */
     g_free(jb->j.final_path);
@@ -160,6 +165,42 @@ static void warn_far_date(ba_catalog *cat, const ba_photo *p, ba_ingest_result *
                     "session date %s is %d months from the client's other sessions (an old "
                     "camera clock?)",
                     p->session_date, (int)(days / 30.4375 + 0.5));
+}
+
+/* The thumbnail a screen shows first (BA_PREVIEW_THUMB), made on the
+ * preparing thread (a batch's workers, in parallel; the caller's thread for
+ * one file or an upload) from the master just written, the same bytes
+ * ba_compose_photo_preview() makes from a stored master: no first view of a
+ * photo waits on decoding 12 MP.  It waits in tmp/ until the photo's row is
+ * committed (place_thumbnail()), so a refused, cancelled or killed ingest
+ * leaves no thumbnail in previews/, only a tmp/ file that the job, or the
+ * next writer's sweep of dead writers' files, removes.
+ * A thumbnail is a copy for screens, never the record: when it cannot be made
+ * (disk full, a decode fault) the photo is ingested without it and it is made
+ * when first asked for, as it was for every photo before. */
+static void make_thumbnail(ba_catalog *cat, ingest_job *j, const ba_photo *p)
+{
+    VipsImage *master = NULL;
+    ba_error e;
+    if (ingest_open_master_file(j->tmp_path, p->master_sha256, &master, &e) == 0) {
+        (void)ba_compose_preview_write_tmp(ba_catalog_dir(cat), master, BA_PREVIEW_THUMB,
+                                           j->name, &j->thumb_tmp, &e);
+        g_object_unref(master);
+    }
+    ba_fault_point("after-thumbnail");
+}
+
+/* After the new photo's commit: its thumbnail into previews/ (a failure
+ * leaves it to be made on demand, as make_thumbnail() says). */
+static void place_thumbnail(ba_catalog *cat, ingest_job *j, const ba_photo *p)
+{
+    if (!j->thumb_tmp)
+        return;
+    ba_error e;
+    (void)ba_compose_preview_place(ba_catalog_dir(cat), j->thumb_tmp, p->master_sha256,
+                                   BA_PREVIEW_THUMB, &e);
+    g_free(j->thumb_tmp);
+    j->thumb_tmp = NULL;
 }
 
 /* Put @name in front of the message unless it is already there: every
@@ -299,6 +340,8 @@ static int prepare_checked(ba_catalog *cat, const char *name, const unsigned cha
 
     if (ingest_render_master(cat, j, header, opts, p, result->warning, sizeof result->warning, err))
         goto out;
+    if (!jb->repair_id) /* a repaired photo keeps its previews */
+        make_thumbnail(cat, j, p);
 
     char rel[96];
     ba_path_master(p->master_sha256, rel, sizeof rel);
@@ -374,6 +417,7 @@ int ba_ingest_commit(ba_catalog *cat, ba_ingest_job *jb, ba_ingest_result *resul
     ingest_drop_note(j);
     if (duplicate)
         return report_duplicate(cat, jb, p->id, result, err);
+    place_thumbnail(cat, j, p);
     result->status = BA_INGEST_INGESTED;
     result->photo_id = p->id;
     ba_path_master(p->master_sha256, result->master, sizeof result->master);

@@ -35,6 +35,9 @@ typedef struct ingest_job {
      * in masters/ without its committed row, so that when this process is
      * killed in between, the next writer removes it (catalog/recover.c) */
     char *note_path;
+    /* LIBRARY/tmp/preview-<pid>-…: the new photo's thumbnail, made on the
+     * preparing thread, placed in previews/ once the row is committed */
+    char *thumb_tmp;
 } ingest_job;
 
 /* ---- identify.c ---- */
@@ -111,6 +114,11 @@ int ingest_read_input(const char *path, double max_megapixels, bool hash, file_b
 
 /* Keep @bytes alive as long as @img, which decodes them lazily. */
 void ingest_keep_bytes(VipsImage *img, GBytes *bytes);
+
+/* ba_ingest_open_master() of the master file at @path (a library's, or one
+ * just written to its tmp/), refused unless it hashes to @master_sha256. */
+int ingest_open_master_file(const char *path, const char *master_sha256, VipsImage **out,
+                            ba_error *err);
 
 /* Remove dead writers' files from LIBRARY/tmp, the first time this process
  * writes to (or reads a master of) that library. */

@@ -45,14 +45,10 @@ static int read_master(const char *path, const char *master_sha256, GBytes **out
     return 0;
 }
 
-int ba_ingest_open_master(const char *library_dir, const char *master_sha256, VipsImage **out,
-                          ba_error *err)
+int ingest_open_master_file(const char *path, const char *master_sha256, VipsImage **out,
+                            ba_error *err)
 {
     *out = NULL;
-    ingest_sweep_tmp_once(library_dir);
-    char rel[96];
-    ba_path_master(master_sha256, rel, sizeof rel);
-    char *path = g_build_filename(library_dir, rel, NULL);
     GBytes *bytes = NULL;
     int rc = read_master(path, master_sha256, &bytes, err);
     if (rc == 0) {
@@ -70,6 +66,18 @@ int ba_ingest_open_master(const char *library_dir, const char *master_sha256, Vi
         }
         g_bytes_unref(bytes);
     }
+    return rc;
+}
+
+int ba_ingest_open_master(const char *library_dir, const char *master_sha256, VipsImage **out,
+                          ba_error *err)
+{
+    *out = NULL;
+    ingest_sweep_tmp_once(library_dir);
+    char rel[96];
+    ba_path_master(master_sha256, rel, sizeof rel);
+    char *path = g_build_filename(library_dir, rel, NULL);
+    int rc = ingest_open_master_file(path, master_sha256, out, err);
     g_free(path);
     return rc;
 }
