@@ -135,8 +135,12 @@ def compare_fits(b):
         b.d.execute_script("window.scrollTo(0, 0)")
         time.sleep(0.3)
         r = rect(b, "[role=slider][aria-label='Before/after']")
-        nat = b.d.execute_script("const i = document.querySelector('.slider img');"
-                                 "return [i.naturalWidth, i.naturalHeight]")
+        # the photo's proportions, less the cut to the area both photos share
+        nat = b.d.execute_script(
+            "const i = document.querySelector('.slider img');"
+            "const m = (i.style.objectViewBox || '').match(/[\\d.]+(?=%)/g) || [0, 0, 0, 0];"
+            "const [t, r, bt, l] = m.map(Number);"
+            "return [i.naturalWidth * (100 - l - r) / 100, i.naturalHeight * (100 - t - bt) / 100]")
         soft(on_screen(r, w, h), "compare at %dx%d: the slider is not all on the first screen: %s" %
              (w, h, show(r)))
         if r and nat[1]:
@@ -149,6 +153,37 @@ def compare_fits(b):
     b.viewport(1024, 768)
     if len(SOFT) == before:
         ok("compare: the whole before/after slider on the first screen at 1024x768 and 390x844")
+
+
+def wedge_free(b, sl):
+    """The slider shows no black wedge of the warp: along its edges, no
+    pixel is black in the after photo (the slider at 0) where it is not in
+    the before photo (at 100) -- both are cut to the area they share."""
+    shots = {}
+    for key, v in ((Keys.HOME, "0"), (Keys.END, "100")):
+        sl.send_keys(key)
+        b.wait(lambda: sl.get_attribute("aria-valuenow") == v, "the slider at %s" % v)
+        # no focus ring nor handle in the picture: the photo alone
+        b.d.execute_script("arguments[0].blur();"
+                           "arguments[0].querySelector('.handle').style.visibility = 'hidden'", sl)
+        time.sleep(0.2)
+        shots[v] = Image.open(io.BytesIO(sl.screenshot_as_png)).convert("RGB")
+        shots[v].save(os.path.join(ART, "compare-slider-at-%s.png" % v))
+    after, before = shots["0"], shots["100"]
+    w, h = after.size
+    band = max(4, int(0.03 * min(w, h)))
+    # the band along the edges, less the outermost 2 px (a sub-pixel rim
+    # against the viewer's own near-black, which nobody sees)
+    edge = [(x, y) for y in range(2, h - 2) for x in range(2, w - 2)
+            if x < band or y < band or x >= w - band or y >= h - band]
+    holes = sum(1 for p in edge if max(after.getpixel(p)) < 14 and max(before.getpixel(p)) >= 40)
+    soft(holes <= 0.005 * len(edge), "compare: the after photo shows the warp's black wedge: %d of "
+         "the %d pixels along the slider's edges are black in it and not in the before photo" %
+         (holes, len(edge)))
+    b.d.execute_script("arguments[0].querySelector('.handle').style.visibility = ''", sl)
+    if holes <= 0.005 * len(edge):
+        ok("compare: no black wedge of the warp along the slider's edges (%d of %d pixels)" %
+           (holes, len(edge)))
 
 
 def export_fits(b):
@@ -382,6 +417,7 @@ def main():
     b.click("link", "Compare")
     sl = b.find("slider", "Before/after")
     b.wait(lambda: images_decoded(b), "the compare screen's images")
+    b.wait(lambda: "warped" in b.text(), "the compare screen's note on the alignment")
     b.shoot("compare")
     compare_fits(b)
     sl.send_keys(Keys.HOME)
@@ -393,6 +429,7 @@ def main():
     sl.send_keys(Keys.ARROW_LEFT, Keys.ARROW_LEFT)
     b.wait(lambda: sl.get_attribute("aria-valuenow") == "90", "2x ArrowLeft -> 90")
     b.shoot("compare-slid")
+    wedge_free(b, sl)
     ok("compare: the Before/after slider answers Home, End and the arrows (aria-valuenow)")
     b.click("button", "Side by side")
     b.shoot("compare-side-by-side")
