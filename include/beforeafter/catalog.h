@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /** Schema version written to PRAGMA user_version. */
-#define BA_CATALOG_SCHEMA_VERSION 9
+#define BA_CATALOG_SCHEMA_VERSION 10
 
 /** Sizes of the fixed text fields below (including the terminating NUL). */
 enum {
@@ -229,6 +229,13 @@ typedef int (*ba_client_fn)(const ba_client *client, void *ud);
 /** Call @p fn for every client in code order. */
 BA_API int ba_catalog_client_list(ba_catalog *cat, ba_client_fn fn, void *ud, ba_error *err);
 
+/**
+ * Client @p code as the catalog spells it, into @p canon (#BA_CODE_MAX):
+ * codes match whatever their case.  One indexed read, without the counts
+ * ba_catalog_client_get() adds.  BA_ERR_NOT_FOUND when there is none.
+ */
+BA_API int ba_catalog_client_code(ba_catalog *cat, const char *code, char *canon, ba_error *err);
+
 /** Add @p name (lower-case letters, digits, '-'; at most 32) to the area vocabulary. */
 BA_API int ba_catalog_area_add(ba_catalog *cat, const char *name, ba_error *err);
 
@@ -258,12 +265,13 @@ BA_API int ba_catalog_photo_find_original(ba_catalog *cat, const char *original_
 BA_API int ba_catalog_photo_get(ba_catalog *cat, int64_t id, ba_photo *out, ba_error *err);
 
 /**
- * Only the master's SHA-256 of photo @p id into @p sha (#BA_SHA_MAX): one
- * indexed read, for paths that name the master's derived files (previews).
- * BA_ERR_NOT_FOUND when absent.
+ * Only the client code of photo @p id into @p client (#BA_CODE_MAX) and its
+ * master's SHA-256 into @p master_sha256 (#BA_SHA_MAX), either may be NULL:
+ * one indexed read, for callers that need no more of the photo (an access
+ * check, a preview's path).  BA_ERR_NOT_FOUND when absent.
  */
-BA_API int ba_catalog_photo_master_sha(ba_catalog *cat, int64_t id, char sha[BA_SHA_MAX],
-                                       ba_error *err);
+BA_API int ba_catalog_photo_keys(ba_catalog *cat, int64_t id, char *client, char *master_sha256,
+                                 ba_error *err);
 
 /** Callback for ba_catalog_photo_list(); return non-zero to stop. */
 typedef int (*ba_photo_fn)(const ba_photo *photo, void *ud);
@@ -439,6 +447,20 @@ BA_API void ba_catalog_set_actor(ba_catalog *cat, const char *actor);
 
 /** The actor audit rows appended through @p cat are attributed to. */
 BA_API const char *ba_catalog_actor(const ba_catalog *cat);
+
+/** What ba_catalog_with_snapshot() runs; its return value is passed on. */
+typedef int (*ba_snapshot_fn)(ba_catalog *cat, void *ud);
+
+/**
+ * Run @p fn with all its reads of @p cat in one read transaction: they see
+ * one state of the catalog (an access decision and the data it guards
+ * agree), and the catalog's lock is taken once rather than for each
+ * statement, which is most of the cost of a small read.  Meant for reads; a
+ * write inside is committed at the end like any other.  Already inside a
+ * transaction, @p fn just runs.  Returns what @p fn returns, or -1 with
+ * @p err when the snapshot cannot begin.
+ */
+BA_API int ba_catalog_with_snapshot(ba_catalog *cat, ba_snapshot_fn fn, void *ud, ba_error *err);
 
 /** Load consent @p id; BA_ERR_NOT_FOUND when absent. */
 BA_API int ba_catalog_consent_get(ba_catalog *cat, int64_t id, ba_consent *out, ba_error *err);

@@ -296,7 +296,9 @@ BA_API int ba_compose_photo_preview(ba_catalog *cat, int64_t id, int long_edge,
  * anything but the catalog's read and one small file, so a server can answer
  * it on its I/O thread.  Returns 0 with the bytes, 1 (and no bytes) when the
  * preview is not made yet (ba_compose_photo_preview() makes it), -1 on
- * error (unknown photo, unreadable file).
+ * error (unknown photo, unreadable file).  With @p data NULL only whether
+ * it is made and its @p etag are found (the file is not read): enough to
+ * answer "not modified", or to look the bytes up in a cache of the caller's.
  */
 BA_API int ba_compose_photo_preview_kept(ba_catalog *cat, int64_t id, int long_edge,
                                          unsigned char **data, size_t *len, char *etag,

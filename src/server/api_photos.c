@@ -113,6 +113,45 @@ void api_photo_get(srv_ctx *c)
     srv_json(c, SOUP_STATUS_OK, b);
 }
 
+/* The entity tag of photo @id's preview at @edge and, unless the client
+ * already has it (@etag matches @match), its bytes into @bytes (NULL then).
+ * On an I/O loop only a kept preview is read (1: not made, go to a worker).
+ * Returns 0, 1 or -1 with @err. */
+static int preview_of(srv_ctx *c, gint64 id, int edge, const char *match, char *etag,
+                      size_t etag_size, GBytes **bytes, ba_error *err)
+{
+    *bytes = NULL;
+    unsigned char *data = NULL;
+    size_t len = 0;
+    int rc;
+    if (edge > 0) {
+        /* The tag first (a stat, not a read): a revalidation or a cache hit
+         * needs no more. */
+        rc = ba_compose_photo_preview_kept(c->cat, id, edge, NULL, &len, etag, etag_size, err);
+        if (rc == 0 && match && strcmp(match, etag) == 0)
+            return 0;
+        if (rc == 0 && (*bytes = srv_preview_cache_get(srv_previews(c->server), etag)))
+            return 0;
+        if (rc == 0 || (rc == 1 && !c->on_loop))
+            rc = c->on_loop ? ba_compose_photo_preview_kept(c->cat, id, edge, &data, &len, etag,
+                                                            etag_size, err)
+                            : ba_compose_photo_preview(c->cat, id, edge, &data, &len, etag,
+                                                       etag_size, err);
+    } else {
+        rc = ba_compose_photo_preview(c->cat, id, edge, &data, &len, etag, etag_size, err);
+    }
+    if (rc)
+        return rc;
+    if (match && strcmp(match, etag) == 0) {
+        free(data);
+        return 0;
+    }
+    *bytes = g_bytes_new_with_free_func(data, len, free, data);
+    if (edge > 0)
+        srv_preview_cache_put(srv_previews(c->server), etag, *bytes);
+    return 0;
+}
+
 void api_photo_image(srv_ctx *c)
 {
     const char *size = srv_query(c, "size");
@@ -124,15 +163,21 @@ void api_photo_image(srv_ctx *c)
         srv_error(c, SOUP_STATUS_BAD_REQUEST, "bad-request", "size is thumb, preview or full");
         return;
     }
+    /* The master is hashed as it is read: a worker's job. */
+    if (edge == 0 && srv_defer(c))
+        return;
     char client[BA_CODE_MAX];
     gint64 id = visible_photo(c, BA_ACCESS_PHOTO_READ, client);
     if (!id)
         return;
-    unsigned char *data = NULL;
-    size_t len = 0;
     char etag[BA_SHA_MAX + 24];
+    const char *match = soup_message_headers_get_one(c->req->headers, "If-None-Match");
+    GBytes *bytes = NULL;
     ba_error err;
-    if (ba_compose_photo_preview(c->cat, id, edge, &data, &len, etag, sizeof etag, &err)) {
+    int rc = preview_of(c, id, edge, match, etag, sizeof etag, &bytes, &err);
+    if (rc == 1 && srv_defer(c)) /* not made yet: making it decodes the master */
+        return;
+    if (rc) {
         srv_fail(c, &err);
         return;
     }
@@ -144,13 +189,11 @@ void api_photo_image(srv_ctx *c)
      * 304 is cheap): a cached image is never shown to the next user of a shared
      * tablet, whose session may not see it. */
     srv_header(c, "Cache-Control", "private, no-cache");
-    const char *match = soup_message_headers_get_one(c->req->headers, "If-None-Match");
-    if (match && strcmp(match, etag) == 0) {
-        free(data);
+    if (!bytes) {
         srv_bytes(c, SOUP_STATUS_NOT_MODIFIED, NULL, NULL);
         return;
     }
-    srv_bytes(c, SOUP_STATUS_OK, "image/jpeg", g_bytes_new_with_free_func(data, len, free, data));
+    srv_bytes(c, SOUP_STATUS_OK, "image/jpeg", bytes);
 }
 
 /* ---- uploads ----------------------------------------------------------------------- */

@@ -30,6 +30,9 @@
 /* How long a stop waits for requests in flight. */
 #define STOP_GRACE_S 10
 
+/* Thumbnails kept in memory: ~1700 of 20 KB, a few clients' pages. */
+#define PREVIEW_CACHE_BYTES (32u * 1024 * 1024)
+
 /* At most this many I/O loops (one per CPU up to it). */
 #define IO_LOOPS_MAX 8
 
@@ -61,6 +64,7 @@ struct srv_server {
     GTlsCertificate *cert;
     GThreadPool *pool;      /* reads: metadata, thumbnails, stored images */
     GThreadPool *heavy;     /* uploads, renders, alignments, exports */
+    srv_preview_cache *previews; /* thumbnails' bytes, by entity tag */
     gint stopping;          /* atomic: no new connections, loops end when idle */
     /* the loops' last duty (their answers drained, libsoup torn down) waits for this */
     GMutex teardown_lock;
@@ -82,6 +86,11 @@ const char *srv_library(const srv_server *s)
 gint64 srv_max_upload(const srv_server *s)
 {
     return s->max_upload;
+}
+
+srv_preview_cache *srv_previews(const srv_server *s)
+{
+    return s->previews;
 }
 
 const char *srv_scratch(const srv_server *s)
@@ -394,6 +403,9 @@ typedef struct job {
     srv_loop *loop; /* whose SoupServer the request came through */
     SoupServerMessage *msg;
     GSocket *sock; /* its connection's socket (no reference: looked up in server->sockets) */
+    const srv_route *route; /* NULL when none matched */
+    bool path_known;        /* some route has the path, with another method */
+    bool paused;            /* the message waits for a worker's answer */
     srv_request req;
     srv_response res;
 } job;
@@ -470,7 +482,8 @@ static gboolean answer(gpointer ud)
         soup_message_body_append_bytes(soup_server_message_get_response_body(j->msg),
                                        j->res.body);
     }
-    soup_server_message_unpause(j->msg);
+    if (j->paused)
+        soup_server_message_unpause(j->msg);
     srv_loop *l = j->loop;
     connection_busy(l, j->sock, -1);
     job_free(j);
@@ -517,8 +530,14 @@ static void run_route(srv_ctx *c, const srv_route *r)
     ba_error err;
     if (r->session) {
         char *token = cookie_value(c->req->headers, "ba_session");
-        int rc = ba_access_session_check(c->cat, token, &c->session, &err);
+        bool touch_due = false;
+        int rc = c->on_loop ? ba_access_session_peek(c->cat, token, &c->session, &touch_due, &err)
+                            : ba_access_session_check(c->cat, token, &c->session, &err);
         g_free(token);
+        if (rc == 0 && touch_due) {
+            srv_defer(c); /* marking the session used is a write */
+            return;
+        }
         if (rc) {
             if (err.code == BA_ERR_AUTH)
                 srv_error(c, SOUP_STATUS_UNAUTHORIZED, "unauthorized", "sign in first");
@@ -545,15 +564,38 @@ static void run_route(srv_ctx *c, const srv_route *r)
     ba_catalog_set_actor(c->cat, NULL);
 }
 
-/* On a worker thread: decide and do the request. */
-static void work(gpointer data, gpointer ud)
+typedef struct route_call {
+    srv_ctx *c;
+    const srv_route *r;
+} route_call;
+
+/* On an I/O loop, the route's reads come from one snapshot of the catalog:
+ * one lock for all of them, and the access decision sees what it guards. */
+static int route_in_snapshot(ba_catalog *cat, void *ud)
 {
-    job *j = data;
-    srv_server *s = ud;
-    srv_ctx c = {.server = s, .req = &j->req, .res = &j->res};
+    (void)cat;
+    route_call *call = ud;
+    run_route(call->c, call->r);
+    return 0;
+}
+
+bool srv_defer(srv_ctx *c)
+{
+    if (!c->on_loop)
+        return false;
+    c->deferred = true;
+    return true;
+}
+
+/* Decide and do the request: on a worker, or first on its I/O loop when
+ * its route allows (@on_loop).  Returns false when the handler deferred it
+ * to a worker; nothing of an answer is in @j then. */
+static bool handle(job *j, bool on_loop)
+{
+    srv_server *s = j->server;
+    srv_ctx c = {.server = s, .req = &j->req, .res = &j->res, .on_loop = on_loop};
     ba_error err;
-    bool known = false;
-    const srv_route *r = srv_route_find(j->req.method, j->req.path, j->req.params, &known);
+    const srv_route *r = j->route;
     body_state *b = g_object_get_data(G_OBJECT(j->msg), "ba-body");
     if (b && b->too_large) {
         char text[96];
@@ -561,15 +603,23 @@ static void work(gpointer data, gpointer ud)
                  b->limit);
         srv_error(&c, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large", text);
     } else if (!r) {
-        if (known)
+        if (j->path_known)
             srv_error(&c, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
                       "that method is not allowed here");
         else
             srv_error(&c, SOUP_STATUS_NOT_FOUND, "not-found", "no such route");
     } else if (!(c.cat = catalog_of_thread(s, &err))) {
         srv_fail(&c, &err);
+    } else if (on_loop) {
+        route_call call = {&c, r};
+        if (ba_catalog_with_snapshot(c.cat, route_in_snapshot, &call, &err))
+            srv_fail(&c, &err); /* the snapshot could not begin: nothing was answered */
     } else {
         run_route(&c, r);
+    }
+    if (c.deferred) {
+        g_free(c.set_cookie);
+        return false;
     }
     /* The upload is ingested (or refused): its temporary file goes now,
      * before the answer, so no one sees it linger. */
@@ -579,6 +629,15 @@ static void work(gpointer data, gpointer ud)
         srv_header(&c, "Set-Cookie", c.set_cookie);
         g_free(c.set_cookie);
     }
+    return true;
+}
+
+/* On a worker thread. */
+static void work(gpointer data, gpointer ud)
+{
+    (void)ud;
+    job *j = data;
+    handle(j, false);
     /* Always through the request's own loop (never run here, even when the
      * loop has stopped and this thread could take its context): libsoup is
      * not thread-safe. */
@@ -629,16 +688,19 @@ static void on_request(SoupServer *soup, SoupServerMessage *msg, const char *pat
         j->req.body = soup_message_body_flatten(body);
     }
     j->res.headers = g_ptr_array_new_with_free_func(g_free);
-    soup_server_message_pause(msg);
+    j->route = srv_route_find(j->req.method, j->req.path, j->req.params, &j->path_known);
     l->in_flight++;
     g_atomic_int_inc(&s->in_flight);
+    /* A kept thumbnail is answered here: two thread hand-offs cost more
+     * than the catalog read and the small file it takes. */
+    if (j->route && j->route->on_loop && !j->req.upload && handle(j, true)) {
+        answer(j);
+        return;
+    }
+    soup_server_message_pause(msg);
+    j->paused = true;
     /* Reads never queue behind a 12 MP ingest or a render. */
-    bool known = false;
-    char *params[3] = {NULL, NULL, NULL};
-    const srv_route *r = srv_route_find(j->req.method, j->req.path, params, &known);
-    for (int i = 0; i < 3; i++)
-        g_free(params[i]);
-    g_thread_pool_push(r && r->heavy ? s->heavy : s->pool, j, NULL);
+    g_thread_pool_push(j->route && j->route->heavy ? s->heavy : s->pool, j, NULL);
 }
 
 /* ---- connections ----------------------------------------------------------------- */
@@ -1018,6 +1080,7 @@ int srv_run(const srv_options *o)
     g_mutex_init(&s.teardown_lock);
     g_cond_init(&s.teardown_cond);
     s.main_loop = g_main_loop_new(NULL, FALSE);
+    s.previews = srv_preview_cache_new(PREVIEW_CACHE_BYTES);
     loops_init(&s);
     int rc = make_folders(&s);
     if (rc == 0)
@@ -1030,6 +1093,7 @@ int srv_run(const srv_options *o)
     g_free(s.scratch);
     g_free(s.exports);
     g_main_loop_unref(s.main_loop);
+    srv_preview_cache_free(s.previews);
     g_ptr_array_free(s.log, TRUE);
     g_mutex_clear(&s.log_lock);
     g_cond_clear(&s.log_cond);

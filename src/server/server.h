@@ -3,10 +3,13 @@
  * pool.  Everything a request decides or does is a call into the public
  * library API (access, catalog, ingest, compose, consent), like the CLI.
  *
- * Threads: the GLib main loop accepts connections and reads requests (and
- * streams uploads to a temporary file); it never touches the catalog or an
- * image.  Each request is then handled on a worker thread, which has its
- * own catalog handle, and its answer is handed back to the main loop. */
+ * Threads: one I/O loop per CPU accepts connections and reads requests (and
+ * streams uploads to a temporary file); it never decodes an image or writes
+ * the catalog.  Each request is handled on a worker thread, which has its
+ * own catalog handle, and its answer is handed back to the request's loop;
+ * only routes marked on_loop (a thumbnail already made) are first tried on
+ * the loop itself, with the loop's own read-only use of a catalog handle,
+ * and go to a worker the moment they would decode or write (srv_defer). */
 #ifndef BA_SERVER_H
 #define BA_SERVER_H
 
@@ -74,7 +77,14 @@ typedef struct srv_ctx {
     ba_web_session session;
     bool signed_in;
     char *set_cookie; /* a Set-Cookie value to send, or NULL */
+    bool on_loop;     /* run on an I/O loop: nothing may decode, write or wait */
+    bool deferred;    /* srv_defer() was called: nothing was answered */
 } srv_ctx;
+
+/* On an I/O loop (c->on_loop), give the request to a worker instead: call
+ * it before answering or logging anything, and return at once.  Returns
+ * whether it did (false on a worker, where the handler goes on). */
+bool srv_defer(srv_ctx *c);
 
 /* ---- answers (http.c) -------------------------------------------------------- */
 
@@ -150,12 +160,34 @@ typedef struct srv_route {
     bool upload;         /* the body is streamed to a temporary file */
     bool heavy;          /* decodes or renders: its own worker pool, so reads never wait on it */
     srv_handler run;
+    /* Tried first on the I/O loop that read it (a kept thumbnail: reads of
+     * the catalog and one small file); its handler calls srv_defer() for
+     * anything that would decode or write, and a worker does it then. */
+    bool on_loop;
 } srv_route;
 
 /* The route for @method and @path, filling @params; NULL when none.
  * @path_known is set when some route has that path with another method. */
 const srv_route *srv_route_find(const char *method, const char *path, char *params[3],
                                 bool *path_known);
+
+/* ---- kept previews in memory (preview_cache.c) ------------------------------ */
+
+typedef struct srv_preview_cache srv_preview_cache;
+
+/* A cache of preview bytes by entity tag holding at most @budget bytes
+ * (oldest out first; entries over 128 KB are not kept).  Thread-safe. */
+srv_preview_cache *srv_preview_cache_new(gsize budget);
+void srv_preview_cache_free(srv_preview_cache *pc);
+
+/* The bytes kept under @etag (a reference: g_bytes_unref it), or NULL. */
+GBytes *srv_preview_cache_get(srv_preview_cache *pc, const char *etag);
+
+/* Keep @bytes (not consumed) under @etag. */
+void srv_preview_cache_put(srv_preview_cache *pc, const char *etag, GBytes *bytes);
+
+/* The server's cache of previews. */
+srv_preview_cache *srv_previews(const srv_server *s);
 
 /* The library folder and the upload limit the handlers need. */
 const char *srv_library(const srv_server *s);

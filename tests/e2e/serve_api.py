@@ -3,6 +3,7 @@
 loopback over HTTPS, real photos, and every refusal checked as carefully as
 the successes.  Run by test_serve.sh: serve_api.py BA TMPDIR SAMPLES."""
 import atexit
+import hashlib
 import http.client
 import json
 import os
@@ -362,6 +363,34 @@ def main():
     s, h, data = prov.req("GET", "/api/v1/photos/../../catalog.db")
     check(s in (400, 404), "a path as an id: %d" % s)
     ok("thumbnails <= 320 px, metadata-free, ETag/304, previews kept once")
+
+    # A made thumbnail is answered on the I/O loop, which never writes: a
+    # session due to be marked used still is (that request goes to a worker),
+    # bytes kept in memory are the file's, and a thumbnail gone from
+    # previews/ is made again.
+    th = hashlib.blake2b(prov.cookie.encode(), digest_size=32).hexdigest()
+    con = sqlite3.connect(os.path.join(LIB, "catalog.db"))
+    with con:
+        con.execute("UPDATE web_sessions SET last_seen_unix = last_seen_unix - 600"
+                    " WHERE token_hash = ?", (th,))
+    con.close()
+    stale = db("SELECT last_seen_unix FROM web_sessions WHERE token_hash = '%s'" % th)[0][0]
+    for pid in (p1, p2):
+        sha = db("SELECT master_sha256 FROM photos WHERE id = %d" % pid)[0][0]
+        kept_file = os.path.join(LIB, "previews", "320", sha[:2], sha + ".jpg")
+        if pid == p2 and os.path.exists(kept_file):
+            os.unlink(kept_file)
+        for _ in range(2):
+            s, h, data = prov.req("GET", "/api/v1/photos/%d/image?size=thumb" % pid)
+            check(s == 200 and os.path.exists(kept_file) and
+                  open(kept_file, "rb").read() == data,
+                  "photo %d: thumbnail %d is not the kept file's bytes" % (pid, s))
+        if pid == p1:  # (p2's, made again on a worker, would mark it anyway)
+            seen = db("SELECT last_seen_unix FROM web_sessions WHERE token_hash = '%s'" %
+                      th)[0][0]
+            check(seen >= stale + 590, "a made thumbnail's read did not mark the session used"
+                  " (%d -> %d)" % (stale, seen))
+    ok("made thumbnails: the session marked used, the file's bytes, a removed one made again")
 
     # Marketing: a client without consent does not exist for them.
     mkt = Client(srv)

@@ -22,13 +22,13 @@ int ba_access_client_facts(ba_catalog *cat, const char *client, ba_access_object
                            ba_error *err)
 {
     memset(out, 0, sizeof *out);
-    ba_client c;
-    if (ba_catalog_client_get(cat, client, &c, err))
+    char code[BA_CODE_MAX];
+    if (ba_catalog_client_code(cat, client, code, err))
         return -1;
     char today[BA_DATE_MAX];
     ba_catalog_today(cat, today);
     consent_scan s = {.today = today};
-    if (ba_catalog_consent_list(cat, c.code, "marketing", any_active_marketing, &s, err))
+    if (ba_catalog_consent_list(cat, code, "marketing", any_active_marketing, &s, err))
         return -1;
     out->has_client = true;
     out->client_marketing_consent = s.active;
@@ -51,15 +51,15 @@ static int shows_photo(const ba_comparison_record *c, void *ud)
 int ba_access_photo_facts(ba_catalog *cat, int64_t photo_id, char *client,
                           ba_access_object *out, ba_error *err)
 {
-    ba_photo p;
-    if (ba_catalog_photo_get(cat, photo_id, &p, err) ||
-        ba_access_client_facts(cat, p.client, out, err))
+    char owner[BA_CODE_MAX];
+    if (ba_catalog_photo_keys(cat, photo_id, owner, NULL, err) ||
+        ba_access_client_facts(cat, owner, out, err))
         return -1;
     if (client)
-        g_strlcpy(client, p.client, BA_CODE_MAX);
+        g_strlcpy(client, owner, BA_CODE_MAX);
     shown_scan s = {.photo = photo_id};
     if (out->client_marketing_consent &&
-        ba_catalog_comparison_list(cat, p.client, shows_photo, &s, err))
+        ba_catalog_comparison_list(cat, owner, shows_photo, &s, err))
         return -1;
     out->photo_in_comparison = s.shown;
     return 0;

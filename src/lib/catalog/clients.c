@@ -141,6 +141,28 @@ int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out, ba_
     return ba_db_fail(cat, err, "reading a client");
 }
 
+int ba_catalog_client_code(ba_catalog *cat, const char *code, char *canon, ba_error *err)
+{
+    sqlite3_stmt *st = ba_db_cached(
+        cat, "SELECT code FROM clients WHERE code = ?1 COLLATE NOCASE ORDER BY code = ?1 DESC LIMIT 1",
+        err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, code ? code : "", -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ba_db_copy_col(st, 0, canon, BA_CODE_MAX);
+    ba_db_release(cat, st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE) {
+        ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", code ? code : "");
+        ba_error_hint(err, BA_HINT_ADD_CLIENT);
+        return -1;
+    }
+    return ba_db_fail(cat, err, "reading a client");
+}
+
 int ba_catalog_client_list(ba_catalog *cat, ba_client_fn fn, void *ud, ba_error *err)
 {
     sqlite3_stmt *st = ba_db_prepare(cat, CLIENT_COLS "ORDER BY c.code", err);

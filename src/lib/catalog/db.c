@@ -277,6 +277,37 @@ int ba_catalog_with_write_lock(ba_catalog *cat, ba_locked_fn fn, void *ud, ba_er
     return r;
 }
 
+/* Run the cached statement @sql to its end. */
+static int exec_cached(ba_catalog *cat, const char *sql, ba_error *err)
+{
+    sqlite3_stmt *st = ba_db_cached(cat, sql, err);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    ba_db_release(cat, st);
+    return rc == SQLITE_DONE ? 0 : ba_db_fail(cat, err, sql);
+}
+
+int ba_catalog_with_snapshot(ba_catalog *cat, ba_snapshot_fn fn, void *ud, ba_error *err)
+{
+    if (!sqlite3_get_autocommit(cat->db))
+        return fn(cat, ud);
+    /* BEGIN (deferred): the first read takes the WAL read lock, held to the end. */
+    if (exec_cached(cat, "BEGIN", err))
+        return -1;
+    int r = fn(cat, ud);
+    ba_error end;
+    if (exec_cached(cat, "COMMIT", &end)) {
+        /* Only a write inside can make COMMIT fail: never report it done. */
+        ba_db_rollback(cat);
+        if (r == 0) {
+            ba_error_copy(err, &end);
+            r = -1;
+        }
+    }
+    return r;
+}
+
 /* ---- values ---------------------------------------------------------------- */
 
 void ba_db_utc_now(char *out, size_t size)

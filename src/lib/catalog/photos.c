@@ -376,19 +376,31 @@ int ba_catalog_photo_get(ba_catalog *cat, int64_t id, ba_photo *out, ba_error *e
                            "a photo", err);
 }
 
-static int read_master_sha(ba_catalog *cat, sqlite3_stmt *st, void *out, ba_error *err)
+typedef struct keys_out {
+    char *client, *master_sha256;
+} keys_out;
+
+static int read_keys(ba_catalog *cat, sqlite3_stmt *st, void *out, ba_error *err)
 {
     (void)cat;
     (void)err;
-    const unsigned char *text = sqlite3_column_text(st, 0);
-    g_strlcpy(out, text ? (const char *)text : "", BA_SHA_MAX);
+    keys_out *k = out;
+    if (k->client)
+        ba_db_copy_col(st, 0, k->client, BA_CODE_MAX);
+    if (k->master_sha256)
+        ba_db_copy_col(st, 1, k->master_sha256, BA_SHA_MAX);
     return 0;
 }
 
-int ba_catalog_photo_master_sha(ba_catalog *cat, int64_t id, char sha[BA_SHA_MAX], ba_error *err)
+int ba_catalog_photo_keys(ba_catalog *cat, int64_t id, char *client, char *master_sha256,
+                          ba_error *err)
 {
-    return ba_db_get_by_id(cat, "SELECT master_sha256 FROM photos WHERE id = ?", id,
-                           read_master_sha, sha, "photo", "a photo", err);
+    keys_out k = {client, master_sha256};
+    return ba_db_get_by_id(cat,
+                           "SELECT c.code, p.master_sha256 FROM photos p"
+                           " JOIN sessions s ON s.id = p.session_id"
+                           " JOIN clients c ON c.id = s.client_id WHERE p.id = ?",
+                           id, read_keys, &k, "photo", "a photo", err);
 }
 
 int ba_catalog_photo_list(ba_catalog *cat, const ba_photo_filter *f, ba_photo_fn fn, void *ud,

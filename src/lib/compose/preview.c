@@ -168,7 +168,8 @@ int ba_compose_photo_preview_kept(ba_catalog *cat, int64_t photo_id, int long_ed
                                   unsigned char **data, size_t *len, char *etag,
                                   size_t etag_size, ba_error *err)
 {
-    *data = NULL;
+    if (data)
+        *data = NULL;
     *len = 0;
     if (long_edge <= 0 || long_edge > BA_COMPOSE_MAX_SIDE) {
         ba_error_set(err, BA_ERR_USAGE, "a kept preview's long edge of %d px is outside 1..%d px",
@@ -176,13 +177,17 @@ int ba_compose_photo_preview_kept(ba_catalog *cat, int64_t photo_id, int long_ed
         return -1;
     }
     char sha[BA_SHA_MAX];
-    if (ba_catalog_photo_master_sha(cat, photo_id, sha, err))
+    if (ba_catalog_photo_keys(cat, photo_id, NULL, sha, err))
         return -1;
     if (etag && etag_size)
         snprintf(etag, etag_size, "\"%s-%d\"", sha, long_edge);
     char *path = ba_path_preview(ba_catalog_dir(cat), sha, long_edge);
-    int rc = read_whole(path, data, len, err);
-    if (rc && !g_file_test(path, G_FILE_TEST_EXISTS))
+    int rc;
+    if (data)
+        rc = read_whole(path, data, len, err);
+    else if ((rc = g_file_test(path, G_FILE_TEST_IS_REGULAR) ? 0 : 1) == 0)
+        *len = 0;
+    if (rc < 0 && !g_file_test(path, G_FILE_TEST_EXISTS))
         rc = 1; /* not made yet: a race with its removal reads as the same */
     g_free(path);
     return rc;
