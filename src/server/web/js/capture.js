@@ -96,6 +96,8 @@ export async function renderCapture(root, params, query) {
 
   async function loadGhost() {
     const id = reference.value;
+    // without a reference there is no ghost to tune
+    opacity.disabled = edges.disabled = !id;
     if (ghostUrl) URL.revokeObjectURL(ghostUrl);
     ghostUrl = null;
     ghost.removeAttribute('src');
