@@ -37,15 +37,29 @@ export async function renderCapture(root, params, query) {
   const resolution = h('p', {class: 'muted small'});
   const stageBox = h('div', {class: 'camera'}, video, ghost, preview);
 
+  const settings = h('form', {class: 'card capture-form', onsubmit: (e) => e.preventDefault()},
+    field('Client', client), field('Area', area), field('View', view), field('Stage', stage),
+    field('Reference photo', reference),
+    field('Ghost opacity', opacity), h('div', {class: 'check'}, edges,
+      h('label', {for: (edges.id = 'edges-only')}, 'Edges only')),
+    chooseField, resolution);
+  // On a phone the settings are under the camera: a line above it says what
+  // the photo will be saved as, with a way to the settings.
+  const summaryText = h('span', {class: 'summary-text'});
+  const summary = h('p', {class: 'capture-summary'}, summaryText,
+    h('button', {type: 'button', class: 'quiet small', onclick: () => {
+      settings.scrollIntoView({block: 'start'});
+      client.focus({preventScroll: true});
+    }}, 'Change'));
+  const summarize = () => {
+    summaryText.textContent = [client.value, area.value, view.value, stage.value].filter(Boolean).join(' · ');
+  };
+  for (const c of [client, area, view, stage]) c.addEventListener('change', summarize);
+
   const sec = page('Capture',
     h('div', {class: 'capture'},
-      h('form', {class: 'card capture-form', onsubmit: (e) => e.preventDefault()},
-        field('Client', client), field('Area', area), field('View', view), field('Stage', stage),
-        field('Reference photo', reference),
-        field('Ghost opacity', opacity), h('div', {class: 'check'}, edges,
-          h('label', {for: (edges.id = 'edges-only')}, 'Edges only')),
-        chooseField, resolution),
-      h('div', {class: 'capture-main'}, stageBox, noCamera,
+      settings,
+      h('div', {class: 'capture-main'}, summary, stageBox, noCamera,
         h('div', {class: 'actions capture-actions'}, captureBtn, retakeBtn, saveBtn),
         err, status)));
   root.append(sec);
@@ -109,6 +123,7 @@ export async function renderCapture(root, params, query) {
   edges.addEventListener('change', loadGhost);
 
   async function loadReferences() {
+    summarize();
     clear(reference);
     refs = [];
     if (!client.value || !area.value) { loadGhost(); return; }
