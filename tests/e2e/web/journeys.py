@@ -242,6 +242,16 @@ def capture(b, stage, screen, ghost):
     b.pick("View", "frontal")
     b.pick("Stage", stage)
     size = b.wait(lambda: video_live(b), "the fake camera playing in the capture screen")
+    # on a phone, where the settings are under the camera, a line above it
+    # says what the photo will be saved as
+    b.viewport(390, 844)
+    want = "%s · cheeks · frontal · %s" % (CODE, stage)
+    got = b.wait(lambda: b.d.execute_script(
+        "const s = document.querySelector('.capture-summary .summary-text');"
+        "return s && s.getBoundingClientRect().height > 0 && s.textContent === arguments[0]"
+        " ? s.textContent : null", want), "the capture summary %r on a phone" % want)
+    b.viewport(1024, 768)
+    ok("capture on a phone: %r above the camera" % got)
     check(tuple(size) == (960, 1280), "the camera runs at %r, not the fake camera's 960x1280"
           " (the capture must ask for the camera's full resolution)" % (size,))
     if ghost:
