@@ -49,7 +49,9 @@ function card(c) {
     // preview with the bars beside them (stacked on a phone).
     li.classList.toggle('exporting', open);
     if (open && !panel.firstChild) exportPanel(panel, c);
-    if (open) li.scrollIntoView({block: 'start'});
+    // the preview in view: the whole card beside it on a tablet, the panel
+    // (preview first) on a phone
+    if (open) (matchMedia('(min-width: 900px)').matches ? li : panel).scrollIntoView({block: 'start'});
   });
   const li = h('li', {class: 'card comparison'},
     h('img', {src: `/api/v1/comparisons/${c.comparison_id}/image`, alt: `Comparison ${c.comparison_id} of ${c.client}`,
