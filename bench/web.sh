@@ -17,7 +17,8 @@
 #
 # Measures (bench/web_bench.py has the details):
 #   a) navigation to C-001's page -> every thumbnail on it decoded
-#      (performance.now() when the last <img>.decode() resolved), cold and
+#      (performance.now() when the last <img>.decode() resolved), on the
+#      first visit after the batch ingest (which made the thumbnails) and
 #      warm; target < 1 s.
 #   b) capture -> saved -> aligned for a 12 MP frame: from the click on
 #      "Save photo" to the role=status with the photo and its alignment

@@ -120,10 +120,11 @@ BA_API uint64_t ba_ingest_max_file_bytes(double max_megapixels);
  * (BA_ERR_USAGE); one more than two years from the client's nearest other
  * session is stored with a remark.
  *
- * A new photo also leaves its thumbnail (BA_PREVIEW_THUMB px, the bytes
- * ba_compose_photo_preview() makes) in LIBRARY/previews/, so that no first
- * view waits on decoding the master; a thumbnail that cannot be made or
- * placed does not fail the ingest (it is made when first asked for).
+ * A new photo also leaves its thumbnail (BA_PREVIEW_THUMB px on its long
+ * edge, metadata-free, as ba_compose_photo_preview() makes it) in
+ * LIBRARY/previews/, so that no first view waits on decoding the master; a
+ * thumbnail that cannot be made or placed does not fail the ingest (it is
+ * made when first asked for).
  */
 BA_API int ba_ingest_file(ba_catalog *cat, const char *path, const ba_ingest_options *opts,
                    ba_ingest_result *result, ba_error *err);
@@ -146,7 +147,8 @@ typedef struct ba_ingest_job ba_ingest_job;
 /**
  * The expensive half of ba_ingest_file(): checks, EXIF, decode, orient,
  * convert, encode to LIBRARY/tmp, and the new photo's thumbnail made from
- * that master (also in tmp/, placed by ba_ingest_commit()).  Only reads the
+ * the pixels on their way into that master (also in tmp/, placed by
+ * ba_ingest_commit()).  Only reads the
  * catalog (so each thread should use its own handle) — except that with @c opts->add_area the areas
  * a duplicate lacks are added to it here.  When the file is already in the
  * catalog (same bytes) @p *job is NULL and @p result says duplicate, with

@@ -11,8 +11,9 @@
 
 /* Make the preview of @master (an image of ba_ingest_open_master() or of
  * ingest's own opening of a master it just wrote: its verified bytes
- * attached, for ba_ingest_master_shrink()) at @edge px on
- * its long edge, never enlarged, as a 0600 metadata-free JPEG (Q85) in
+ * attached, for ba_ingest_master_shrink(); or the master already at the
+ * 1/2, 1/4 or 1/8 scale this would decode it at, which is only resized) at
+ * @edge px on its long edge, never enlarged, as a 0600 metadata-free JPEG (Q85) in
  * @library_dir's tmp/; *@tmp_path (g_free() it) names that file.  @what
  * names the photo in messages.  On failure nothing is left. */
 int ba_compose_preview_write_tmp(const char *library_dir, VipsImage *master, int edge,

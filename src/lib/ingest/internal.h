@@ -38,6 +38,8 @@ typedef struct ingest_job {
     /* LIBRARY/tmp/preview-<pid>-…: the new photo's thumbnail, made on the
      * preparing thread, placed in previews/ once the row is committed */
     char *thumb_tmp;
+    /* the master's box sums for its thumbnail (master.c), while preparing */
+    struct thumb_sums *thumb_sums;
 } ingest_job;
 
 /* ---- identify.c ---- */
@@ -83,6 +85,14 @@ int ingest_upright_srgb(ingest_job *j, VipsImage *header, VipsImage **out, char 
 int ingest_render_master(ba_catalog *cat, ingest_job *j, VipsImage *header,
                          const ba_ingest_options *o, ba_photo *p, char *warning, size_t wsize,
                          ba_error *err);
+
+/* The master's 1/8 (or 1/4, 1/2: the scale ba_compose_photo_preview()
+ * decodes it at) image from the box sums ingest_render_master() kept in
+ * @j->thumb_sums while encoding it, or NULL (no sums: a small photo, or
+ * rows that did not come by).  Then free the sums. */
+typedef struct thumb_sums thumb_sums;
+VipsImage *ingest_thumb_sums_image(thumb_sums *t);
+void ingest_thumb_sums_free(thumb_sums *t);
 
 /* The store hooks (@ud: the ingest_job), run under the catalog's write lock:
  * move the master into place, and take it back when the commit fails. */
