@@ -16,7 +16,11 @@ ctest --test-dir build --output-on-failure -j"$JOBS"
 echo "== unit tests under valgrind (definite leaks and memory errors fail)"
 for t in build/tests/test_*; do
     [ -x "$t" ] || continue
-    VIPS_CONCURRENCY=1 VIPS_NOVECTOR=1 valgrind -q --error-exitcode=99 --leak-check=full \
+    # JSIMD_FORCENONE: libjpeg-turbo's SIMD code for DCT-scaled decoding (a
+    # thumbnail from a master at 1/8) gives pixels valgrind sees as
+    # uninitialised (reported where the encoder uses them); its C code is
+    # checked instead, and is clean.
+    JSIMD_FORCENONE=1 VIPS_CONCURRENCY=1 VIPS_NOVECTOR=1 valgrind -q --error-exitcode=99 --leak-check=full \
         --errors-for-leak-kinds=definite --show-leak-kinds=definite \
         --suppressions=tests/valgrind.supp "$t" >/dev/null
     echo "ok - valgrind $t"
