@@ -217,8 +217,8 @@ int ba_record_client_erase(ba_catalog *cat, const char *code, const char *confir
         ba_db_file *f = g_ptr_array_index(files, i);
         if (remove_file(ba_catalog_dir(cat), f->rel, failed))
             out->files_removed++;
-        /* A master's screen previews (made by the server) are images of the
-         * client too. */
+        /* A master's screen previews (its thumbnail made at ingest, larger
+         * ones on a screen's first request) are images of the client too. */
         if (g_str_has_prefix(f->rel, BA_DIR_MASTERS "/")) {
             char *base = g_path_get_basename(f->rel);
             char *dot = strchr(base, '.');
