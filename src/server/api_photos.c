@@ -132,11 +132,11 @@ static int preview_of(srv_ctx *c, gint64 id, int edge, const char *match, char *
             return 0;
         if (rc == 0 && (*bytes = srv_preview_cache_get(srv_previews(c->server), etag)))
             return 0;
-        if (rc == 0 || (rc == 1 && !c->on_loop))
-            rc = c->on_loop ? ba_compose_photo_preview_kept(c->cat, id, edge, &data, &len, etag,
-                                                            etag_size, err)
-                            : ba_compose_photo_preview(c->cat, id, edge, &data, &len, etag,
-                                                       etag_size, err);
+        if (rc == 0) /* made: read it (the loop and a worker alike) */
+            rc = ba_compose_photo_preview_kept(c->cat, id, edge, &data, &len, etag, etag_size,
+                                               err);
+        else if (rc == 1 && !c->on_loop) /* not made: a worker makes it */
+            rc = ba_compose_photo_preview(c->cat, id, edge, &data, &len, etag, etag_size, err);
     } else {
         rc = ba_compose_photo_preview(c->cat, id, edge, &data, &len, etag, etag_size, err);
     }

@@ -44,10 +44,8 @@ static int client_need(ba_catalog *cat, const char *code, int64_t *id, char cano
                        ba_error *err)
 {
     int r = ba_db_client_find(cat, code, id, canon, err);
-    if (r == 0) {
-        ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", code ? code : "");
-        ba_error_hint(err, BA_HINT_ADD_CLIENT);
-    }
+    if (r == 0)
+        ba_db_client_missing(err, code);
     return r == 1 ? 0 : -1;
 }
 

@@ -134,8 +134,7 @@ int ba_catalog_client_get(ba_catalog *cat, const char *code, ba_client *out, ba_
     }
     ba_db_release(cat, st);
     if (rc == SQLITE_DONE) {
-        ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", code ? code : "");
-        ba_error_hint(err, BA_HINT_ADD_CLIENT);
+        ba_db_client_missing(err, code);
         return -1;
     }
     return ba_db_fail(cat, err, "reading a client");
@@ -156,8 +155,7 @@ int ba_catalog_client_code(ba_catalog *cat, const char *code, char *canon, ba_er
     if (rc == SQLITE_ROW)
         return 0;
     if (rc == SQLITE_DONE) {
-        ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", code ? code : "");
-        ba_error_hint(err, BA_HINT_ADD_CLIENT);
+        ba_db_client_missing(err, code);
         return -1;
     }
     return ba_db_fail(cat, err, "reading a client");

@@ -233,11 +233,15 @@ int ba_db_client_id_of(ba_catalog *cat, const char *code, int64_t *id, ba_error 
                             "SELECT id FROM clients WHERE code = ?1 COLLATE NOCASE"
                             " ORDER BY code = ?1 DESC LIMIT 1",
                             code ? code : "", id, "reading a client", err);
-    if (r == 0) {
-        ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", code ? code : "");
-        ba_error_hint(err, BA_HINT_ADD_CLIENT);
-    }
+    if (r == 0)
+        ba_db_client_missing(err, code);
     return r == 1 ? 0 : -1;
+}
+
+void ba_db_client_missing(ba_error *err, const char *code)
+{
+    ba_error_set(err, BA_ERR_NOT_FOUND, "client '%s' does not exist", code ? code : "");
+    ba_error_hint(err, BA_HINT_ADD_CLIENT);
 }
 
 /* ---- transactions ---------------------------------------------------------- */

@@ -106,6 +106,10 @@ int ba_db_lookup_id(ba_catalog *cat, const char *sql, const char *key, int64_t *
 /* The id of client @code; BA_ERR_NOT_FOUND naming the code when absent. */
 int ba_db_client_id_of(ba_catalog *cat, const char *code, int64_t *id, ba_error *err);
 
+/* BA_ERR_NOT_FOUND "client 'CODE' does not exist", with the hint to add it:
+ * what every lookup of a client by its code answers when there is none. */
+void ba_db_client_missing(ba_error *err, const char *code);
+
 /* ---- transactions ---------------------------------------------------------- */
 
 /* BEGIN IMMEDIATE: take the write lock now, waiting for the other writers. */

@@ -125,6 +125,13 @@ static int make_preview(ba_catalog *cat, const ba_photo *p, int edge, ba_error *
     return rc;
 }
 
+/* The entity tag of a master's preview at @edge: it names the picture. */
+static void preview_etag(char *etag, size_t size, const char *sha256, int edge)
+{
+    if (etag && size)
+        snprintf(etag, size, "\"%s-%d\"", sha256, edge);
+}
+
 int ba_compose_photo_preview(ba_catalog *cat, int64_t photo_id, int long_edge,
                              unsigned char **data, size_t *len, char *etag, size_t etag_size,
                              ba_error *err)
@@ -139,8 +146,7 @@ int ba_compose_photo_preview(ba_catalog *cat, int64_t photo_id, int long_edge,
     ba_photo p;
     if (ba_catalog_photo_get(cat, photo_id, &p, err))
         return -1;
-    if (etag && etag_size)
-        snprintf(etag, etag_size, "\"%s-%d\"", p.master_sha256, long_edge);
+    preview_etag(etag, etag_size, p.master_sha256, long_edge);
     if (long_edge == 0) {
         /* The master itself, from bytes that hashed right (as every read). */
         VipsImage *img = NULL;
@@ -179,14 +185,10 @@ int ba_compose_photo_preview_kept(ba_catalog *cat, int64_t photo_id, int long_ed
     char sha[BA_SHA_MAX];
     if (ba_catalog_photo_keys(cat, photo_id, NULL, sha, err))
         return -1;
-    if (etag && etag_size)
-        snprintf(etag, etag_size, "\"%s-%d\"", sha, long_edge);
+    preview_etag(etag, etag_size, sha, long_edge);
     char *path = ba_path_preview(ba_catalog_dir(cat), sha, long_edge);
-    int rc;
-    if (data)
-        rc = read_whole(path, data, len, err);
-    else if ((rc = g_file_test(path, G_FILE_TEST_IS_REGULAR) ? 0 : 1) == 0)
-        *len = 0;
+    int rc = data ? read_whole(path, data, len, err)
+                  : g_file_test(path, G_FILE_TEST_IS_REGULAR) ? 0 : 1;
     if (rc < 0 && !g_file_test(path, G_FILE_TEST_EXISTS))
         rc = 1; /* not made yet: a race with its removal reads as the same */
     g_free(path);
